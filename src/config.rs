@@ -1,0 +1,121 @@
+//! Configuration: defaults, then a TOML file (`diachi.toml` or `--config`), then `DIACHI_*` environment variables,
+//! then command-line flags.
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+use crate::synth::NATIONAL_HOUSEHOLDS;
+
+/// The default size of the embedded dataset `serve` generates.
+pub const DEFAULT_HOUSEHOLDS: u64 = 1_000_000;
+pub const DEFAULT_SEED: u64 = 2025;
+
+/// A number of households: a count or `full` (the national figure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "HouseholdsRepr", into = "HouseholdsRepr")]
+pub struct Households(pub u64);
+
+#[derive(Serialize, Deserialize)]
+#[serde(untagged)]
+enum HouseholdsRepr {
+    N(u64),
+    S(String),
+}
+
+impl TryFrom<HouseholdsRepr> for Households {
+    type Error = String;
+    fn try_from(r: HouseholdsRepr) -> Result<Self, String> {
+        match r {
+            HouseholdsRepr::N(n) => Ok(Self(n)),
+            HouseholdsRepr::S(s) => s.parse(),
+        }
+    }
+}
+
+impl From<Households> for HouseholdsRepr {
+    fn from(h: Households) -> Self {
+        Self::N(h.0)
+    }
+}
+
+impl std::str::FromStr for Households {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        if t.eq_ignore_ascii_case("full") {
+            return Ok(Self(NATIONAL_HOUSEHOLDS));
+        }
+        t.replace('_', "")
+            .parse::<u64>()
+            .map_err(|_| format!("households must be a number or `full`, not {s:?}"))
+            .and_then(|n| if n > 100_000_000 { Err("at most 100,000,000 households".into()) } else { Ok(Self(n)) })
+    }
+}
+
+/// Settings of the service.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Address to listen on.
+    pub bind: String,
+    /// Households in the generated national set.
+    pub households: Households,
+    /// Seed of the generated set.
+    pub seed: u64,
+    /// An official ward → postcode table (as written by `diachi import postcodes`); when absent, codes are generated.
+    pub postcodes_file: Option<PathBuf>,
+    /// Worker threads of the HTTP server (0 = one per core).
+    pub workers: usize,
+    /// `text` or `json` logs.
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            households: Households(DEFAULT_HOUSEHOLDS),
+            seed: DEFAULT_SEED,
+            postcodes_file: None,
+            workers: 0,
+            log_format: "text".into(),
+        }
+    }
+}
+
+impl Config {
+    /// Layers the file (if any), the environment and the flags that were given over the defaults.
+    pub fn load(file: Option<&std::path::Path>, overrides: &impl Serialize) -> Result<Self, Box<figment::Error>> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        fig = match file {
+            Some(f) => fig.merge(Toml::file_exact(f)),
+            None => fig.merge(Toml::file("diachi.toml")),
+        };
+        fig.merge(Env::prefixed("DIACHI_")).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn households_parse() {
+        assert_eq!("full".parse::<Households>(), Ok(Households(NATIONAL_HOUSEHOLDS)));
+        assert_eq!("1_000".parse::<Households>(), Ok(Households(1000)));
+        assert!("-1".parse::<Households>().is_err());
+        assert!("1e9".parse::<Households>().is_err());
+    }
+
+    #[test]
+    fn flags_override_defaults() {
+        #[derive(Serialize)]
+        struct Flags {
+            bind: &'static str,
+        }
+        let c = Config::load(None, &Flags { bind: "127.0.0.1:0" }).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:0");
+        assert_eq!(c.seed, DEFAULT_SEED);
+    }
+}

@@ -1,0 +1,208 @@
+//! The national address set and the post-office network as compact columns (about 24 bytes per address),
+//! whatever produced them: the synthetic generator ([`crate::synth`]) or, later, a database.
+
+pub mod output;
+
+use serde::Serialize;
+
+use crate::domain::{DigitalAddress, GridCell, LonLat, digital_address::FULL_LEVEL};
+use crate::geography::Geography;
+
+/// Coordinates are stored as integers of 1e-7 degree (about 1 cm).
+pub const COORD_SCALE: f64 = 1e7;
+
+#[must_use]
+pub fn to_e7(deg: f64) -> i32 {
+    (deg * COORD_SCALE).round() as i32
+}
+
+#[must_use]
+pub fn from_e7(v: i32) -> f64 {
+    f64::from(v) / COORD_SCALE
+}
+
+/// Every address of the dataset as columns; the address id is the row number.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct AddressSet {
+    pub lon_e7: Vec<i32>,
+    pub lat_e7: Vec<i32>,
+    /// Index into [`Geography::wards`].
+    pub ward: Vec<u16>,
+    /// Index into `street_names`.
+    pub street: Vec<u32>,
+    pub house: Vec<u16>,
+    /// The alley's number (the house number where it leaves the street); 0 = not in an alley.
+    pub alley: Vec<u16>,
+    /// Apartment / unit number inside a multi-unit building; 0 = a single-unit building.
+    pub apartment: Vec<u16>,
+    /// The digital address's unit number within its 1 m cell (1 = the bare code).
+    pub da_unit: Vec<u16>,
+    /// Interned street (or village) names.
+    pub street_names: Vec<Box<str>>,
+}
+
+/// The kind of a post office or service point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostOfficeKind {
+    /// The province's central post office (`Bưu điện tỉnh / thành phố`).
+    ProvincialHub,
+    /// A post office (`bưu cục`).
+    PostOffice,
+    /// A commune's post and culture point (`Điểm Bưu điện – Văn hóa xã`).
+    CulturalPostPoint,
+    /// A smaller service point / agent (`điểm giao dịch`).
+    ServicePoint,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostOffice {
+    pub id: u32,
+    pub name: String,
+    pub kind: PostOfficeKind,
+    pub ward: u16,
+    pub lon_e7: i32,
+    pub lat_e7: i32,
+}
+
+impl PostOffice {
+    #[must_use]
+    pub fn location(&self) -> LonLat {
+        LonLat::new(from_e7(self.lon_e7), from_e7(self.lat_e7)).unwrap_or_else(|_| unreachable_point())
+    }
+}
+
+/// The fallback for coordinates that were checked when stored; never reached.
+fn unreachable_point() -> LonLat {
+    LonLat::new(0.0, 0.0).unwrap_or_else(|_| unreachable!("0,0 is a valid coordinate"))
+}
+
+/// The alley word of a region: `Ngõ` in the north, `Kiệt` in Huế and Đà Nẵng, `Hẻm` in the south.
+#[must_use]
+pub fn alley_word(province_code: u32) -> &'static str {
+    match province_code {
+        46 | 48 => "Kiệt",
+        c if c >= 51 => "Hẻm",
+        _ => "Ngõ",
+    }
+}
+
+/// One address, read out of the columns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AddressView<'a> {
+    pub id: u32,
+    pub house_number: u16,
+    /// `Ngõ 45`, `Hẻm 12`, `Kiệt 7`, or none.
+    pub alley: Option<String>,
+    pub apartment: Option<u16>,
+    pub street: &'a str,
+    pub ward_code: &'a str,
+    pub ward: String,
+    pub province_code: &'a str,
+    pub province: &'a str,
+    pub postcode: &'a str,
+    pub lat: f64,
+    pub lon: f64,
+    pub digital_address: String,
+    /// The whole address on one line, in Vietnamese order.
+    pub formatted: String,
+}
+
+impl AddressSet {
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.lon_e7.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.lon_e7.is_empty()
+    }
+
+    #[must_use]
+    pub fn location(&self, id: u32) -> Option<LonLat> {
+        let i = id as usize;
+        LonLat::new(from_e7(*self.lon_e7.get(i)?), from_e7(*self.lat_e7.get(i)?)).ok()
+    }
+
+    /// The level-9 grid cell of an address.
+    #[must_use]
+    pub fn cell(&self, id: u32) -> Option<GridCell> {
+        GridCell::from_lonlat(self.location(id)?, FULL_LEVEL).ok()
+    }
+
+    #[must_use]
+    pub fn digital_address(&self, id: u32) -> Option<DigitalAddress> {
+        DigitalAddress::new(self.cell(id)?, *self.da_unit.get(id as usize)?).ok()
+    }
+
+    /// Bytes held by the columns (the street name table included).
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.lon_e7.capacity() * 4
+            + self.lat_e7.capacity() * 4
+            + self.ward.capacity() * 2
+            + self.street.capacity() * 4
+            + (self.house.capacity() + self.alley.capacity() + self.apartment.capacity() + self.da_unit.capacity()) * 2
+            + self.street_names.iter().map(|s| s.len() + 16).sum::<usize>()
+    }
+
+    /// The full record of one address.
+    #[must_use]
+    pub fn view<'a>(&'a self, geo: &'a Geography, id: u32) -> Option<AddressView<'a>> {
+        let i = id as usize;
+        let ward = geo.wards.get(usize::from(*self.ward.get(i)?))?;
+        let province = geo.province_of(ward);
+        let street = self.street_names.get(self.street[i] as usize)?;
+        let location = self.location(id)?;
+        let alley = (self.alley[i] != 0).then(|| format!("{} {}", alley_word(province.code.as_u32()), self.alley[i]));
+        let apartment = (self.apartment[i] != 0).then_some(self.apartment[i]);
+        let mut formatted = String::with_capacity(96);
+        if let Some(a) = apartment {
+            formatted.push_str(&format!("Căn {a}, "));
+        }
+        formatted.push_str(&format!("Số {}", self.house[i]));
+        if let Some(a) = &alley {
+            formatted.push_str(&format!(", {a}"));
+        }
+        formatted.push_str(&format!(", {street}, {}, {}", ward.full_name(), province.name));
+        Some(AddressView {
+            id,
+            house_number: self.house[i],
+            alley,
+            apartment,
+            street,
+            ward_code: ward.code.as_str(),
+            ward: ward.full_name(),
+            province_code: province.code.as_str(),
+            province: &province.name,
+            postcode: ward.postcode.as_str(),
+            lat: location.lat(),
+            lon: location.lon(),
+            digital_address: self.digital_address(id).map(|d| d.to_string()).unwrap_or_default(),
+            formatted,
+        })
+    }
+}
+
+/// The whole dataset that the index is built over.
+#[derive(Debug)]
+pub struct Dataset {
+    pub geography: Geography,
+    pub addresses: AddressSet,
+    pub post_offices: Vec<PostOffice>,
+}
+
+/// Loads the geography (with an official postcode table when given) and generates the synthetic set on it.
+pub fn build(
+    households: u64,
+    seed: u64,
+    postcodes: Option<crate::geography::PostcodeTable>,
+) -> Result<Dataset, crate::geography::GeographyError> {
+    let geography = Geography::load(&crate::geography::LoadOptions { postcodes })?;
+    let (addresses, post_offices) = rayon::join(
+        || crate::synth::generate_addresses(&geography, crate::synth::GenerateOptions { households, seed }),
+        || crate::synth::generate_post_offices(&geography, seed),
+    );
+    Ok(Dataset { geography, addresses, post_offices })
+}

@@ -1,0 +1,9 @@
+//! Domain types: parse, don't validate. Nothing here knows about HTTP, storage or indexes.
+
+pub mod codes;
+pub mod digital_address;
+pub mod lonlat;
+
+pub use codes::{CodeFormatError, Postcode, ProvinceCode, WardCode};
+pub use digital_address::{CodeError, DigitalAddress, GridCell};
+pub use lonlat::{CoordError, LonLat};

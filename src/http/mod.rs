@@ -1,0 +1,82 @@
+//! The HTTP layer: thin handlers over the index, one error mapping, request logging and metrics.
+
+mod dto;
+pub mod error;
+pub mod metrics;
+mod openapi;
+mod params;
+mod routes;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::web;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
+
+pub use error::ApiError;
+pub use openapi::ApiDoc;
+
+use crate::index::NationalIndex;
+
+/// Shared state of every worker.
+pub struct AppState {
+    /// Set once the index is built; until then index-backed endpoints answer 503 `not_ready`.
+    pub index: OnceLock<Arc<NationalIndex>>,
+    pub metrics: metrics::Metrics,
+}
+
+impl AppState {
+    pub fn index(&self) -> Result<&NationalIndex, ApiError> {
+        self.index.get().map(AsRef::as_ref).ok_or_else(ApiError::not_ready)
+    }
+}
+
+/// Every route of the API. Used by `startup` for the real server and by the tests.
+pub fn router(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::QueryConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_query", e.to_string()).into()),
+    )
+    .app_data(
+        web::PathConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_path", e.to_string()).into()),
+    )
+    .configure(routes::configure)
+    .default_service(web::to(|| async {
+        Err::<actix_web::HttpResponse, _>(ApiError::not_found("not_found", "no such endpoint; see /openapi.json"))
+    }));
+}
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(&REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned)
+}
+
+/// Logs one line per request (request id, method, route pattern, status, latency — never the query string or body,
+/// which may carry personal data) and records metrics.
+pub async fn observe(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let start = Instant::now();
+    let id = request_id(&req);
+    let method = req.method().to_string();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let mut res = next.call(req).await?;
+    let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
+    let status = res.status().as_u16();
+    let secs = start.elapsed().as_secs_f64();
+    if let Some(state) = state {
+        state.metrics.observe(&route, &method, status, secs);
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(REQUEST_ID.clone(), v);
+    }
+    tracing::info!(request_id = %id, method = %method, route = %route, status, latency_us = (secs * 1e6) as u64, "request");
+    Ok(res)
+}

@@ -1,0 +1,34 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations.
+
+use utoipa::OpenApi;
+
+use super::routes;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "diachi",
+        description = "Vietnam's national digital-address layer: postcodes, digital addresses, reverse geocoding and the 2025 administrative map."
+    ),
+    paths(
+        routes::health,
+        routes::ready,
+        routes::metrics,
+        routes::openapi,
+        routes::postcode,
+        routes::postcode_at,
+        routes::reverse,
+        routes::encode,
+        routes::digital_address,
+        routes::address,
+        routes::nearest_addresses,
+        routes::addresses,
+        routes::nearest_post_offices,
+        routes::h3_cell,
+        routes::h3_addresses,
+        routes::provinces,
+        routes::province_wards,
+        routes::ward,
+    )
+)]
+pub struct ApiDoc;

@@ -1,0 +1,42 @@
+use actix_web::{HttpResponse, web};
+use utoipa::OpenApi;
+
+use crate::http::dto::{Health, Ready};
+use crate::http::{ApiDoc, AppState};
+
+/// Liveness: the process answers.
+#[utoipa::path(get, path = "/health", tag = "system", responses((status = 200, body = Health)))]
+pub async fn health() -> web::Json<Health> {
+    web::Json(Health { status: "ok".into() })
+}
+
+/// Readiness: the index is loaded (503 until then).
+#[utoipa::path(get, path = "/ready", tag = "system", responses((status = 200, body = Ready), (status = 503, body = Ready)))]
+pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
+    match state.index.get() {
+        Some(ix) => HttpResponse::Ok().json(Ready {
+            ready: true,
+            addresses: Some(ix.stats().addresses),
+            post_offices: Some(ix.stats().post_offices),
+            bytes_per_address: Some((ix.stats().bytes_per_address * 10.0).round() / 10.0),
+        }),
+        None => HttpResponse::ServiceUnavailable().json(Ready {
+            ready: false,
+            addresses: None,
+            post_offices: None,
+            bytes_per_address: None,
+        }),
+    }
+}
+
+/// Prometheus metrics (text exposition format).
+#[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, content_type = "text/plain", body = String)))]
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
+}
+
+/// This OpenAPI 3 document.
+#[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, content_type = "application/json", body = Object)))]
+pub async fn openapi() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,259 @@
+//! The in-memory national index: R-trees of addresses and post offices, point → ward / postal zone, digital-address
+//! cells, and H3 counts. Built once from a [`Dataset`]; read-only and lock-free afterwards.
+
+mod points;
+
+pub use points::{Coords, Hit, PointIndex};
+
+use h3o::{CellIndex, LatLng, Resolution};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::time::Instant;
+
+use crate::dataset::{AddressSet, Dataset, PostOffice, from_e7};
+use crate::domain::digital_address::COVERAGE;
+use crate::domain::{DigitalAddress, GridCell, LonLat};
+
+/// The fine H3 resolution stored per address (about 0.015 km² cells).
+pub const H3_FINE: Resolution = Resolution::Ten;
+/// The coarse H3 resolution (about 36 km² cells).
+pub const H3_COARSE: Resolution = Resolution::Six;
+
+/// Address and post-office counts of one H3 cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CellCounts {
+    pub addresses: u64,
+    pub post_offices: u64,
+}
+
+/// Sizes and timings of the built index.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct IndexStats {
+    pub addresses: usize,
+    pub post_offices: usize,
+    pub wards: usize,
+    pub postal_zones: usize,
+    pub h3_fine_cells: usize,
+    pub h3_coarse_cells: usize,
+    /// Bytes of the address columns and the address R-tree.
+    pub address_bytes: usize,
+    pub bytes_per_address: f64,
+    pub build_ms: u64,
+}
+
+struct OfficeCoords<'a>(&'a [PostOffice]);
+
+impl Coords for AddressSet {
+    fn lon_lat_e7(&self, id: u32) -> (i32, i32) {
+        (self.lon_e7[id as usize], self.lat_e7[id as usize])
+    }
+}
+
+impl Coords for OfficeCoords<'_> {
+    fn lon_lat_e7(&self, id: u32) -> (i32, i32) {
+        let o = &self.0[id as usize];
+        (o.lon_e7, o.lat_e7)
+    }
+}
+
+/// Whether a point is inside the national grid's coverage box (mainland, islands, archipelagos and the sea).
+#[must_use]
+pub fn in_coverage(p: LonLat) -> bool {
+    (COVERAGE[0]..COVERAGE[2]).contains(&p.lon()) && (COVERAGE[1]..COVERAGE[3]).contains(&p.lat())
+}
+
+/// The index.
+pub struct NationalIndex {
+    pub data: Dataset,
+    addresses: PointIndex,
+    offices: PointIndex,
+    h3_fine: HashMap<CellIndex, CellCounts>,
+    h3_coarse: HashMap<CellIndex, CellCounts>,
+    stats: IndexStats,
+}
+
+fn h3_cell(lon_e7: i32, lat_e7: i32, res: Resolution) -> Option<CellIndex> {
+    LatLng::new(from_e7(lat_e7), from_e7(lon_e7)).ok().map(|ll| ll.to_cell(res))
+}
+
+fn count_cells(addresses: &AddressSet, offices: &[PostOffice], res: Resolution) -> HashMap<CellIndex, CellCounts> {
+    let mut map: HashMap<CellIndex, CellCounts> = addresses
+        .lon_e7
+        .par_iter()
+        .zip(addresses.lat_e7.par_iter())
+        .filter_map(|(&x, &y)| h3_cell(x, y, res))
+        .fold(HashMap::new, |mut m: HashMap<CellIndex, CellCounts>, c| {
+            m.entry(c).or_default().addresses += 1;
+            m
+        })
+        .reduce(HashMap::new, |mut a, b| {
+            if a.len() < b.len() {
+                return merge(b, a);
+            }
+            for (k, v) in b {
+                a.entry(k).or_default().addresses += v.addresses;
+            }
+            a
+        });
+    for o in offices {
+        if let Some(c) = h3_cell(o.lon_e7, o.lat_e7, res) {
+            map.entry(c).or_default().post_offices += 1;
+        }
+    }
+    map
+}
+
+fn merge(mut a: HashMap<CellIndex, CellCounts>, b: HashMap<CellIndex, CellCounts>) -> HashMap<CellIndex, CellCounts> {
+    for (k, v) in b {
+        a.entry(k).or_default().addresses += v.addresses;
+    }
+    a
+}
+
+impl NationalIndex {
+    /// Builds every structure over the dataset (in parallel where it pays).
+    #[must_use]
+    pub fn build(data: Dataset) -> Self {
+        let t = Instant::now();
+        let set = &data.addresses;
+        let offices_v = &data.post_offices;
+        let ((addresses, offices), (h3_fine, h3_coarse)) = rayon::join(
+            || {
+                rayon::join(
+                    || {
+                        PointIndex::build(
+                            (0..set.len() as u32).map(|i| (i, set.lon_e7[i as usize], set.lat_e7[i as usize])),
+                        )
+                    },
+                    || PointIndex::build(offices_v.iter().map(|o| (o.id, o.lon_e7, o.lat_e7))),
+                )
+            },
+            || rayon::join(|| count_cells(set, offices_v, H3_FINE), || count_cells(set, offices_v, H3_COARSE)),
+        );
+        let address_bytes = data.addresses.heap_bytes() + addresses.heap_bytes();
+        let stats = IndexStats {
+            addresses: data.addresses.len(),
+            post_offices: data.post_offices.len(),
+            wards: data.geography.wards.len(),
+            postal_zones: data.geography.zones.len(),
+            h3_fine_cells: h3_fine.len(),
+            h3_coarse_cells: h3_coarse.len(),
+            address_bytes,
+            bytes_per_address: address_bytes as f64 / data.addresses.len().max(1) as f64,
+            build_ms: t.elapsed().as_millis() as u64,
+        };
+        Self { data, addresses, offices, h3_fine, h3_coarse, stats }
+    }
+
+    #[must_use]
+    pub fn stats(&self) -> &IndexStats {
+        &self.stats
+    }
+
+    /// The `k` nearest addresses.
+    #[must_use]
+    pub fn nearest_addresses(&self, p: LonLat, k: usize) -> Vec<Hit> {
+        self.addresses.nearest(&self.data.addresses, p.lon(), p.lat(), k)
+    }
+
+    /// Addresses within `radius_m`, nearest first.
+    #[must_use]
+    pub fn addresses_within(&self, p: LonLat, radius_m: f64) -> Vec<Hit> {
+        self.addresses.within(&self.data.addresses, p.lon(), p.lat(), radius_m)
+    }
+
+    /// Address ids inside a bbox, in id order.
+    #[must_use]
+    pub fn addresses_in_bbox(&self, bbox: [f64; 4]) -> Vec<u32> {
+        self.addresses.in_bbox(&self.data.addresses, bbox)
+    }
+
+    /// The `k` nearest post offices.
+    #[must_use]
+    pub fn nearest_post_offices(&self, p: LonLat, k: usize) -> Vec<Hit> {
+        self.offices.nearest(&OfficeCoords(&self.data.post_offices), p.lon(), p.lat(), k)
+    }
+
+    /// The delivery points whose level-9 cell lies in `cell` (any level), in id order.
+    #[must_use]
+    pub fn addresses_in_cell(&self, cell: GridCell) -> Vec<u32> {
+        let set = &self.data.addresses;
+        self.addresses_in_bbox(cell.bounds())
+            .into_iter()
+            .filter(|&id| set.cell(id).is_some_and(|c| cell.contains(&c)))
+            .collect()
+    }
+
+    /// The address with this exact digital address (cell and unit).
+    #[must_use]
+    pub fn address_by_code(&self, code: DigitalAddress) -> Option<u32> {
+        let set = &self.data.addresses;
+        self.addresses_in_cell(code.cell()).into_iter().find(|&id| set.da_unit[id as usize] == code.unit())
+    }
+
+    /// Address and post-office counts of an H3 cell of any resolution.
+    #[must_use]
+    pub fn cell_counts(&self, cell: CellIndex) -> CellCounts {
+        let res = cell.resolution();
+        if res == H3_FINE {
+            return self.h3_fine.get(&cell).copied().unwrap_or_default();
+        }
+        if res == H3_COARSE {
+            return self.h3_coarse.get(&cell).copied().unwrap_or_default();
+        }
+        if res < H3_COARSE {
+            return self.h3_coarse.iter().filter(|(c, _)| c.parent(res) == Some(cell)).fold(
+                CellCounts::default(),
+                |a, (_, v)| CellCounts {
+                    addresses: a.addresses + v.addresses,
+                    post_offices: a.post_offices + v.post_offices,
+                },
+            );
+        }
+        let bbox = cell_bbox(cell);
+        let addresses = self.addresses_in_h3(cell, bbox).len() as u64;
+        let po = OfficeCoords(&self.data.post_offices);
+        let post_offices = self
+            .offices
+            .in_bbox(&po, bbox)
+            .into_iter()
+            .filter(|&id| {
+                let (x, y) = po.lon_lat_e7(id);
+                h3_cell(x, y, res) == Some(cell)
+            })
+            .count() as u64;
+        CellCounts { addresses, post_offices }
+    }
+
+    fn addresses_in_h3(&self, cell: CellIndex, bbox: [f64; 4]) -> Vec<u32> {
+        let set = &self.data.addresses;
+        let res = cell.resolution();
+        self.addresses_in_bbox(bbox)
+            .into_iter()
+            .filter(|&id| h3_cell(set.lon_e7[id as usize], set.lat_e7[id as usize], res) == Some(cell))
+            .collect()
+    }
+
+    /// Address ids inside an H3 cell, in id order.
+    #[must_use]
+    pub fn addresses_in_h3_cell(&self, cell: CellIndex) -> Vec<u32> {
+        self.addresses_in_h3(cell, cell_bbox(cell))
+    }
+
+    /// The fine and coarse H3 cells of a point.
+    #[must_use]
+    pub fn h3_cells(p: LonLat) -> Option<(CellIndex, CellIndex)> {
+        let ll = LatLng::new(p.lat(), p.lon()).ok()?;
+        Some((ll.to_cell(H3_FINE), ll.to_cell(H3_COARSE)))
+    }
+}
+
+/// A bounding box of an H3 cell, padded by a fifth of its size (cell edges are arcs, vertices are not enough).
+fn cell_bbox(cell: CellIndex) -> [f64; 4] {
+    let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    for v in cell.boundary().iter() {
+        b = [b[0].min(v.lng()), b[1].min(v.lat()), b[2].max(v.lng()), b[3].max(v.lat())];
+    }
+    let (px, py) = ((b[2] - b[0]) * 0.2, (b[3] - b[1]) * 0.2);
+    [b[0] - px, b[1] - py, b[2] + px, b[3] + py]
+}

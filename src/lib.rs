@@ -1,0 +1,11 @@
+//! diachi — Vietnam's national digital-address layer.
+
+pub mod config;
+pub mod dataset;
+pub mod domain;
+pub mod geography;
+pub mod http;
+pub mod index;
+pub mod startup;
+pub mod synth;
+pub mod telemetry;

@@ -1,0 +1,157 @@
+//! The `diachi` command: a thin layer over the library.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use diachi::config::{Config, DEFAULT_SEED, Households};
+use diachi::dataset::output::{self, Format};
+use diachi::geography::PostcodeTable;
+
+#[derive(Parser)]
+#[command(name = "diachi", version, about = "Vietnam's national digital-address layer")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API on the embedded national dataset (no database, no network needed).
+    Serve(ServeArgs),
+    /// Write the deterministic synthetic national address set (same seed and size, same bytes).
+    Generate(GenerateArgs),
+    /// Import official data.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(clap::Args, Serialize)]
+struct ServeArgs {
+    /// Configuration file (TOML); `diachi.toml` is read when present.
+    #[arg(long)]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bind: Option<String>,
+    /// Households to generate: a number or `full` [default: 1000000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    households: Option<Households>,
+    /// Seed of the synthetic set [default: 2025].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
+    /// An official ward → postcode table written by `diachi import postcodes`.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    postcodes_file: Option<PathBuf>,
+    /// HTTP worker threads (0 = one per core).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workers: Option<usize>,
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    /// Number of households, or `full` for the national figure (26,870,079).
+    #[arg(long, default_value = "100000")]
+    households: Households,
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    #[arg(long, value_enum, default_value = "csv")]
+    format: Format,
+    /// Output file for the addresses (default: standard output).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also write the post offices to this file (same format).
+    #[arg(long)]
+    post_offices: Option<PathBuf>,
+    /// An official ward → postcode table written by `diachi import postcodes`.
+    #[arg(long)]
+    postcodes_file: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Replace the generated ward postcodes with an official table (CSV: ward_code,postcode).
+    Postcodes {
+        /// The official table.
+        file: PathBuf,
+        /// Where to write the checked, canonical table that `serve --postcodes-file` and `generate` read.
+        #[arg(long, default_value = "data/postcodes.official.csv")]
+        out: PathBuf,
+    },
+}
+
+fn read_postcodes(path: Option<&PathBuf>) -> anyhow::Result<Option<PostcodeTable>> {
+    path.map(|p| {
+        let f = std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?;
+        PostcodeTable::read_csv(f).with_context(|| format!("reading {}", p.display()))
+    })
+    .transpose()
+}
+
+fn open_out(path: Option<&PathBuf>) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match path {
+        Some(p) => Box::new(std::fs::File::create(p).with_context(|| format!("creating {}", p.display()))?),
+        None => Box::new(std::io::stdout().lock()),
+    })
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => {
+            let config = Config::load(args.config.as_deref(), &args).map_err(|e| anyhow::anyhow!("{e}"))?;
+            diachi::telemetry::init(&config.log_format);
+            let postcodes = read_postcodes(config.postcodes_file.as_ref())?;
+            diachi::startup::run(config, postcodes)
+        }
+        Command::Generate(args) => {
+            diachi::telemetry::init("text");
+            let t = Instant::now();
+            let postcodes = read_postcodes(args.postcodes_file.as_ref())?;
+            let data = diachi::dataset::build(args.households.0, args.seed, postcodes)?;
+            let generated = t.elapsed();
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, open_out(args.out.as_ref())?);
+            output::write_addresses(&mut w, &data.geography, &data.addresses, args.format)?;
+            w.flush()?;
+            if let Some(p) = &args.post_offices {
+                let mut w = std::io::BufWriter::new(open_out(Some(p))?);
+                output::write_post_offices(&mut w, &data.geography, &data.post_offices, args.format)?;
+                w.flush()?;
+            }
+            tracing::info!(
+                addresses = data.addresses.len(),
+                post_offices = data.post_offices.len(),
+                generate_s = generated.as_secs_f64(),
+                total_s = t.elapsed().as_secs_f64(),
+                "generated"
+            );
+            Ok(())
+        }
+        Command::Import(ImportCommand::Postcodes { file, out }) => {
+            diachi::telemetry::init("text");
+            let table = read_postcodes(Some(&file))?.context("no table")?;
+            // check it against the geography before writing anything
+            let geo =
+                diachi::geography::Geography::load(&diachi::geography::LoadOptions { postcodes: Some(table.clone()) })?;
+            let mut w = std::io::BufWriter::new(open_out(Some(&out))?);
+            table.write_csv(&mut w)?;
+            w.flush()?;
+            println!(
+                "imported {} ward postcodes ({} postal zones); serve or generate with --postcodes-file {}",
+                table.0.len(),
+                geo.zones.len(),
+                out.display()
+            );
+            Ok(())
+        }
+    }
+}
