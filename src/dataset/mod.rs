@@ -67,14 +67,9 @@ pub struct PostOffice {
 
 impl PostOffice {
     #[must_use]
-    pub fn location(&self) -> LonLat {
-        LonLat::new(from_e7(self.lon_e7), from_e7(self.lat_e7)).unwrap_or_else(|_| unreachable_point())
+    pub fn location(&self) -> Option<LonLat> {
+        LonLat::new(from_e7(self.lon_e7), from_e7(self.lat_e7)).ok()
     }
-}
-
-/// The fallback for coordinates that were checked when stored; never reached.
-fn unreachable_point() -> LonLat {
-    LonLat::new(0.0, 0.0).unwrap_or_else(|_| unreachable!("0,0 is a valid coordinate"))
 }
 
 /// The alley word of a region: `Ngõ` in the north, `Kiệt` in Huế and Đà Nẵng, `Hẻm` in the south.
@@ -91,6 +86,9 @@ pub fn alley_word(province_code: u32) -> &'static str {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AddressView<'a> {
     pub id: u32,
+    /// Index of the ward in [`Geography::wards`].
+    #[serde(skip)]
+    pub ward_index: u16,
     pub house_number: u16,
     /// `Ngõ 45`, `Hẻm 12`, `Kiệt 7`, or none.
     pub alley: Option<String>,
@@ -168,6 +166,7 @@ impl AddressSet {
         formatted.push_str(&format!(", {street}, {}, {}", ward.full_name(), province.name));
         Some(AddressView {
             id,
+            ward_index: self.ward[i],
             house_number: self.house[i],
             alley,
             apartment,

@@ -82,22 +82,14 @@ pub struct Address {
 impl Address {
     #[must_use]
     pub fn new(geo: &Geography, v: AddressView<'_>, distance_m: Option<f64>) -> Self {
-        let ward = geo.ward(crate::domain::WardCode::parse(v.ward_code).unwrap_or_else(|_| unreachable_code()));
+        let ward = &geo.wards[usize::from(v.ward_index)];
         Self {
             id: v.id,
             house_number: v.house_number,
             alley: v.alley,
             apartment: v.apartment,
             street: v.street.to_owned(),
-            ward: ward.map_or_else(
-                || WardRef {
-                    code: v.ward_code.into(),
-                    name: v.ward.clone(),
-                    full_name: v.ward.clone(),
-                    kind: String::new(),
-                },
-                |(_, w)| WardRef::from(w),
-            ),
+            ward: ward.into(),
             province: ProvinceRef { code: v.province_code.into(), name: v.province.into() },
             postcode: v.postcode.into(),
             lat: v.lat,
@@ -107,10 +99,6 @@ impl Address {
             distance_m: distance_m.map(|d| (d * 100.0).round() / 100.0),
         }
     }
-}
-
-fn unreachable_code() -> crate::domain::WardCode {
-    crate::domain::WardCode::from_u32(0).unwrap_or_else(|| unreachable!("0 is a valid ward code"))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -132,7 +120,7 @@ impl PostOfficeDto {
     #[must_use]
     pub fn new(geo: &Geography, o: &PostOffice, distance_m: Option<f64>) -> Self {
         let w = &geo.wards[usize::from(o.ward)];
-        let p = o.location();
+        let (lat, lon) = o.location().map_or((0.0, 0.0), |p| (p.lat(), p.lon()));
         Self {
             id: o.id,
             name: o.name.clone(),
@@ -140,8 +128,8 @@ impl PostOfficeDto {
             ward: w.into(),
             province: geo.province_of(w).into(),
             postcode: w.postcode.to_string(),
-            lat: p.lat(),
-            lon: p.lon(),
+            lat,
+            lon,
             distance_m: distance_m.map(|d| (d * 100.0).round() / 100.0),
         }
     }

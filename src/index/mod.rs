@@ -77,37 +77,23 @@ fn h3_cell(lon_e7: i32, lat_e7: i32, res: Resolution) -> Option<CellIndex> {
 }
 
 fn count_cells(addresses: &AddressSet, offices: &[PostOffice], res: Resolution) -> HashMap<CellIndex, CellCounts> {
-    let mut map: HashMap<CellIndex, CellCounts> = addresses
+    let mut cells: Vec<CellIndex> = addresses
         .lon_e7
         .par_iter()
         .zip(addresses.lat_e7.par_iter())
         .filter_map(|(&x, &y)| h3_cell(x, y, res))
-        .fold(HashMap::new, |mut m: HashMap<CellIndex, CellCounts>, c| {
-            m.entry(c).or_default().addresses += 1;
-            m
-        })
-        .reduce(HashMap::new, |mut a, b| {
-            if a.len() < b.len() {
-                return merge(b, a);
-            }
-            for (k, v) in b {
-                a.entry(k).or_default().addresses += v.addresses;
-            }
-            a
-        });
+        .collect();
+    cells.par_sort_unstable();
+    let mut map: HashMap<CellIndex, CellCounts> = HashMap::new();
+    for run in cells.chunk_by(|a, b| a == b) {
+        map.insert(run[0], CellCounts { addresses: run.len() as u64, post_offices: 0 });
+    }
     for o in offices {
         if let Some(c) = h3_cell(o.lon_e7, o.lat_e7, res) {
             map.entry(c).or_default().post_offices += 1;
         }
     }
     map
-}
-
-fn merge(mut a: HashMap<CellIndex, CellCounts>, b: HashMap<CellIndex, CellCounts>) -> HashMap<CellIndex, CellCounts> {
-    for (k, v) in b {
-        a.entry(k).or_default().addresses += v.addresses;
-    }
-    a
 }
 
 impl NationalIndex {
