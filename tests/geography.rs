@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The embedded real geography: counts, postal zones and point-in-polygon against a brute-force scan.
 
 use diachi::domain::{LonLat, Postcode};

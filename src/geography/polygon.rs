@@ -141,7 +141,7 @@ mod tests {
         let idx = AreaIndex::new(&mp);
         for i in 0..230 {
             for j in 0..23 {
-                let (x, y) = (f64::from(i) * 0.1 - 0.55, f64::from(j) * 0.5 - 0.25);
+                let (x, y) = (f64::from(i) * 0.1 - 0.553, f64::from(j) * 0.5 - 0.2457);
                 assert_eq!(idx.contains(x, y), mp.contains(&Point::new(x, y)), "{x},{y}");
             }
         }

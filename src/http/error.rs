@@ -53,7 +53,43 @@ impl ApiError {
     pub fn not_ready() -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the index is still being built; retry shortly")
     }
+
+    #[must_use]
+    pub fn method_not_allowed() -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint only answers GET")
+    }
 }
+
+// The error answers as documented in the OpenAPI document, one type per status, listed in each route's
+// `#[utoipa::path(responses(...))]` next to the success answer.
+
+/// 400: a parameter is malformed or out of range.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 400,
+    description = "A parameter is malformed or out of range \
+        (`invalid_coordinates`, `invalid_limit`, `invalid_query`, …)"
+)]
+pub struct BadRequest(#[allow(dead_code)] ErrorBody);
+
+/// 404: the thing named in the path does not exist.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404, description = "No such resource (`postcode_not_found`, `ward_not_found`, …)")]
+pub struct NotFound(#[allow(dead_code)] ErrorBody);
+
+/// 422: a well-formed point outside the national coverage.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 422,
+    description = "`outside_coverage`: the point is outside Vietnam's coverage \
+        (lon 100..120, lat 4..24, or more than 2 km from any ward)"
+)]
+pub struct OutsideCoverage(#[allow(dead_code)] ErrorBody);
+
+/// 503: the index is still being built.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 503, description = "`not_ready`: the index is still being built; retry shortly")]
+pub struct NotReady(#[allow(dead_code)] ErrorBody);
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {

@@ -2,6 +2,7 @@
 
 use utoipa::OpenApi;
 
+use super::error::ErrorBody;
 use super::routes;
 
 #[derive(OpenApi)]
@@ -29,6 +30,8 @@ use super::routes;
         routes::provinces,
         routes::province_wards,
         routes::ward,
-    )
+    ),
+    // the error responses (`error::BadRequest`, …) reference this schema without registering it
+    components(schemas(ErrorBody))
 )]
 pub struct ApiDoc;

@@ -20,11 +20,11 @@ pub const MAX_BBOX_DEG2: f64 = 1.0;
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PointQuery {
-    /// Latitude, WGS84 degrees
-    #[param(value_type = f64, required = true)]
+    /// Latitude, WGS84 degrees (the service covers 4..24 N)
+    #[param(value_type = f64, required = true, minimum = -90.0, maximum = 90.0, example = 21.0285)]
     pub lat: Option<String>,
-    /// Longitude, WGS84 degrees
-    #[param(value_type = f64, required = true)]
+    /// Longitude, WGS84 degrees (the service covers 100..120 E)
+    #[param(value_type = f64, required = true, minimum = -180.0, maximum = 180.0, example = 105.8542)]
     pub lon: Option<String>,
 }
 

@@ -188,13 +188,7 @@ impl NationalIndex {
             return self.h3_coarse.get(&cell).copied().unwrap_or_default();
         }
         if res < H3_COARSE {
-            return self.h3_coarse.iter().filter(|(c, _)| c.parent(res) == Some(cell)).fold(
-                CellCounts::default(),
-                |a, (_, v)| CellCounts {
-                    addresses: a.addresses + v.addresses,
-                    post_offices: a.post_offices + v.post_offices,
-                },
-            );
+            return self.coarse_rollup(cell);
         }
         let bbox = cell_bbox(cell);
         let addresses = self.addresses_in_h3(cell, bbox).len() as u64;
@@ -209,6 +203,50 @@ impl NationalIndex {
             })
             .count() as u64;
         CellCounts { addresses, post_offices }
+    }
+
+    /// Counts of a cell coarser than [`H3_COARSE`] from the coarse counts. H3 is not exactly nested (a point's
+    /// coarse cell's ancestor need not be the point's own cell at that resolution), so coarse cells are classified
+    /// by where their vertices fall: wholly inside `cell` (their counts are added), wholly inside one other cell
+    /// (skipped), or straddling a border (their points are tested one by one).
+    fn coarse_rollup(&self, cell: CellIndex) -> CellCounts {
+        let res = cell.resolution();
+        // the ancestor of a coarse cell that meets `cell` is `cell` or one of its neighbours
+        let near: Vec<CellIndex> = cell.grid_disk(1);
+        let mut total = CellCounts::default();
+        for (&c, v) in &self.h3_coarse {
+            if !c.parent(res).is_some_and(|p| near.contains(&p)) {
+                continue;
+            }
+            match where_cell_falls(c, res) {
+                Some(x) if x == cell => {
+                    total.addresses += v.addresses;
+                    total.post_offices += v.post_offices;
+                }
+                Some(_) => {}
+                None => {
+                    let bbox = cell_bbox(c);
+                    let here = |x: i32, y: i32| h3_cell(x, y, H3_COARSE) == Some(c) && h3_cell(x, y, res) == Some(cell);
+                    let set = &self.data.addresses;
+                    total.addresses += self
+                        .addresses_in_bbox(bbox)
+                        .into_iter()
+                        .filter(|&id| here(set.lon_e7[id as usize], set.lat_e7[id as usize]))
+                        .count() as u64;
+                    let po = OfficeCoords(&self.data.post_offices);
+                    total.post_offices += self
+                        .offices
+                        .in_bbox(&po, bbox)
+                        .into_iter()
+                        .filter(|&id| {
+                            let (x, y) = po.lon_lat_e7(id);
+                            here(x, y)
+                        })
+                        .count() as u64;
+                }
+            }
+        }
+        total
     }
 
     fn addresses_in_h3(&self, cell: CellIndex, bbox: [f64; 4]) -> Vec<u32> {
@@ -232,6 +270,23 @@ impl NationalIndex {
         let ll = LatLng::new(p.lat(), p.lon()).ok()?;
         Some((ll.to_cell(H3_FINE), ll.to_cell(H3_COARSE)))
     }
+}
+
+/// The cell at `res` (coarser than `c`'s) that holds all of `c`, or `None` when `c` straddles a border. Cells are
+/// convex, so `c` lies in a cell when all its vertices do; the vertices are pushed 2 % outwards for a margin.
+fn where_cell_falls(c: CellIndex, res: Resolution) -> Option<CellIndex> {
+    let center = LatLng::from(c);
+    let mut found = None;
+    for v in c.boundary().iter() {
+        let (lat, lng) =
+            (center.lat() + (v.lat() - center.lat()) * 1.02, center.lng() + (v.lng() - center.lng()) * 1.02);
+        let x = LatLng::new(lat, lng).ok()?.to_cell(res);
+        if found.is_some_and(|f| f != x) {
+            return None;
+        }
+        found = Some(x);
+    }
+    found
 }
 
 /// A bounding box of an H3 cell, padded by a fifth of its size (cell edges are arcs, vertices are not enough).

@@ -3,7 +3,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::http::dto::{self, Address, AddressList, PostOfficeList};
-use crate::http::error::ErrorBody;
+use crate::http::error::{BadRequest, NotFound, NotReady, OutsideCoverage};
 use crate::http::params::{self, MAX_K, MAX_LIMIT, PointQuery, count};
 use crate::http::{ApiError, AppState};
 use crate::index::NationalIndex;
@@ -15,8 +15,8 @@ fn address_dto(ix: &NationalIndex, id: u32, distance_m: Option<f64>) -> Option<A
 
 /// One address by id.
 #[utoipa::path(get, path = "/v1/addresses/{id}", tag = "addresses",
-    params(("id" = u32, Path, description = "address id")),
-    responses((status = 200, body = Address), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = i64, Path, description = "address id", minimum = 0, maximum = 4_294_967_295_i64, example = 17)),
+    responses((status = 200, description = "The address", body = Address), BadRequest, NotFound, NotReady))]
 pub async fn address(state: web::Data<AppState>, path: web::Path<String>) -> Result<web::Json<Address>, ApiError> {
     let ix = state.index()?;
     let id: u32 = path
@@ -31,13 +31,15 @@ pub async fn address(state: web::Data<AppState>, path: web::Path<String>) -> Res
 #[derive(Deserialize, IntoParams)]
 pub struct KQuery {
     /// How many (default 10, at most 100)
-    #[param(value_type = Option<usize>, minimum = 1, maximum = 100)]
+    #[param(value_type = usize, required = false, minimum = 1, maximum = 100)]
     k: Option<String>,
 }
 
 /// The k nearest addresses of a point, nearest first.
 #[utoipa::path(get, path = "/v1/addresses/nearest", tag = "addresses", params(PointQuery, KQuery),
-    responses((status = 200, body = AddressList), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The nearest addresses", body = AddressList),
+        BadRequest, OutsideCoverage, NotReady))]
 pub async fn nearest_addresses(
     state: web::Data<AppState>,
     q: web::Query<PointQuery>,
@@ -54,24 +56,28 @@ pub async fn nearest_addresses(
 #[derive(Deserialize, IntoParams)]
 pub struct AreaQuery {
     /// `minlon,minlat,maxlon,maxlat` (at most 1 square degree); or give lat, lon and radius_m
+    #[param(value_type = String, required = false, pattern = r"^-?[0-9]+(\.[0-9]+)?(,-?[0-9]+(\.[0-9]+)?){3}$",
+        example = "105.84,21.02,105.86,21.04")]
     bbox: Option<String>,
     /// Latitude of the centre, with radius_m
-    #[param(value_type = Option<f64>)]
+    #[param(value_type = f64, required = false, minimum = -90.0, maximum = 90.0)]
     lat: Option<String>,
     /// Longitude of the centre, with radius_m
-    #[param(value_type = Option<f64>)]
+    #[param(value_type = f64, required = false, minimum = -180.0, maximum = 180.0)]
     lon: Option<String>,
     /// Radius in metres (at most 5000)
-    #[param(value_type = Option<f64>)]
+    #[param(value_type = f64, required = false, exclusive_minimum = 0.0, maximum = 5000.0)]
     radius_m: Option<String>,
     /// At most this many results (default 100, at most 1000)
-    #[param(value_type = Option<usize>, minimum = 1, maximum = 1000)]
+    #[param(value_type = usize, required = false, minimum = 1, maximum = 1000)]
     limit: Option<String>,
 }
 
 /// Addresses in a bounding box (in id order) or within a radius of a point (nearest first).
 #[utoipa::path(get, path = "/v1/addresses", tag = "addresses", params(AreaQuery),
-    responses((status = 200, body = AddressList), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The addresses in the area", body = AddressList),
+        BadRequest, OutsideCoverage, NotReady))]
 pub async fn addresses(
     state: web::Data<AppState>,
     q: web::Query<AreaQuery>,
@@ -99,7 +105,9 @@ pub async fn addresses(
 
 /// The k nearest post offices and service points of a point.
 #[utoipa::path(get, path = "/v1/post-offices/nearest", tag = "post offices", params(PointQuery, KQuery),
-    responses((status = 200, body = PostOfficeList), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The nearest post offices", body = PostOfficeList),
+        BadRequest, OutsideCoverage, NotReady))]
 pub async fn nearest_post_offices(
     state: web::Data<AppState>,
     q: web::Query<PointQuery>,

@@ -4,12 +4,13 @@ use utoipa::IntoParams;
 
 use crate::domain::{ProvinceCode, WardCode};
 use crate::http::dto::{OldUnit, ProvinceList, ProvinceWards, WardInfo};
-use crate::http::error::ErrorBody;
+use crate::http::error::{BadRequest, NotFound, NotReady};
 use crate::http::params::flag;
 use crate::http::{ApiError, AppState};
 
 /// The 34 provinces and centrally-run cities.
-#[utoipa::path(get, path = "/v1/admin/provinces", tag = "admin units", responses((status = 200, body = ProvinceList)))]
+#[utoipa::path(get, path = "/v1/admin/provinces", tag = "admin units",
+    responses((status = 200, description = "The provinces", body = ProvinceList), NotReady))]
 pub async fn provinces(state: web::Data<AppState>) -> Result<web::Json<ProvinceList>, ApiError> {
     let ix = state.index()?;
     Ok(web::Json(ProvinceList { provinces: ix.data.geography.provinces.iter().map(Into::into).collect() }))
@@ -17,8 +18,10 @@ pub async fn provinces(state: web::Data<AppState>) -> Result<web::Json<ProvinceL
 
 /// The wards of a province.
 #[utoipa::path(get, path = "/v1/admin/provinces/{code}/wards", tag = "admin units",
-    params(("code" = String, Path, description = "2-digit province code")),
-    responses((status = 200, body = ProvinceWards), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("code" = String, Path, description = "2-digit province code", pattern = "^[0-9]{2}$", example = "01")),
+    responses(
+        (status = 200, description = "The province and its wards", body = ProvinceWards),
+        BadRequest, NotFound, NotReady))]
 pub async fn province_wards(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -37,14 +40,15 @@ pub async fn province_wards(
 #[derive(Deserialize, IntoParams)]
 pub struct GeometryQuery {
     /// Add the ward's GeoJSON MultiPolygon
-    #[param(value_type = Option<bool>)]
+    #[param(value_type = bool, required = false)]
     geometry: Option<String>,
 }
 
 /// One ward (commune / ward / special zone), with the pre-2025 units it was formed from.
 #[utoipa::path(get, path = "/v1/admin/wards/{code}", tag = "admin units",
-    params(("code" = String, Path, description = "5-digit ward code"), GeometryQuery),
-    responses((status = 200, body = WardInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("code" = String, Path, description = "5-digit ward code", pattern = "^[0-9]{5}$", example = "00070"),
+        GeometryQuery),
+    responses((status = 200, description = "The ward", body = WardInfo), BadRequest, NotFound, NotReady))]
 pub async fn ward(
     state: web::Data<AppState>,
     path: web::Path<String>,

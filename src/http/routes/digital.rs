@@ -4,7 +4,7 @@ use utoipa::IntoParams;
 
 use crate::domain::{DigitalAddress, GridCell, digital_address::FULL_LEVEL};
 use crate::http::dto::{self, DigitalAddressInfo, Encoded};
-use crate::http::error::ErrorBody;
+use crate::http::error::{BadRequest, NotFound, NotReady, OutsideCoverage};
 use crate::http::params::{MAX_LIMIT, PointQuery, count};
 use crate::http::routes::postcodes::SNAP_M;
 use crate::http::{ApiError, AppState};
@@ -12,13 +12,13 @@ use crate::http::{ApiError, AppState};
 #[derive(Deserialize, IntoParams)]
 pub struct EncodeQuery {
     /// Code length in data characters, 1 (4° cells) to 9 (1 m cells, the default)
-    #[param(value_type = Option<u8>, minimum = 1, maximum = 9)]
+    #[param(value_type = u8, required = false, minimum = 1, maximum = 9)]
     level: Option<String>,
 }
 
 /// The digital address of a point (its grid cell; no unit).
 #[utoipa::path(get, path = "/v1/digital-addresses/encode", tag = "digital addresses", params(PointQuery, EncodeQuery),
-    responses((status = 200, body = Encoded), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, description = "The point's cell and code", body = Encoded), BadRequest, OutsideCoverage))]
 pub async fn encode(q: web::Query<PointQuery>, e: web::Query<EncodeQuery>) -> Result<web::Json<Encoded>, ApiError> {
     let p = q.covered_point()?;
     let level = match e.level.as_deref() {
@@ -37,15 +37,21 @@ pub async fn encode(q: web::Query<PointQuery>, e: web::Query<EncodeQuery>) -> Re
 #[derive(Deserialize, IntoParams)]
 pub struct LimitQuery {
     /// At most this many delivery points (default 100, at most 1000)
-    #[param(value_type = Option<usize>, minimum = 1, maximum = 1000)]
+    #[param(value_type = usize, required = false, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
 }
 
 /// A digital address (full code, with or without unit) or an area code (shorter prefix): the cell, its ward,
 /// province and postcode, and the delivery points registered in it.
 #[utoipa::path(get, path = "/v1/digital-addresses/{code}", tag = "digital addresses",
-    params(("code" = String, Path, description = "e.g. `V98-FE4-RYEW`, `v98fe4ryew.2` or an area code such as `V98-FE`"), LimitQuery),
-    responses((status = 200, body = DigitalAddressInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("code" = String, Path,
+        description = "e.g. `V98-FE4-RYEW`, `v98fe4ryew.2` or an area code such as `V98-FE`: 2 to 10 code symbols \
+            (the last one a check character), optional separators (`-`, `_`, space) and an optional `.unit`",
+        pattern = r"^[-_ ]*([2-9ACDEFHJKMNPRTVWXYacdefhjkmnprtvwxy][-_ ]*){2,10}(\.[0-9]{1,5})?$",
+        max_length = 64, example = "V98-F6P-FJY6"), LimitQuery),
+    responses(
+        (status = 200, description = "The cell and its delivery points", body = DigitalAddressInfo),
+        BadRequest, NotFound, NotReady))]
 pub async fn digital_address(
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -2,7 +2,7 @@ use actix_web::web;
 use h3o::{CellIndex, LatLng};
 
 use crate::http::dto::{self, H3Addresses, H3Info};
-use crate::http::error::ErrorBody;
+use crate::http::error::{BadRequest, NotReady};
 use crate::http::params::{MAX_LIMIT, count};
 use crate::http::routes::digital::LimitQuery;
 use crate::http::{ApiError, AppState};
@@ -14,8 +14,10 @@ fn parse_cell(s: &str) -> Result<CellIndex, ApiError> {
 }
 
 /// Address and post-office counts of an H3 cell (any resolution).
-#[utoipa::path(get, path = "/v1/h3/{cell}", tag = "h3", params(("cell" = String, Path, description = "H3 cell index (hex)")),
-    responses((status = 200, body = H3Info), (status = 400, body = ErrorBody)))]
+#[utoipa::path(get, path = "/v1/h3/{cell}", tag = "h3",
+    params(("cell" = String, Path, description = "H3 cell index (hex)", pattern = "^[0-9a-fA-F]{15,16}$",
+        example = "8a415cb4e517fff")),
+    responses((status = 200, description = "The cell's counts", body = H3Info), BadRequest, NotReady))]
 pub async fn h3_cell(state: web::Data<AppState>, path: web::Path<String>) -> Result<web::Json<H3Info>, ApiError> {
     let ix = state.index()?;
     let cell = parse_cell(&path)?;
@@ -33,8 +35,9 @@ pub async fn h3_cell(state: web::Data<AppState>, path: web::Path<String>) -> Res
 
 /// Addresses inside an H3 cell, in id order.
 #[utoipa::path(get, path = "/v1/h3/{cell}/addresses", tag = "h3",
-    params(("cell" = String, Path, description = "H3 cell index (hex), resolution 5 or finer"), LimitQuery),
-    responses((status = 200, body = H3Addresses), (status = 400, body = ErrorBody)))]
+    params(("cell" = String, Path, description = "H3 cell index (hex), resolution 5 or finer",
+        pattern = "^[0-9a-fA-F]{15,16}$", example = "86415cb4fffffff"), LimitQuery),
+    responses((status = 200, description = "The addresses in the cell", body = H3Addresses), BadRequest, NotReady))]
 pub async fn h3_addresses(
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -7,7 +7,10 @@ mod h3;
 mod postcodes;
 mod system;
 
-use actix_web::web;
+use actix_web::http::header::{ALLOW, HeaderValue};
+use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, ResponseError, web};
+
+use crate::http::ApiError;
 
 pub use addresses::*;
 pub use admin::*;
@@ -17,22 +20,39 @@ pub use postcodes::*;
 pub use system::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/health", web::get().to(health))
-        .route("/ready", web::get().to(ready))
-        .route("/metrics", web::get().to(metrics))
-        .route("/openapi.json", web::get().to(openapi))
-        .route("/v1/postcodes", web::get().to(postcode_at))
-        .route("/v1/postcodes/{code}", web::get().to(postcode))
-        .route("/v1/reverse", web::get().to(reverse))
-        .route("/v1/digital-addresses/encode", web::get().to(encode))
-        .route("/v1/digital-addresses/{code}", web::get().to(digital_address))
-        .route("/v1/addresses", web::get().to(addresses))
-        .route("/v1/addresses/nearest", web::get().to(nearest_addresses))
-        .route("/v1/addresses/{id}", web::get().to(address))
-        .route("/v1/post-offices/nearest", web::get().to(nearest_post_offices))
-        .route("/v1/h3/{cell}", web::get().to(h3_cell))
-        .route("/v1/h3/{cell}/addresses", web::get().to(h3_addresses))
-        .route("/v1/admin/provinces", web::get().to(provinces))
-        .route("/v1/admin/provinces/{code}/wards", web::get().to(province_wards))
-        .route("/v1/admin/wards/{code}", web::get().to(ward));
+    cfg.service(get("/health", health))
+        .service(get("/ready", ready))
+        .service(get("/metrics", metrics))
+        .service(get("/openapi.json", openapi))
+        .service(get("/v1/postcodes", postcode_at))
+        .service(get("/v1/postcodes/{code}", postcode))
+        .service(get("/v1/reverse", reverse))
+        .service(get("/v1/digital-addresses/encode", encode))
+        .service(get("/v1/digital-addresses/{code}", digital_address))
+        .service(get("/v1/addresses", addresses))
+        .service(get("/v1/addresses/nearest", nearest_addresses))
+        .service(get("/v1/addresses/{id}", address))
+        .service(get("/v1/post-offices/nearest", nearest_post_offices))
+        .service(get("/v1/h3/{cell}", h3_cell))
+        .service(get("/v1/h3/{cell}/addresses", h3_addresses))
+        .service(get("/v1/admin/provinces", provinces))
+        .service(get("/v1/admin/provinces/{code}/wards", province_wards))
+        .service(get("/v1/admin/wards/{code}", ward));
+}
+
+/// A GET-only resource. Other methods get 405 with `Allow: GET` in the API's JSON error shape (a bare
+/// `cfg.route` would let them fall through to the 404 default service).
+fn get<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path).route(web::get().to(handler)).default_service(web::to(method_not_allowed))
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    let mut res = ApiError::method_not_allowed().error_response();
+    res.headers_mut().insert(ALLOW, HeaderValue::from_static("GET"));
+    res
 }

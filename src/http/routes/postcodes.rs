@@ -5,7 +5,7 @@ use utoipa::IntoParams;
 use crate::domain::{LonLat, Postcode};
 use crate::geography::{Geography, PostcodeOrigin};
 use crate::http::dto::{self, PostalZone, Reverse};
-use crate::http::error::ErrorBody;
+use crate::http::error::{BadRequest, NotFound, NotReady, OutsideCoverage};
 use crate::http::params::{PointQuery, flag};
 use crate::http::{ApiError, AppState};
 use crate::index::{H3_COARSE, H3_FINE, NationalIndex};
@@ -16,7 +16,7 @@ pub const SNAP_M: f64 = 2_000.0;
 #[derive(Deserialize, IntoParams)]
 pub struct ZoneQuery {
     /// Add the zone's GeoJSON MultiPolygon
-    #[param(value_type = Option<bool>)]
+    #[param(value_type = bool, required = false)]
     geometry: Option<String>,
 }
 
@@ -42,8 +42,9 @@ fn zone_dto(geo: &Geography, zone: &crate::geography::PostalZone, geometry: bool
 
 /// A postal zone by its 5-digit code.
 #[utoipa::path(get, path = "/v1/postcodes/{code}", tag = "postcodes",
-    params(("code" = String, Path, description = "5-digit postcode"), ZoneQuery),
-    responses((status = 200, body = PostalZone), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("code" = String, Path, description = "5-digit postcode", pattern = "^[0-9]{5}$", example = "10166"),
+        ZoneQuery),
+    responses((status = 200, description = "The postal zone", body = PostalZone), BadRequest, NotFound, NotReady))]
 pub async fn postcode(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -64,7 +65,9 @@ fn ward_for(ix: &NationalIndex, p: LonLat) -> Result<(u16, f64), ApiError> {
 
 /// The postal zone containing a point.
 #[utoipa::path(get, path = "/v1/postcodes", tag = "postcodes", params(PointQuery, ZoneQuery),
-    responses((status = 200, body = PostalZone), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "The postal zone", body = PostalZone),
+        BadRequest, NotFound, OutsideCoverage, NotReady))]
 pub async fn postcode_at(
     state: web::Data<AppState>,
     q: web::Query<PointQuery>,
@@ -82,7 +85,9 @@ pub async fn postcode_at(
 
 /// Reverse geocoding: province, ward, postcode, H3 cells, digital address and the nearest address of a point.
 #[utoipa::path(get, path = "/v1/reverse", tag = "lookup", params(PointQuery),
-    responses((status = 200, body = Reverse), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "What is at the point", body = Reverse),
+        BadRequest, OutsideCoverage, NotReady))]
 pub async fn reverse(state: web::Data<AppState>, q: web::Query<PointQuery>) -> Result<web::Json<Reverse>, ApiError> {
     let ix = state.index()?;
     let p = q.covered_point()?;

@@ -5,13 +5,18 @@ use crate::http::dto::{Health, Ready};
 use crate::http::{ApiDoc, AppState};
 
 /// Liveness: the process answers.
-#[utoipa::path(get, path = "/health", tag = "system", responses((status = 200, body = Health)))]
+#[utoipa::path(get, path = "/health", tag = "system",
+    responses((status = 200, description = "The process is up", body = Health)))]
 pub async fn health() -> web::Json<Health> {
     web::Json(Health { status: "ok".into() })
 }
 
 /// Readiness: the index is loaded (503 until then).
-#[utoipa::path(get, path = "/ready", tag = "system", responses((status = 200, body = Ready), (status = 503, body = Ready)))]
+#[utoipa::path(get, path = "/ready", tag = "system",
+    responses(
+        (status = 200, description = "The index is loaded", body = Ready),
+        (status = 503, description = "The index is still being built", body = Ready)
+    ))]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     match state.index.get() {
         Some(ix) => HttpResponse::Ok().json(Ready {
@@ -30,13 +35,17 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
 }
 
 /// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "system", responses((status = 200, content_type = "text/plain", body = String)))]
+#[utoipa::path(get, path = "/metrics", tag = "system",
+    responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain",
+        body = String)))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
 }
 
 /// This OpenAPI 3 document.
-#[utoipa::path(get, path = "/openapi.json", tag = "system", responses((status = 200, content_type = "application/json", body = Object)))]
+#[utoipa::path(get, path = "/openapi.json", tag = "system",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json",
+        body = Object)))]
 pub async fn openapi() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }

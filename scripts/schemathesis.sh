@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Property-based conformance of the HTTP API to its own OpenAPI document (schemathesis, every check): builds the
+# release binary, serves a small synthetic set on a free loopback port, waits for /ready, runs `st run` against
+# /openapi.json, stops the server. Exits non-zero on any failure.
+#
+# Settings: scripts/schemathesis.toml. Environment:
+#   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase (default 50)
+#   SCHEMATHESIS_SEED          a number, or `random` for new inputs (default: the fixed seed of the .toml)
+#   SCHEMATHESIS_HOUSEHOLDS    size of the served set (default 20000)
+#   VENV                       where the Python tools live (default .venv-test/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+venv=${VENV:-$root/.venv-test}
+requirements=$root/scripts/requirements-test.txt
+max_examples=${SCHEMATHESIS_MAX_EXAMPLES:-50}
+households=${SCHEMATHESIS_HOUSEHOLDS:-20000}
+ready_timeout_s=180
+
+# 1. Python tools, reinstalled only when the pinned list changes.
+if [[ ! -x $venv/bin/st ]] || ! cmp -s "$requirements" "$venv/.requirements"; then
+  echo "installing schemathesis into ${venv#"$root"/}"
+  rm -rf "$venv"
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    # Debian's system Python keeps `venv` (ensurepip) in a package of its own
+    rm -rf "$venv"
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    fi
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-input -r "$requirements"
+  cp "$requirements" "$venv/.requirements"
+fi
+echo "$("$venv/bin/st" --version)"
+
+# 2. The server, from a private copy of the binary (a concurrent `cargo build` may replace target/release/diachi).
+cargo build --release --quiet --bin diachi
+work=$(mktemp -d)
+cp target/release/diachi "$work/diachi"
+port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base=http://127.0.0.1:$port
+"$work/diachi" serve --bind "127.0.0.1:$port" --households "$households" >"$work/server.log" 2>&1 &
+server=$!
+cleanup() {
+  kill "$server" 2>/dev/null || true
+  wait "$server" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# 3. Wait for /ready (the index is built in the background), up to a deadline; stop early if the server dies.
+if ! "$venv/bin/python" - "$base/ready" "$server" "$ready_timeout_s" <<'PY'; then
+import os, sys, time, urllib.request
+url, pid, deadline = sys.argv[1], int(sys.argv[2]), time.monotonic() + float(sys.argv[3])
+while time.monotonic() < deadline:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        sys.exit("the server exited before it was ready")
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            if r.status == 200:
+                sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.2)
+sys.exit(f"{url} was not ready within {sys.argv[3]} s")
+PY
+  echo "--- server log"
+  tail -n 50 "$work/server.log"
+  exit 1
+fi
+echo "server ready on port $port ($households households)"
+
+# 4. Every check, every phase (examples, coverage, fuzzing, stateful). Run from the scratch directory so that
+# nothing schemathesis writes lands in the work tree.
+seed_args=()
+case ${SCHEMATHESIS_SEED:-} in
+  "") ;;
+  random) seed_args=(--seed "$RANDOM$RANDOM") ;;
+  *) seed_args=(--seed "$SCHEMATHESIS_SEED") ;;
+esac
+status=0
+(cd "$work" && "$venv/bin/st" --config-file "$root/scripts/schemathesis.toml" --no-color run "$base/openapi.json" \
+  --checks all --max-examples "$max_examples" --request-timeout 10 "${seed_args[@]}") || status=$?
+if [[ $status -ne 0 ]]; then
+  echo "--- schemathesis failed (exit $status); last lines of the server log:"
+  tail -n 20 "$work/server.log"
+fi
+exit "$status"

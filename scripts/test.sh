@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Runs every test of the project; CI runs exactly this (`.ci/run`). Exits non-zero if any phase fails.
+#
+#   fmt           cargo fmt --check
+#   clippy        cargo clippy --all-targets: errors (deny-level lints, e.g. unwrap_used) fail, warnings are counted
+#   tests         cargo nextest run (lib, bins, integration tests; `cargo test` if nextest is missing)
+#   doctests      cargo test --doc
+#   schemathesis  scripts/schemathesis.sh: the running API against its OpenAPI document, every check
+#
+# Every phase runs even after a failure; the last line is the count of phases passed and failed.
+# Environment: ONLY="fmt clippy" runs only the phases named; VERBOSE=1 prints all clippy warnings.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+fmt_color=auto
+[[ -t 1 ]] || fmt_color=never # rustfmt colours its diffs even into a log file
+if [[ ${CI:-} == true ]]; then
+  export CARGO_INCREMENTAL=0 # a cold build either way: incremental data would only cost time and disk
+fi
+
+passed=0
+failed=0
+report=()
+
+run_phase() {
+  local name=$1
+  shift
+  if [[ -n ${ONLY:-} && " $ONLY " != *" $name "* ]]; then
+    return 0
+  fi
+  echo
+  echo "=== $name"
+  local start=$SECONDS status=0
+  "$@" || status=$?
+  local took=$((SECONDS - start))
+  if [[ $status -eq 0 ]]; then
+    passed=$((passed + 1))
+    report+=("$(printf '  %-13s ok      %4ss' "$name" "$took")")
+  else
+    failed=$((failed + 1))
+    report+=("$(printf '  %-13s FAILED  %4ss  (exit %s)' "$name" "$took" "$status")")
+  fi
+  echo "=== $name: $([[ $status -eq 0 ]] && echo ok || echo "FAILED (exit $status)") in ${took}s"
+}
+
+clippy() {
+  local log status=0
+  log=$(mktemp)
+  cargo clippy --all-targets --keep-going --locked --quiet >"$log" 2>&1 || status=$?
+  if [[ $status -ne 0 || -n ${VERBOSE:-} ]]; then
+    cat "$log"
+  else
+    # warn-level lints (clippy::pedantic) are reported as a count only
+    grep -E '^warning: .* generated [0-9]+ warnings?' "$log" || true
+    echo "clippy: no errors, $(grep -cE '^warning' "$log" || true) warning lines (VERBOSE=1 shows them)"
+  fi
+  rm -f "$log"
+  return "$status"
+}
+
+unit_and_integration_tests() {
+  if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run --locked --no-fail-fast --cargo-quiet
+  else
+    echo "cargo-nextest is not installed: running the same tests with cargo test"
+    cargo test --locked --no-fail-fast --lib --bins --tests
+  fi
+}
+
+run_phase fmt cargo fmt --all -- --check --color "$fmt_color"
+run_phase clippy clippy
+run_phase tests unit_and_integration_tests
+run_phase doctests cargo test --locked --doc --quiet
+run_phase schemathesis bash scripts/schemathesis.sh
+
+echo
+echo "phase         result    time"
+printf '%s\n' "${report[@]}"
+if [[ $((passed + failed)) -eq 0 ]]; then
+  echo "no phase matched ONLY=${ONLY:-}" >&2
+  exit 2
+fi
+echo "phases: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,508 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// exact float equality is meant here: index and brute force compute the same distances from the same inputs
+#![allow(clippy::float_cmp)]
+//! Differential tests of the national index: every query is checked against a brute-force scan of the dataset's
+//! columns, on thousands of deterministic pseudo-random queries (inside wards, in dense urban areas, near the coast,
+//! at sea inside the coverage box and near the box's edges).
+
+use diachi::dataset::{Dataset, from_e7, to_e7};
+use diachi::domain::digital_address::COVERAGE;
+use diachi::domain::lonlat::haversine_m;
+use diachi::domain::{GridCell, LonLat};
+use diachi::index::{Hit, NationalIndex};
+use diachi::synth::rng::Rng;
+use h3o::{CellIndex, LatLng, Resolution};
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+const HOUSEHOLDS: u64 = 50_000;
+
+fn ix() -> &'static NationalIndex {
+    static IX: OnceLock<NationalIndex> = OnceLock::new();
+    IX.get_or_init(|| NationalIndex::build(diachi::dataset::build(HOUSEHOLDS, 11, None).expect("dataset builds")))
+}
+
+fn data() -> &'static Dataset {
+    &ix().data
+}
+
+fn ll(lon: f64, lat: f64) -> LonLat {
+    LonLat::new(lon, lat).unwrap()
+}
+
+fn address_point(id: u32) -> LonLat {
+    data().addresses.location(id).unwrap()
+}
+
+/// A point `dx_m` east and `dy_m` north of `p`.
+fn offset(p: LonLat, dx_m: f64, dy_m: f64) -> LonLat {
+    let m_per_deg = 111_195.0;
+    ll(p.lon() + dx_m / (m_per_deg * p.lat().to_radians().cos()), p.lat() + dy_m / m_per_deg)
+}
+
+/// What kind of place a query point is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Place {
+    InWard,
+    Urban,
+    AtAddress,
+    Coast,
+    Sea,
+    BoxEdge,
+}
+
+/// A deterministic mix of query points of every kind.
+fn queries(n: usize, key: u64) -> Vec<(Place, LonLat)> {
+    let d = data();
+    let geo = &d.geography;
+    let mut rng = Rng::new(0x00D1_AC41, key);
+    let n_addr = d.addresses.len() as u32;
+    let urban: Vec<u16> = geo
+        .wards
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.kind == diachi::geography::WardKind::Phuong)
+        .map(|(i, _)| i as u16)
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    let mut i = 0usize;
+    while out.len() < n {
+        i += 1;
+        let place = match i % 6 {
+            0 => Place::InWard,
+            1 => Place::Urban,
+            2 => Place::AtAddress,
+            3 => Place::Coast,
+            4 => Place::Sea,
+            _ => Place::BoxEdge,
+        };
+        let p = match place {
+            Place::InWard => {
+                // a uniform point of a random ward's box that falls inside the ward, else its label point
+                let w = &geo.wards[rng.below(geo.wards.len() as u32) as usize];
+                let b = w.area.bbox();
+                let mut p = w.label;
+                for _ in 0..50 {
+                    let (x, y) = (rng.range(b[0], b[2]), rng.range(b[1], b[3]));
+                    if w.area.contains(x, y) {
+                        p = ll(x, y);
+                        break;
+                    }
+                }
+                p
+            }
+            Place::Urban => {
+                // near an address of an urban ward (where addresses are densest)
+                let w = urban[rng.below(urban.len() as u32) as usize];
+                let first = d.addresses.ward.partition_point(|&x| x < w) as u32;
+                let last = d.addresses.ward.partition_point(|&x| x <= w) as u32;
+                let id = if last > first { first + rng.below(last - first) } else { rng.below(n_addr) };
+                offset(address_point(id), rng.range(-80.0, 80.0), rng.range(-80.0, 80.0))
+            }
+            Place::AtAddress => address_point(rng.below(n_addr)),
+            Place::Coast => {
+                // walk east or south from an address until leaving the country (mostly onto the sea), then a little
+                // further out
+                let base = address_point(rng.below(n_addr));
+                let a = rng.range(-100.0_f64, 10.0).to_radians();
+                let mut q = None;
+                for step in 1..400 {
+                    let r = f64::from(step) * 300.0;
+                    let t = offset(base, r * a.cos(), r * a.sin());
+                    if geo.ward_at(t).is_none() {
+                        let r = r + rng.range(0.0, 3_000.0);
+                        q = Some(offset(base, r * a.cos(), r * a.sin()));
+                        break;
+                    }
+                }
+                match q {
+                    Some(q) if geo.ward_at(q).is_none() => q,
+                    _ => continue,
+                }
+            }
+            Place::Sea => {
+                let q = ll(rng.range(COVERAGE[0], COVERAGE[2]), rng.range(COVERAGE[1], COVERAGE[3]));
+                if geo.ward_at(q).is_some() {
+                    continue;
+                }
+                q
+            }
+            Place::BoxEdge => {
+                let t = rng.range(0.0, 1.0);
+                let e = rng.range(0.0, 0.01);
+                let (w, s, ea, no) = (COVERAGE[0], COVERAGE[1], COVERAGE[2] - 1e-9, COVERAGE[3] - 1e-9);
+                match rng.below(4) {
+                    0 => ll(w + e, s + t * (no - s)),
+                    1 => ll(ea - e, s + t * (no - s)),
+                    2 => ll(w + t * (ea - w), s + e),
+                    _ => ll(w + t * (ea - w), no - e),
+                }
+            }
+        };
+        out.push((place, p));
+    }
+    out
+}
+
+/// Exact distances from `p` to every address, computed as the index computes them.
+fn address_distances(p: LonLat) -> Vec<(f64, u32)> {
+    let s = &data().addresses;
+    s.lon_e7
+        .iter()
+        .zip(&s.lat_e7)
+        .enumerate()
+        .map(|(i, (&x, &y))| (haversine_m(p.lon(), p.lat(), from_e7(x), from_e7(y)), i as u32))
+        .collect()
+}
+
+fn office_distances(p: LonLat) -> Vec<(f64, u32)> {
+    data()
+        .post_offices
+        .iter()
+        .map(|o| (haversine_m(p.lon(), p.lat(), from_e7(o.lon_e7), from_e7(o.lat_e7)), o.id))
+        .collect()
+}
+
+fn by_distance_then_id(a: &(f64, u32), b: &(f64, u32)) -> std::cmp::Ordering {
+    a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+}
+
+/// The `k` smallest (distance, id) pairs, nearest first, ties by id.
+fn k_smallest(all: &[(f64, u32)], k: usize) -> Vec<(f64, u32)> {
+    let mut v = all.to_vec();
+    if k < v.len() {
+        v.select_nth_unstable_by(k, by_distance_then_id);
+        v.truncate(k);
+    }
+    v.sort_by(by_distance_then_id);
+    v
+}
+
+/// Checks an index answer against the brute-force answer: same length, same distances (1e-6 m), same ids wherever
+/// the distance is not tied with a neighbour's, and the answer itself ordered by distance, then id.
+fn assert_same_hits(got: &[Hit], want: &[(f64, u32)], what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: {} hits, brute force {}", got.len(), want.len());
+    for (i, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!((g.distance_m - w.0).abs() <= 1e-6, "{what}: #{i} at {} m, brute force {} m", g.distance_m, w.0);
+        let tied = |j: usize| want.get(j).is_some_and(|o| (o.0 - w.0).abs() <= 1e-6);
+        if !tied(i + 1) && (i == 0 || !tied(i - 1)) {
+            assert_eq!(g.id, w.1, "{what}: #{i} at {} m", w.0);
+        }
+    }
+    for p in got.windows(2) {
+        assert!(
+            by_distance_then_id(&(p[0].distance_m, p[0].id), &(p[1].distance_m, p[1].id)).is_lt(),
+            "{what}: not ordered by distance then id: {p:?}"
+        );
+    }
+}
+
+#[test]
+fn nearest_addresses_match_brute_force() {
+    let ix = ix();
+    let mut per_place: HashMap<Place, usize> = HashMap::new();
+    let mut ties = 0;
+    for (q, (place, p)) in queries(900, 1).into_iter().enumerate() {
+        *per_place.entry(place).or_default() += 1;
+        let all = address_distances(p);
+        let want100 = k_smallest(&all, 100);
+        for k in [1, 5, 37, 100] {
+            let got = ix.nearest_addresses(p, k);
+            let want = &want100[..k.min(want100.len())];
+            assert_same_hits(&got, want, &format!("query {q} {place:?} {p} k={k}"));
+            // ties (apartments share a point) are broken by id, exactly as the brute force does
+            assert_eq!(got.iter().map(|h| h.id).collect::<Vec<_>>(), want.iter().map(|w| w.1).collect::<Vec<_>>());
+        }
+        ties += want100.windows(2).filter(|w| w[0].0 == w[1].0).count();
+    }
+    assert!(per_place.len() == 6 && per_place.values().all(|&n| n >= 80), "{per_place:?}");
+    assert!(ties > 0, "the queries should meet apartment buildings (tied distances)");
+    assert!(ix.nearest_addresses(ll(105.85, 21.03), 0).is_empty());
+}
+
+#[test]
+fn nearest_post_offices_match_brute_force() {
+    let ix = ix();
+    assert!(data().post_offices.iter().enumerate().all(|(i, o)| o.id == i as u32));
+    for (q, (place, p)) in queries(1_500, 2).into_iter().enumerate() {
+        let all = office_distances(p);
+        let want100 = k_smallest(&all, 100);
+        for k in [1, 5, 37, 100] {
+            let got = ix.nearest_post_offices(p, k);
+            assert_same_hits(&got, &want100[..k], &format!("query {q} {place:?} {p} k={k}"));
+        }
+    }
+}
+
+#[test]
+fn addresses_within_match_brute_force() {
+    let ix = ix();
+    let mut nonempty = 0;
+    let mut largest = 0;
+    for (q, (place, p)) in queries(600, 3).into_iter().enumerate() {
+        let all = address_distances(p);
+        for r in [50.0, 120.0, 400.0, 1_000.0, 2_500.0, 5_000.0] {
+            let got = ix.addresses_within(p, r);
+            let mut want: Vec<(f64, u32)> = all.iter().copied().filter(|&(d, _)| d <= r).collect();
+            want.sort_by(by_distance_then_id);
+            assert_same_hits(&got, &want, &format!("query {q} {place:?} {p} r={r}"));
+            let (g, w): (HashSet<u32>, HashSet<u32>) =
+                (got.iter().map(|h| h.id).collect(), want.iter().map(|w| w.1).collect());
+            assert_eq!(g, w, "query {q} {place:?} {p} r={r}");
+            nonempty += usize::from(!got.is_empty());
+            largest = largest.max(got.len());
+        }
+    }
+    assert!(nonempty > 1_000 && largest > 200, "{nonempty} {largest}");
+}
+
+/// The brute-force bbox answer: inclusive bounds on the e7 integers, as the index defines them.
+fn brute_bbox(b: [f64; 4]) -> Vec<u32> {
+    let s = &data().addresses;
+    let (x0, y0, x1, y1) = (to_e7(b[0]), to_e7(b[1]), to_e7(b[2]), to_e7(b[3]));
+    (0..s.len() as u32)
+        .filter(|&i| {
+            let (x, y) = (s.lon_e7[i as usize], s.lat_e7[i as usize]);
+            (x0..=x1).contains(&x) && (y0..=y1).contains(&y)
+        })
+        .collect()
+}
+
+#[test]
+fn addresses_in_bbox_match_brute_force() {
+    let ix = ix();
+    let s = &data().addresses;
+    let n = s.len() as u32;
+    let mut rng = Rng::new(4, 4);
+    let mut boxes: Vec<[f64; 4]> = vec![COVERAGE, [-180.0, -90.0, 180.0, 90.0], [105.0, 20.0, 107.0, 22.0]];
+    for i in 0..600 {
+        let c = address_point(rng.below(n));
+        let half = match i % 4 {
+            0 => rng.range(0.000_05, 0.001),
+            1 => rng.range(0.001, 0.02),
+            2 => rng.range(0.02, 0.3),
+            _ => rng.range(0.3, 3.0),
+        };
+        let hy = half * rng.range(0.3, 1.5);
+        boxes.push([c.lon() - half, c.lat() - hy, c.lon() + half, c.lat() + hy]);
+    }
+    for _ in 0..200 {
+        // boxes whose edges pass exactly through addresses (inclusive bounds), and one-point boxes
+        let (a, b) = (address_point(rng.below(n)), address_point(rng.below(n)));
+        boxes.push([a.lon().min(b.lon()), a.lat().min(b.lat()), a.lon().max(b.lon()), a.lat().max(b.lat())]);
+        boxes.push([a.lon(), a.lat(), a.lon(), a.lat()]);
+        // an edge exactly on a, the box reaching away from it on every side
+        let h = rng.range(0.0001, 0.05);
+        boxes.push([a.lon(), a.lat() - h, a.lon() + h, a.lat()]);
+        boxes.push([a.lon() - h, a.lat(), a.lon(), a.lat() + h]);
+    }
+    // an empty box at sea and an inverted box
+    boxes.push([111.0, 6.0, 111.5, 6.5]);
+    boxes.push([106.0, 21.0, 105.0, 20.0]);
+    let mut on_edges = 0;
+    for b in boxes {
+        let got = ix.addresses_in_bbox(b);
+        let want = brute_bbox(b);
+        assert_eq!(got, want, "{b:?}");
+        if b[0] == b[2] {
+            assert!(!got.is_empty(), "a one-point box at an address holds it: {b:?}");
+            on_edges += 1;
+        }
+    }
+    assert_eq!(on_edges, 200);
+    assert_eq!(ix.addresses_in_bbox(COVERAGE).len(), s.len());
+}
+
+#[test]
+fn addresses_in_cell_and_by_code_match_brute_force() {
+    let ix = ix();
+    let s = &data().addresses;
+    let n = s.len() as u32;
+    let cells: Vec<GridCell> = (0..n).map(|i| s.cell(i).unwrap()).collect();
+    let mut rng = Rng::new(5, 5);
+    for t in 0..400 {
+        let level = 5 + (t % 5) as u8;
+        // cells of addresses, cells next to them (often empty) and cells of random points of the box
+        let p = match t % 3 {
+            0 => address_point(rng.below(n)),
+            1 => offset(address_point(rng.below(n)), rng.range(-3.0, 3.0), rng.range(-3.0, 3.0)),
+            _ => ll(rng.range(COVERAGE[0], COVERAGE[2]), rng.range(COVERAGE[1], COVERAGE[3])),
+        };
+        let cell = GridCell::from_lonlat(p, level).unwrap();
+        let got = ix.addresses_in_cell(cell);
+        let want: Vec<u32> = (0..n).filter(|&i| cell.contains(&cells[i as usize])).collect();
+        assert_eq!(got, want, "{cell} level {level}");
+        if t % 3 == 0 {
+            assert!(!got.is_empty());
+        }
+    }
+    // every sampled address is found by its own digital address; units past the last are not there
+    let mut max_unit = 0;
+    for _ in 0..5_000 {
+        let id = rng.below(n);
+        let code = s.digital_address(id).unwrap();
+        assert_eq!(ix.address_by_code(code), Some(id), "{code}");
+        let in_cell = ix.addresses_in_cell(code.cell()).len() as u16;
+        max_unit = max_unit.max(in_cell);
+        assert_eq!(ix.address_by_code(code.with_unit(in_cell + 1).unwrap()), None, "{code}");
+    }
+    assert!(max_unit >= 2, "apartment buildings share a cell");
+    // a code at sea
+    let sea = diachi::domain::DigitalAddress::from_lonlat(ll(111.3, 7.7)).unwrap();
+    assert_eq!(ix.address_by_code(sea), None);
+}
+
+fn h3(lon_e7: i32, lat_e7: i32, res: Resolution) -> CellIndex {
+    LatLng::new(from_e7(lat_e7), from_e7(lon_e7)).unwrap().to_cell(res)
+}
+
+/// Brute-force per-cell counts and members at one resolution.
+struct H3Brute {
+    res: Resolution,
+    address_cells: Vec<CellIndex>,
+    addresses: HashMap<CellIndex, u64>,
+    offices: HashMap<CellIndex, u64>,
+}
+
+impl H3Brute {
+    fn new(res: Resolution) -> Self {
+        let d = data();
+        let s = &d.addresses;
+        let address_cells: Vec<CellIndex> = s.lon_e7.iter().zip(&s.lat_e7).map(|(&x, &y)| h3(x, y, res)).collect();
+        let mut addresses = HashMap::new();
+        for &c in &address_cells {
+            *addresses.entry(c).or_default() += 1;
+        }
+        let mut offices = HashMap::new();
+        for o in &d.post_offices {
+            *offices.entry(h3(o.lon_e7, o.lat_e7, res)).or_default() += 1;
+        }
+        Self { res, address_cells, addresses, offices }
+    }
+
+    fn counts(&self, c: CellIndex) -> (u64, u64) {
+        (self.addresses.get(&c).copied().unwrap_or(0), self.offices.get(&c).copied().unwrap_or(0))
+    }
+
+    fn members(&self, c: CellIndex) -> Vec<u32> {
+        (0..self.address_cells.len() as u32).filter(|&i| self.address_cells[i as usize] == c).collect()
+    }
+
+    /// Every cell holding an address or an office, and the neighbours of a sample of them (mostly empty or sparse).
+    fn cells_to_check(&self, sample_every: usize) -> Vec<CellIndex> {
+        let mut cells: Vec<CellIndex> = self.addresses.keys().chain(self.offices.keys()).copied().collect();
+        cells.sort_unstable();
+        cells.dedup();
+        let mut out: Vec<CellIndex> = cells.iter().copied().step_by(sample_every).collect();
+        for c in cells.iter().step_by(sample_every * 7) {
+            out.extend(c.grid_disk::<Vec<_>>(1));
+        }
+        out.sort_unstable();
+        out.dedup();
+        assert!(out.iter().all(|c| c.resolution() == self.res));
+        out
+    }
+}
+
+#[test]
+fn h3_cells_of_a_point_are_h3o_cells() {
+    let s = &data().addresses;
+    let mut rng = Rng::new(6, 6);
+    for _ in 0..3_000 {
+        let id = rng.below(s.len() as u32);
+        let p = address_point(id);
+        let direct = LatLng::new(p.lat(), p.lon()).unwrap();
+        assert_eq!(
+            NationalIndex::h3_cells(p),
+            Some((direct.to_cell(Resolution::Ten), direct.to_cell(Resolution::Six))),
+            "{p}"
+        );
+    }
+    for (_, p) in queries(300, 6) {
+        let direct = LatLng::new(p.lat(), p.lon()).unwrap();
+        assert_eq!(
+            NationalIndex::h3_cells(p),
+            Some((direct.to_cell(Resolution::Ten), direct.to_cell(Resolution::Six)))
+        );
+    }
+}
+
+fn check_cell_counts(res: Resolution, sample_every: usize) -> usize {
+    let ix = ix();
+    let brute = H3Brute::new(res);
+    let cells = brute.cells_to_check(sample_every);
+    let mut bad = Vec::new();
+    for &c in &cells {
+        let got = ix.cell_counts(c);
+        let want = brute.counts(c);
+        if (got.addresses, got.post_offices) != want {
+            bad.push(format!("{c}: index {}/{}, brute force {}/{}", got.addresses, got.post_offices, want.0, want.1));
+        }
+    }
+    assert!(
+        bad.is_empty(),
+        "res {res}: {} of {} cells differ: {:?}",
+        bad.len(),
+        cells.len(),
+        &bad[..bad.len().min(10)]
+    );
+    let total: u64 = cells.iter().map(|&c| brute.counts(c).0).sum();
+    if sample_every == 1 {
+        assert_eq!(total, data().addresses.len() as u64, "res {res}: every address is in one checked cell");
+    }
+    cells.len()
+}
+
+#[test]
+fn cell_counts_match_brute_force_fine() {
+    assert!(check_cell_counts(Resolution::Ten, 1) > 5_000);
+}
+
+#[test]
+fn cell_counts_match_brute_force_coarse() {
+    assert!(check_cell_counts(Resolution::Six, 1) > 1_000);
+}
+
+#[test]
+fn cell_counts_match_brute_force_res8() {
+    assert!(check_cell_counts(Resolution::Eight, 6) > 500);
+}
+
+#[test]
+fn cell_counts_match_brute_force_res4() {
+    assert!(check_cell_counts(Resolution::Four, 1) > 50);
+}
+
+#[test]
+fn cell_counts_match_brute_force_res5_and_coarser() {
+    assert!(check_cell_counts(Resolution::Five, 1) > 200);
+    assert!(check_cell_counts(Resolution::Three, 1) > 10);
+    assert!(check_cell_counts(Resolution::One, 1) >= 2);
+}
+
+#[test]
+fn addresses_in_h3_cell_match_brute_force() {
+    let ix = ix();
+    for (res, every) in [(Resolution::Ten, 40), (Resolution::Eight, 25), (Resolution::Six, 10), (Resolution::Five, 4)] {
+        let brute = H3Brute::new(res);
+        let cells = brute.cells_to_check(every);
+        for &c in &cells {
+            assert_eq!(ix.addresses_in_h3_cell(c), brute.members(c), "res {res} cell {c}");
+        }
+        assert!(cells.len() > 50, "res {res}: {}", cells.len());
+    }
+}
+
+#[test]
+fn stats_are_sane() {
+    let ix = ix();
+    let st = ix.stats();
+    assert_eq!(st.addresses, HOUSEHOLDS as usize);
+    assert_eq!(st.post_offices, data().post_offices.len());
+    assert_eq!(st.wards, 3321);
+    assert!(st.bytes_per_address > 0.0 && st.bytes_per_address < 100.0, "{}", st.bytes_per_address);
+    assert_eq!(st.h3_fine_cells, {
+        let b = H3Brute::new(Resolution::Ten);
+        b.addresses.keys().chain(b.offices.keys()).collect::<HashSet<_>>().len()
+    });
+}
