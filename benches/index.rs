@@ -126,22 +126,16 @@ fn scan_nearest(pts: &[(f64, f64)], q: LonLat) -> (usize, f64) {
 fn bench_nearest(c: &mut Criterion, label: &str, fixture: fn() -> &'static Fixture) {
     let mut g = c.benchmark_group(format!("nearest/{label}"));
     g.throughput(Throughput::Elements(1));
-    g.bench_function("index_k1", |b| {
-        let f = fixture();
-        let mut i = 0usize;
-        b.iter(|| {
-            i = (i + 1) % QUERIES;
-            f.index.nearest_addresses(black_box(f.queries[i]), 1)
+    for k in [1, 10] {
+        g.bench_function(format!("index_k{k}"), |b| {
+            let f = fixture();
+            let mut i = 0usize;
+            b.iter(|| {
+                i = (i + 1) % QUERIES;
+                f.index.nearest_addresses(black_box(f.queries[i]), k)
+            });
         });
-    });
-    g.bench_function("index_k10", |b| {
-        let f = fixture();
-        let mut i = 0usize;
-        b.iter(|| {
-            i = (i + 1) % QUERIES;
-            f.index.nearest_addresses(black_box(f.queries[i]), 10)
-        });
-    });
+    }
     g.bench_function("baseline_rstar_raw_k1", |b| {
         let f = fixture();
         let mut i = 0usize;
