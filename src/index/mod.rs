@@ -3,7 +3,7 @@
 
 mod points;
 
-pub use points::{Coords, Hit, PointIndex};
+pub use points::{BUCKET, Hit, PointIndex};
 
 use h3o::{CellIndex, LatLng, Resolution};
 use rayon::prelude::*;
@@ -39,21 +39,6 @@ pub struct IndexStats {
     pub address_bytes: usize,
     pub bytes_per_address: f64,
     pub build_ms: u64,
-}
-
-struct OfficeCoords<'a>(&'a [PostOffice]);
-
-impl Coords for AddressSet {
-    fn lon_lat_e7(&self, id: u32) -> (i32, i32) {
-        (self.lon_e7[id as usize], self.lat_e7[id as usize])
-    }
-}
-
-impl Coords for OfficeCoords<'_> {
-    fn lon_lat_e7(&self, id: u32) -> (i32, i32) {
-        let o = &self.0[id as usize];
-        (o.lon_e7, o.lat_e7)
-    }
 }
 
 /// Whether a point is inside the national grid's coverage box (mainland, islands, archipelagos and the sea).
@@ -139,25 +124,25 @@ impl NationalIndex {
     /// The `k` nearest addresses.
     #[must_use]
     pub fn nearest_addresses(&self, p: LonLat, k: usize) -> Vec<Hit> {
-        self.addresses.nearest(&self.data.addresses, p.lon(), p.lat(), k)
+        self.addresses.nearest(p.lon(), p.lat(), k)
     }
 
     /// Addresses within `radius_m`, nearest first.
     #[must_use]
     pub fn addresses_within(&self, p: LonLat, radius_m: f64) -> Vec<Hit> {
-        self.addresses.within(&self.data.addresses, p.lon(), p.lat(), radius_m)
+        self.addresses.within(p.lon(), p.lat(), radius_m)
     }
 
     /// Address ids inside a bbox, in id order.
     #[must_use]
     pub fn addresses_in_bbox(&self, bbox: [f64; 4]) -> Vec<u32> {
-        self.addresses.in_bbox(&self.data.addresses, bbox)
+        self.addresses.in_bbox(bbox)
     }
 
     /// The `k` nearest post offices.
     #[must_use]
     pub fn nearest_post_offices(&self, p: LonLat, k: usize) -> Vec<Hit> {
-        self.offices.nearest(&OfficeCoords(&self.data.post_offices), p.lon(), p.lat(), k)
+        self.offices.nearest(p.lon(), p.lat(), k)
     }
 
     /// The delivery points whose level-9 cell lies in `cell` (any level), in id order.
@@ -192,16 +177,8 @@ impl NationalIndex {
         }
         let bbox = cell_bbox(cell);
         let addresses = self.addresses_in_h3(cell, bbox).len() as u64;
-        let po = OfficeCoords(&self.data.post_offices);
-        let post_offices = self
-            .offices
-            .in_bbox(&po, bbox)
-            .into_iter()
-            .filter(|&id| {
-                let (x, y) = po.lon_lat_e7(id);
-                h3_cell(x, y, res) == Some(cell)
-            })
-            .count() as u64;
+        let mut post_offices = 0;
+        self.offices.for_each_in_bbox(bbox, |_, x, y| post_offices += u64::from(h3_cell(x, y, res) == Some(cell)));
         CellCounts { addresses, post_offices }
     }
 
@@ -227,22 +204,8 @@ impl NationalIndex {
                 None => {
                     let bbox = cell_bbox(c);
                     let here = |x: i32, y: i32| h3_cell(x, y, H3_COARSE) == Some(c) && h3_cell(x, y, res) == Some(cell);
-                    let set = &self.data.addresses;
-                    total.addresses += self
-                        .addresses_in_bbox(bbox)
-                        .into_iter()
-                        .filter(|&id| here(set.lon_e7[id as usize], set.lat_e7[id as usize]))
-                        .count() as u64;
-                    let po = OfficeCoords(&self.data.post_offices);
-                    total.post_offices += self
-                        .offices
-                        .in_bbox(&po, bbox)
-                        .into_iter()
-                        .filter(|&id| {
-                            let (x, y) = po.lon_lat_e7(id);
-                            here(x, y)
-                        })
-                        .count() as u64;
+                    self.addresses.for_each_in_bbox(bbox, |_, x, y| total.addresses += u64::from(here(x, y)));
+                    self.offices.for_each_in_bbox(bbox, |_, x, y| total.post_offices += u64::from(here(x, y)));
                 }
             }
         }
@@ -250,12 +213,15 @@ impl NationalIndex {
     }
 
     fn addresses_in_h3(&self, cell: CellIndex, bbox: [f64; 4]) -> Vec<u32> {
-        let set = &self.data.addresses;
         let res = cell.resolution();
-        self.addresses_in_bbox(bbox)
-            .into_iter()
-            .filter(|&id| h3_cell(set.lon_e7[id as usize], set.lat_e7[id as usize], res) == Some(cell))
-            .collect()
+        let mut v = Vec::new();
+        self.addresses.for_each_in_bbox(bbox, |id, x, y| {
+            if h3_cell(x, y, res) == Some(cell) {
+                v.push(id);
+            }
+        });
+        v.sort_unstable();
+        v
     }
 
     /// Address ids inside an H3 cell, in id order.

@@ -1,36 +1,54 @@
-//! An R-tree of points (address or post-office ids) with great-circle nearest-k, radius and bounding-box queries.
+//! A static spatial index of points (address or post-office ids) with exact great-circle nearest-k, radius and
+//! bounding-box queries.
 //!
-//! Points are stored as `f32` in a plate carrée scaled by cos 14° (the middle of the coverage box), where Euclidean
-//! distance is within a few percent of the great-circle distance. Queries walk the tree in that metric and re-rank
-//! candidates by the exact haversine distance of the stored coordinates, stopping once the tree's lower bound passes
-//! the k-th best true distance, so the answers are exact, not approximations.
+//! The points live in three flat columns (`lon_e7`, `lat_e7`, `id`: 12 bytes a point) sorted into k-d order:
+//! the set is split at the median of the longer side of its box, recursively, until at most [`BUCKET`] points are
+//! left. Each run of points is a compact spatial *bucket*. Two structures sit on the buckets:
+//! - an `rstar` R-tree bulk-loaded with the buckets' boxes (one entry per 16–32 points, so the tree is small) serves
+//!   bounding-box and radius queries;
+//! - the split hierarchy itself, stored implicitly (node `i` has children `2i+1`, `2i+2`; a node is just its box),
+//!   serves nearest-k queries by a depth-first branch-and-bound walk, nearer child first. This walk reads a few cache
+//!   lines per level and allocates nothing, which is what the ≥ 1M lookups/s/core goal needs; rstar's own best-first
+//!   walk over the same buckets was measured 2–3× slower (see BENCHMARKS.md).
+//!
+//! Exactness: candidates are pre-filtered in a *local plane* around the query (x scaled by the cosine of the query's
+//! latitude), where the great-circle distance is provably at least `c_q` times the plane distance for any point within
+//! 1° of the query on both axes; farther points are at least `window_lb` metres away. Survivors are ranked by the exact
+//! haversine distance of their stored 1e-7° coordinates (ties by id), so the answers equal a brute-force scan's.
 
-use rstar::primitives::GeomWithData;
-use rstar::{AABB, RTree, RTreeNode};
-use std::collections::BinaryHeap;
+use rstar::{AABB, Envelope as _, RTree, RTreeObject};
 
-use crate::dataset::from_e7;
+use crate::dataset::{from_e7, to_e7};
 use crate::domain::lonlat::{EARTH_RADIUS_M, haversine_m};
 
-/// cos(14°): the x scale of the stored plane.
-const COS0: f64 = 0.970_295_726_275_996_5;
+/// Most points in one bucket (buckets hold between half this and this many).
+pub const BUCKET: usize = 32;
 /// Metres per degree of great circle.
 const M_PER_DEG: f64 = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
-/// Lower bound of (true distance / plane distance) for points with latitudes in 4°..24° (cos 24° / cos 14° ≈ 0.9415,
-/// with margin for the curvature over long distances).
-const C_LOW: f64 = 0.93;
-/// Metres of slack for the f32 rounding of stored points.
-const SLACK_M: f64 = 2.0;
+/// Metres per 1e-7 degree of great circle.
+const M_PER_E7: f64 = M_PER_DEG * 1e-7;
+/// Half-width of the local window, in 1e-7 degrees (1°).
+const WINDOW_E7: i64 = 10_000_000;
+/// Slack in 1e-7° for the rounding of the query to 1e-7° and of floating point.
+const SLACK_E7: f64 = 1.0;
 
-type Entry = GeomWithData<[f32; 2], u32>;
+/// A box of 1e-7° coordinates: `[min_lon, min_lat, max_lon, max_lat]`.
+type Box4 = [i32; 4];
+const EMPTY: Box4 = [i32::MAX, i32::MAX, i32::MIN, i32::MIN];
 
-fn project(lon: f64, lat: f64) -> [f32; 2] {
-    [(lon * COS0) as f32, lat as f32]
+/// One bucket: its box and its range of the point columns.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    env: AABB<[i32; 2]>,
+    start: u32,
+    end: u32,
 }
 
-/// A point with its coordinates in 1e-7 degrees, as stored in the dataset columns.
-pub trait Coords {
-    fn lon_lat_e7(&self, id: u32) -> (i32, i32);
+impl RTreeObject for Bucket {
+    type Envelope = AABB<[i32; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        self.env
+    }
 }
 
 /// An id with its exact distance.
@@ -40,118 +58,493 @@ pub struct Hit {
     pub distance_m: f64,
 }
 
-#[derive(PartialEq)]
-struct HeapItem(f64, u32);
-impl Eq for HeapItem {}
-impl PartialOrd for HeapItem {
-    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(o))
-    }
-}
-impl Ord for HeapItem {
-    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
-        self.0.total_cmp(&o.0).then(self.1.cmp(&o.1))
+impl Hit {
+    fn before(&self, other: &Hit) -> bool {
+        self.distance_m.total_cmp(&other.distance_m).then(self.id.cmp(&other.id)).is_lt()
     }
 }
 
-/// The R-tree.
+/// The index.
 #[derive(Debug)]
 pub struct PointIndex {
-    tree: RTree<Entry>,
+    lon_e7: Vec<i32>,
+    lat_e7: Vec<i32>,
+    ids: Vec<u32>,
+    /// Boxes of the split hierarchy in implicit (heap) order; unused slots are [`EMPTY`].
+    boxes: Vec<Box4>,
+    tree: RTree<Bucket>,
 }
 
 impl PointIndex {
-    /// Bulk-loads points given as `(id, lon_e7, lat_e7)`.
+    /// Bulk-loads points given as `(id, lon_e7, lat_e7)`. The result depends only on the set of points, not on the
+    /// order they come in or on the number of threads.
     pub fn build(points: impl Iterator<Item = (u32, i32, i32)>) -> Self {
-        let entries: Vec<Entry> =
-            points.map(|(id, x, y)| GeomWithData::new(project(from_e7(x), from_e7(y)), id)).collect();
-        Self { tree: RTree::bulk_load(entries) }
+        let mut pts: Vec<(i32, i32, u32)> = points.map(|(id, x, y)| (x, y, id)).collect();
+        split(&mut pts);
+        let n = pts.len();
+        let lon_e7: Vec<i32> = pts.iter().map(|p| p.0).collect();
+        let lat_e7: Vec<i32> = pts.iter().map(|p| p.1).collect();
+        let ids: Vec<u32> = pts.iter().map(|p| p.2).collect();
+        drop(pts);
+        let mut boxes = vec![EMPTY; slots(n)];
+        let mut buckets = Vec::with_capacity(n / (BUCKET / 2) + 1);
+        if n > 0 {
+            fill(&mut boxes, 0, 0, n, &lon_e7, &lat_e7, &mut buckets);
+        }
+        Self { lon_e7, lat_e7, ids, boxes, tree: RTree::bulk_load(buckets) }
     }
 
     #[must_use]
     pub fn len(&self) -> usize {
-        self.tree.size()
+        self.ids.len()
     }
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.tree.size() == 0
+        self.ids.is_empty()
     }
 
-    /// Bytes of the tree's nodes (measured by walking it).
+    /// Bytes of the columns, the box hierarchy and the R-tree over buckets (its nodes estimated from the bucket
+    /// count: every bucket is one leaf entry, inner nodes add fewer than half as many entries again).
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        fn walk(n: &rstar::ParentNode<Entry>) -> usize {
-            n.children().len() * std::mem::size_of::<RTreeNode<Entry>>()
-                + n.children()
-                    .iter()
-                    .map(|c| match c {
-                        RTreeNode::Parent(p) => walk(p),
-                        RTreeNode::Leaf(_) => 0,
-                    })
-                    .sum::<usize>()
-        }
-        walk(self.tree.root())
+        let columns = self.ids.capacity() * 12;
+        let boxes = self.boxes.capacity() * std::mem::size_of::<Box4>();
+        let entry = std::mem::size_of::<rstar::RTreeNode<Bucket>>();
+        columns + boxes + self.tree.size() * entry * 3 / 2
+    }
+
+    /// Number of buckets.
+    #[must_use]
+    pub fn buckets(&self) -> usize {
+        self.tree.size()
     }
 
     /// The `k` nearest points by great-circle distance, nearest first (ties by id).
-    pub fn nearest(&self, coords: &impl Coords, lon: f64, lat: f64, k: usize) -> Vec<Hit> {
-        if k == 0 {
+    #[must_use]
+    pub fn nearest(&self, lon: f64, lat: f64, k: usize) -> Vec<Hit> {
+        if k == 0 || self.is_empty() {
             return Vec::new();
         }
-        let q = project(lon, lat);
-        let mut heap: BinaryHeap<HeapItem> = BinaryHeap::with_capacity(k + 1);
-        for (e, d2) in self.tree.nearest_neighbor_iter_with_distance_2(q) {
-            let lower = f64::from(d2).sqrt() * M_PER_DEG * C_LOW - SLACK_M;
-            if heap.len() == k && heap.peek().is_some_and(|w| lower > w.0) {
-                break;
-            }
-            let (x, y) = coords.lon_lat_e7(e.data);
-            let d = haversine_m(lon, lat, from_e7(x), from_e7(y));
-            if heap.len() < k {
-                heap.push(HeapItem(d, e.data));
-            } else if heap.peek().is_some_and(|w| HeapItem(d, e.data) < *w) {
-                heap.pop();
-                heap.push(HeapItem(d, e.data));
-            }
-        }
-        let mut v: Vec<Hit> = heap.into_iter().map(|HeapItem(d, id)| Hit { id, distance_m: d }).collect();
-        v.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.id.cmp(&b.id)));
-        v
+        let mut s = Search::new(self, lon, lat, k);
+        s.visit(0, 0, self.len());
+        s.hits
     }
 
     /// Every point within `radius_m` metres, nearest first (ties by id).
-    pub fn within(&self, coords: &impl Coords, lon: f64, lat: f64, radius_m: f64) -> Vec<Hit> {
-        let r_plane = (radius_m + SLACK_M) / (M_PER_DEG * C_LOW);
-        let mut v: Vec<Hit> = self
-            .tree
-            .locate_within_distance(project(lon, lat), (r_plane * r_plane) as f32)
-            .filter_map(|e| {
-                let (x, y) = coords.lon_lat_e7(e.data);
-                let d = haversine_m(lon, lat, from_e7(x), from_e7(y));
-                (d <= radius_m).then_some(Hit { id: e.data, distance_m: d })
-            })
-            .collect();
+    #[must_use]
+    pub fn within(&self, lon: f64, lat: f64, radius_m: f64) -> Vec<Hit> {
+        // d ≥ R·|Δφ| and d ≥ 2R·asin(cos(L)·sin(|Δλ|/2)) with L the larger |latitude|: a box that holds the circle
+        let dlat = radius_m / M_PER_DEG;
+        let top = (lat.abs() + dlat).min(89.0);
+        let s = (radius_m / (2.0 * EARTH_RADIUS_M)).min(1.0).sin() / top.to_radians().cos();
+        let dlon = if s >= 1.0 { 180.0 } else { 2.0 * s.asin().to_degrees() };
+        let pad = 2e-7;
+        let (mut west, mut east) = (lon - dlon - pad, lon + dlon + pad);
+        if west < -180.0 || east > 180.0 || lat.abs() + dlat >= 90.0 {
+            // across the antimeridian or over a pole: every longitude
+            (west, east) = (-180.0, 180.0);
+        }
+        let env = AABB::from_corners(
+            [to_e7(west), to_e7((lat - dlat - pad).max(-90.0))],
+            [to_e7(east), to_e7((lat + dlat + pad).min(90.0))],
+        );
+        let mut v = Vec::new();
+        for b in self.tree.locate_in_envelope_intersecting(env) {
+            for i in b.start as usize..b.end as usize {
+                let d = haversine_m(lon, lat, from_e7(self.lon_e7[i]), from_e7(self.lat_e7[i]));
+                if d <= radius_m {
+                    v.push(Hit { id: self.ids[i], distance_m: d });
+                }
+            }
+        }
         v.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.id.cmp(&b.id)));
         v
     }
 
     /// Ids of every point inside `[min_lon, min_lat, max_lon, max_lat]` (inclusive), in id order.
-    pub fn in_bbox(&self, coords: &impl Coords, bbox: [f64; 4]) -> Vec<u32> {
-        let pad = 1e-4;
-        let env = AABB::from_corners(project(bbox[0] - pad, bbox[1] - pad), project(bbox[2] + pad, bbox[3] + pad));
-        let lo = (crate::dataset::to_e7(bbox[0]), crate::dataset::to_e7(bbox[1]));
-        let hi = (crate::dataset::to_e7(bbox[2]), crate::dataset::to_e7(bbox[3]));
-        let mut v: Vec<u32> = self
-            .tree
-            .locate_in_envelope(env)
-            .map(|e| e.data)
-            .filter(|&id| {
-                let (x, y) = coords.lon_lat_e7(id);
-                (lo.0..=hi.0).contains(&x) && (lo.1..=hi.1).contains(&y)
-            })
-            .collect();
+    #[must_use]
+    pub fn in_bbox(&self, bbox: [f64; 4]) -> Vec<u32> {
+        let mut v = Vec::new();
+        self.for_each_in_bbox(bbox, |id, _, _| v.push(id));
         v.sort_unstable();
         v
+    }
+
+    /// Calls `f(id, lon_e7, lat_e7)` for every point inside the bbox (inclusive, at 1e-7°), in storage order.
+    pub fn for_each_in_bbox(&self, bbox: [f64; 4], mut f: impl FnMut(u32, i32, i32)) {
+        let (lo_x, lo_y, hi_x, hi_y) = (to_e7(bbox[0]), to_e7(bbox[1]), to_e7(bbox[2]), to_e7(bbox[3]));
+        if lo_x > hi_x || lo_y > hi_y {
+            return;
+        }
+        let query = AABB::from_corners([lo_x, lo_y], [hi_x, hi_y]);
+        for b in self.tree.locate_in_envelope_intersecting(query) {
+            let inside = query.contains_envelope(&b.env);
+            for i in b.start as usize..b.end as usize {
+                let (x, y) = (self.lon_e7[i], self.lat_e7[i]);
+                if inside || ((lo_x..=hi_x).contains(&x) && (lo_y..=hi_y).contains(&y)) {
+                    f(self.ids[i], x, y);
+                }
+            }
+        }
+    }
+}
+
+/// Slots of the implicit hierarchy for `n` points: a complete binary tree as deep as the deepest bucket.
+fn slots(n: usize) -> usize {
+    let mut depth = 0;
+    let mut len = n;
+    while len > BUCKET {
+        len = len.div_ceil(2);
+        depth += 1;
+    }
+    (1usize << (depth + 1)) - 1
+}
+
+/// Computes the box of node `node` (points `start..start + len`) and of its descendants; collects the buckets.
+fn fill(
+    boxes: &mut [Box4],
+    node: usize,
+    start: usize,
+    len: usize,
+    xs: &[i32],
+    ys: &[i32],
+    buckets: &mut Vec<Bucket>,
+) -> Box4 {
+    let b = if len <= BUCKET {
+        let mut b = EMPTY;
+        for i in start..start + len {
+            b = [b[0].min(xs[i]), b[1].min(ys[i]), b[2].max(xs[i]), b[3].max(ys[i])];
+        }
+        buckets.push(Bucket {
+            env: AABB::from_corners([b[0], b[1]], [b[2], b[3]]),
+            start: start as u32,
+            end: (start + len) as u32,
+        });
+        b
+    } else {
+        let mid = len / 2;
+        let l = fill(boxes, 2 * node + 1, start, mid, xs, ys, buckets);
+        let r = fill(boxes, 2 * node + 2, start + mid, len - mid, xs, ys, buckets);
+        [l[0].min(r[0]), l[1].min(r[1]), l[2].max(r[2]), l[3].max(r[3])]
+    };
+    boxes[node] = b;
+    b
+}
+
+/// Sorts points in place into k-d order: split at the median of the longer side (at index `len / 2`, so the
+/// hierarchy's shape depends only on the count), recursively, down to buckets. Ties are broken by the other
+/// coordinate and the id, so the order is fully determined by the set of points.
+fn split(pts: &mut [(i32, i32, u32)]) {
+    if pts.len() <= BUCKET {
+        pts.sort_unstable();
+        return;
+    }
+    let (mut lo, mut hi) = ((i32::MAX, i32::MAX), (i32::MIN, i32::MIN));
+    for &(x, y, _) in pts.iter() {
+        lo = (lo.0.min(x), lo.1.min(y));
+        hi = (hi.0.max(x), hi.1.max(y));
+    }
+    // compare ground extents: a degree of longitude is ~0.95 of a degree of latitude over Vietnam
+    let wide = (f64::from(hi.0) - f64::from(lo.0)) * 0.95;
+    let tall = f64::from(hi.1) - f64::from(lo.1);
+    let mid = pts.len() / 2;
+    if wide >= tall {
+        pts.select_nth_unstable_by_key(mid, |p| (p.0, p.1, p.2));
+    } else {
+        pts.select_nth_unstable_by_key(mid, |p| (p.1, p.0, p.2));
+    }
+    let (a, b) = pts.split_at_mut(mid);
+    if a.len() > 50_000 {
+        rayon::join(|| split(a), || split(b));
+    } else {
+        split(a);
+        split(b);
+    }
+}
+
+/// A nearest-k search in progress.
+struct Search<'a> {
+    ix: &'a PointIndex,
+    lon: f64,
+    lat: f64,
+    k: usize,
+    /// The best hits so far, sorted (k is at most a few hundred, so insertion beats a heap).
+    hits: Vec<Hit>,
+    /// The k-th best exact distance so far (infinity until k are held).
+    worst: f64,
+    /// The query rounded to 1e-7°, and the cosine of its latitude.
+    q: (i32, i32),
+    cos_q: f64,
+    /// Great-circle metres per unit of local-plane distance, at least, within the window.
+    m_per_local: f64,
+    /// Every point outside the 1° window is at least this far away.
+    window_lb: f64,
+    /// Squared local-plane distance beyond which nothing can beat `worst`; infinite while `worst ≥ window_lb`.
+    thr2: f64,
+}
+
+impl<'a> Search<'a> {
+    fn new(ix: &'a PointIndex, lon: f64, lat: f64, k: usize) -> Self {
+        let phi = lat.abs().min(88.0);
+        let (cos_q, cos_edge) = (phi.to_radians().cos(), (phi + 1.0).to_radians().cos());
+        // d ≥ 2R·√a ≥ 0.99998·R·√(Δφ² + cos φ₁ cos φ₂ Δλ²) for |Δ| ≤ 1°, and cos φ₂ ≥ cos_edge
+        let c_q = 0.99998 * (cos_edge / cos_q).min(1.0).sqrt() * (1.0 - 1e-9);
+        // outside the window: |Δφ| > 1° gives d ≥ R·1°; |Δλ| > 1° gives d ≥ 2R·√(cos φ₁ cos φ₂)·sin 0.5°
+        // (within 1° of the antimeridian the window wraps, so it is not used at all)
+        let window_lb = if lon.abs() > 179.0 {
+            0.0
+        } else {
+            M_PER_DEG.min(2.0 * EARTH_RADIUS_M * (cos_q * cos_edge).sqrt() * 0.5f64.to_radians().sin()) * (1.0 - 1e-9)
+        };
+        Self {
+            ix,
+            lon,
+            lat,
+            k,
+            hits: Vec::with_capacity(k + 1),
+            worst: f64::INFINITY,
+            q: (to_e7(lon), to_e7(lat)),
+            cos_q,
+            m_per_local: M_PER_E7 * c_q,
+            window_lb,
+            thr2: f64::INFINITY,
+        }
+    }
+
+    /// Squared local-plane distance from the query to a box, or `f64::MAX` when the box lies outside the window.
+    fn local2(&self, b: &Box4) -> f64 {
+        let gx = (i64::from(b[0]) - i64::from(self.q.0)).max(i64::from(self.q.0) - i64::from(b[2])).max(0);
+        let gy = (i64::from(b[1]) - i64::from(self.q.1)).max(i64::from(self.q.1) - i64::from(b[3])).max(0);
+        if gx > WINDOW_E7 || gy > WINDOW_E7 {
+            return f64::MAX;
+        }
+        let (x, y) = (gx as f64 * self.cos_q, gy as f64);
+        x * x + y * y
+    }
+
+    /// Whether no point of the box can be as near as the k-th best.
+    fn prune(&self, b: &Box4) -> bool {
+        if b[0] > b[2] {
+            return true;
+        }
+        if self.thr2.is_finite() {
+            return self.local2(b) > self.thr2;
+        }
+        self.worst.is_finite() && far_lower_bound(self.lon, self.lat, b) > self.worst
+    }
+
+    fn visit(&mut self, node: usize, start: usize, len: usize) {
+        if len <= BUCKET {
+            self.scan(start, start + len);
+            return;
+        }
+        let (l, r) = (2 * node + 1, 2 * node + 2);
+        let mid = len / 2;
+        let boxes = &self.ix.boxes;
+        let (dl, dr) = (self.local2(&boxes[l]), self.local2(&boxes[r]));
+        let first_left = dl <= dr;
+        let order = if first_left {
+            [(l, start, mid), (r, start + mid, len - mid)]
+        } else {
+            [(r, start + mid, len - mid), (l, start, mid)]
+        };
+        for (n, s, m) in order {
+            if !self.prune(&self.ix.boxes[n]) {
+                self.visit(n, s, m);
+            }
+        }
+    }
+
+    /// Scans one bucket: local distances first, the exact formula for the nearest of them, then for every other
+    /// point the bound cannot rule out.
+    fn scan(&mut self, start: usize, end: usize) {
+        let ix = self.ix;
+        let mut d2 = [0.0f64; BUCKET];
+        let mut best = (f64::INFINITY, start);
+        for i in start..end {
+            let (dx, dy) =
+                (i64::from(ix.lon_e7[i]) - i64::from(self.q.0), i64::from(ix.lat_e7[i]) - i64::from(self.q.1));
+            let v = if dx.abs() > WINDOW_E7 || dy.abs() > WINDOW_E7 {
+                f64::MAX
+            } else {
+                let (x, y) = (dx as f64 * self.cos_q, dy as f64);
+                x * x + y * y
+            };
+            d2[i - start] = v;
+            if v < best.0 {
+                best = (v, i);
+            }
+        }
+        if self.k > 1 && self.hits.len() < self.k {
+            // still filling: take the points nearest first, so the bound tightens as early as possible
+            let mut order: [(f64, u32); BUCKET] = [(0.0, 0); BUCKET];
+            let n = end - start;
+            for (j, o) in order.iter_mut().enumerate().take(n) {
+                *o = (d2[j], (start + j) as u32);
+            }
+            let order = &mut order[..n];
+            order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+            for &(v, i) in order.iter() {
+                if v > self.thr2 {
+                    break;
+                }
+                self.exact(i as usize);
+            }
+            return;
+        }
+        if best.0 <= self.thr2 {
+            self.exact(best.1);
+        }
+        for i in start..end {
+            if i != best.1 && d2[i - start] <= self.thr2 {
+                self.exact(i);
+            }
+        }
+    }
+
+    fn exact(&mut self, i: usize) {
+        let ix = self.ix;
+        let d = haversine_m(self.lon, self.lat, from_e7(ix.lon_e7[i]), from_e7(ix.lat_e7[i]));
+        if d > self.worst {
+            return;
+        }
+        let hit = Hit { id: ix.ids[i], distance_m: d };
+        if self.hits.len() == self.k && !hit.before(&self.hits[self.k - 1]) {
+            return;
+        }
+        let at = self.hits.partition_point(|h| h.before(&hit));
+        self.hits.insert(at, hit);
+        self.hits.truncate(self.k);
+        if self.hits.len() == self.k {
+            self.worst = self.hits[self.k - 1].distance_m;
+            self.thr2 = if self.worst < self.window_lb {
+                let t = self.worst / self.m_per_local + SLACK_E7;
+                t * t
+            } else {
+                f64::INFINITY
+            };
+        }
+    }
+}
+
+/// A lower bound of the great-circle distance from a point to any point of a box (for far queries, outside the local
+/// window): d ≥ 2R·asin(√a) with a ≥ max(sin²(Δφ/2), cos²L·sin²(Δλ/2)), where Δφ and Δλ are the box's gaps to the
+/// point and L the largest |latitude| of the two.
+fn far_lower_bound(lon: f64, lat: f64, b: &Box4) -> f64 {
+    let (x0, y0, x1, y1) = (from_e7(b[0]), from_e7(b[1]), from_e7(b[2]), from_e7(b[3]));
+    let gphi = (y0 - lat).max(lat - y1).max(0.0);
+    let glam =
+        if (x0..=x1).contains(&lon) { 0.0 } else { (x0 - lon).rem_euclid(360.0).min((lon - x1).rem_euclid(360.0)) };
+    let l = lat.abs().max(y0.abs()).max(y1.abs()).min(90.0);
+    let a_phi = (gphi.to_radians() * 0.5).sin().powi(2);
+    let a_lam = l.to_radians().cos().powi(2) * (glam.to_radians() * 0.5).sin().powi(2);
+    2.0 * EARTH_RADIUS_M * a_phi.max(a_lam).sqrt().min(1.0).asin() * (1.0 - 1e-9)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic splitmix64 stream.
+    struct Mix(u64);
+    impl Mix {
+        fn next(&mut self) -> u64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^ (z >> 31)
+        }
+        fn range(&mut self, lo: f64, hi: f64) -> f64 {
+            lo + (hi - lo) * ((self.next() >> 11) as f64 / (1u64 << 53) as f64)
+        }
+    }
+
+    fn brute(pts: &[(u32, i32, i32)], lon: f64, lat: f64) -> Vec<Hit> {
+        let mut v: Vec<Hit> = pts
+            .iter()
+            .map(|&(id, x, y)| Hit { id, distance_m: haversine_m(lon, lat, from_e7(x), from_e7(y)) })
+            .collect();
+        v.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.id.cmp(&b.id)));
+        v
+    }
+
+    /// Clusters with many duplicates (apartments) plus scattered points, queried from anywhere on the globe:
+    /// inside clusters, far out at sea, near the poles and the antimeridian, where the local bounds do not apply.
+    #[test]
+    fn nearest_within_and_bbox_match_brute_force_anywhere() {
+        let mut r = Mix(42);
+        let mut pts = Vec::new();
+        for c in 0..40 {
+            let (cx, cy) = (r.range(102.0, 110.0), r.range(8.0, 23.5));
+            for j in 0..200 {
+                let (x, y) = if j % 5 == 0 && j > 0 {
+                    let &(_, px, py) = pts.last().unwrap_or(&(0, to_e7(cx), to_e7(cy)));
+                    (px, py) // a unit of the same building
+                } else {
+                    (to_e7(cx + r.range(-0.01, 0.01)), to_e7(cy + r.range(-0.01, 0.01)))
+                };
+                pts.push((c * 1000 + j, x, y));
+            }
+        }
+        for j in 0..300 {
+            pts.push((100_000 + j, to_e7(r.range(-179.9, 179.9)), to_e7(r.range(-80.0, 80.0))));
+        }
+        let ix = PointIndex::build(pts.iter().copied());
+        assert_eq!(ix.len(), pts.len());
+        for q in 0..600 {
+            let (lon, lat) = match q % 4 {
+                0 => {
+                    let &(_, x, y) = &pts[(r.next() % pts.len() as u64) as usize];
+                    (from_e7(x) + r.range(-0.002, 0.002), from_e7(y) + r.range(-0.002, 0.002))
+                }
+                1 => (r.range(100.0, 120.0), r.range(4.0, 24.0)),
+                2 => (r.range(-180.0, 180.0), r.range(-89.9, 89.9)),
+                _ => (if q % 8 == 3 { 179.99 } else { -179.99 }, r.range(60.0, 89.0)),
+            };
+            let want = brute(&pts, lon, lat);
+            for k in [1, 2, 7, 64] {
+                assert_eq!(ix.nearest(lon, lat, k), want[..k].to_vec(), "query {q} ({lon}, {lat}) k={k}");
+            }
+            let radius = [50.0, 900.0, 40_000.0, 3_000_000.0][q % 4];
+            let within: Vec<Hit> = want.iter().copied().filter(|h| h.distance_m <= radius).collect();
+            assert_eq!(ix.within(lon, lat, radius), within, "query {q} radius {radius}");
+            let bbox = [lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05];
+            let mut inside: Vec<u32> = pts
+                .iter()
+                .filter(|&&(_, x, y)| {
+                    (to_e7(bbox[0])..=to_e7(bbox[2])).contains(&x) && (to_e7(bbox[1])..=to_e7(bbox[3])).contains(&y)
+                })
+                .map(|p| p.0)
+                .collect();
+            inside.sort_unstable();
+            assert_eq!(ix.in_bbox(bbox), inside);
+        }
+    }
+
+    #[test]
+    fn small_and_empty_sets() {
+        let empty = PointIndex::build(std::iter::empty());
+        assert!(
+            empty.is_empty()
+                && empty.nearest(105.0, 21.0, 3).is_empty()
+                && empty.in_bbox([0.0, 0.0, 1.0, 1.0]).is_empty()
+        );
+        let one = PointIndex::build([(7, to_e7(105.0), to_e7(21.0))].into_iter());
+        let hits = one.nearest(105.0, 21.0, 5);
+        assert_eq!(hits, vec![Hit { id: 7, distance_m: 0.0 }]);
+        assert!(one.in_bbox([105.1, 21.0, 105.0, 21.1]).is_empty(), "an inverted bbox holds nothing");
+    }
+
+    #[test]
+    fn the_order_of_input_does_not_matter() {
+        let mut r = Mix(7);
+        let pts: Vec<(u32, i32, i32)> =
+            (0..5_000).map(|i| (i, to_e7(r.range(105.0, 105.1)), to_e7(r.range(21.0, 21.1)))).collect();
+        let a = PointIndex::build(pts.iter().copied());
+        let b = PointIndex::build(pts.iter().rev().copied());
+        assert_eq!(a.ids, b.ids);
+        assert_eq!(a.boxes, b.boxes);
     }
 }
