@@ -1,6 +1,7 @@
 //! The in-memory national index: R-trees of addresses and post offices, point → ward / postal zone, digital-address
 //! cells, and H3 counts. Built once from a [`Dataset`]; read-only and lock-free afterwards.
 
+mod huge;
 mod points;
 
 pub use points::{BUCKET, Hit, PointIndex};

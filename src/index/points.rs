@@ -6,10 +6,12 @@
 //! left. Each run of points is a compact spatial *bucket*. Two structures sit on the buckets:
 //! - an `rstar` R-tree bulk-loaded with the buckets' boxes (one entry per 16–32 points, so the tree is small) serves
 //!   bounding-box and radius queries;
-//! - the split hierarchy itself, stored implicitly (node `i` has children `2i+1`, `2i+2`; a node is just its box),
-//!   serves nearest-k queries by a depth-first branch-and-bound walk, nearer child first. This walk reads a few cache
-//!   lines per level and allocates nothing, which is what the ≥ 1M lookups/s/core goal needs; rstar's own best-first
-//!   walk over the same buckets was measured 2–3× slower (see BENCHMARKS.md).
+//! - the split hierarchy itself, stored implicitly (node `i` has children `2i+1`, `2i+2`; a node is just its split
+//!   value, 4 bytes, so the hierarchy of the whole national set is ~8 MB and stays in the CPU's last-level cache),
+//!   serves nearest-k queries by a depth-first branch-and-bound walk, the query's side first, pruning each side by
+//!   the distance to its region. This walk allocates nothing and touches main memory only for the buckets it
+//!   scans, which is what the ≥ 1M lookups/s/core goal needs; rstar's own best-first walk over the same buckets
+//!   was measured 2–3× slower (see BENCHMARKS.md).
 //!
 //! Exactness: candidates are pre-filtered in a *local plane* around the query (x scaled by the cosine of the query's
 //! latitude), where the great-circle distance is provably at least `c_q` times the plane distance for any point within
@@ -18,6 +20,7 @@
 
 use rstar::{AABB, Envelope as _, RTree, RTreeObject};
 
+use super::huge::HugeSlice;
 use crate::dataset::{from_e7, to_e7};
 use crate::domain::lonlat::{EARTH_RADIUS_M, haversine_m};
 
@@ -67,11 +70,11 @@ impl Hit {
 /// The index.
 #[derive(Debug)]
 pub struct PointIndex {
-    lon_e7: Vec<i32>,
-    lat_e7: Vec<i32>,
-    ids: Vec<u32>,
-    /// Boxes of the split hierarchy in implicit (heap) order; unused slots are [`EMPTY`].
-    boxes: Vec<Box4>,
+    /// `[lon_e7, lat_e7, id]` of each point, interleaved so that a bucket is one contiguous run of memory.
+    pts: HugeSlice<[i32; 3]>,
+    /// Split of each inner node of the hierarchy in implicit (heap) order: the split coordinate (1e-7°) with its
+    /// lowest bit replaced by the axis (0 = longitude, 1 = latitude). Regions are widened by 1 unit to allow for it.
+    splits: HugeSlice<i32>,
     tree: RTree<Bucket>,
 }
 
@@ -82,34 +85,35 @@ impl PointIndex {
         let mut pts: Vec<(i32, i32, u32)> = points.map(|(id, x, y)| (x, y, id)).collect();
         split(&mut pts);
         let n = pts.len();
-        let lon_e7: Vec<i32> = pts.iter().map(|p| p.0).collect();
-        let lat_e7: Vec<i32> = pts.iter().map(|p| p.1).collect();
-        let ids: Vec<u32> = pts.iter().map(|p| p.2).collect();
-        drop(pts);
-        let mut boxes = vec![EMPTY; slots(n)];
+        let pts: Vec<[i32; 3]> = pts.into_iter().map(|p| [p.0, p.1, p.2 as i32]).collect();
+        let mut splits = vec![0i32; slots(n)];
         let mut buckets = Vec::with_capacity(n / (BUCKET / 2) + 1);
         if n > 0 {
-            fill(&mut boxes, 0, 0, n, &lon_e7, &lat_e7, &mut buckets);
+            fill(&mut splits, 0, 0, n, &pts, &mut buckets);
         }
-        Self { lon_e7, lat_e7, ids, boxes, tree: RTree::bulk_load(buckets) }
+        Self {
+            pts: HugeSlice::from_slice(&pts),
+            splits: HugeSlice::from_slice(&splits),
+            tree: RTree::bulk_load(buckets),
+        }
     }
 
     #[must_use]
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.pts.len()
     }
 
     #[must_use]
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.pts.is_empty()
     }
 
     /// Bytes of the columns, the box hierarchy and the R-tree over buckets (its nodes estimated from the bucket
     /// count: every bucket is one leaf entry, inner nodes add fewer than half as many entries again).
     #[must_use]
     pub fn heap_bytes(&self) -> usize {
-        let columns = self.ids.capacity() * 12;
-        let boxes = self.boxes.capacity() * std::mem::size_of::<Box4>();
+        let columns = self.pts.bytes();
+        let boxes = self.splits.bytes();
         let entry = std::mem::size_of::<rstar::RTreeNode<Bucket>>();
         columns + boxes + self.tree.size() * entry * 3 / 2
     }
@@ -127,7 +131,7 @@ impl PointIndex {
             return Vec::new();
         }
         let mut s = Search::new(self, lon, lat, k);
-        s.visit(0, 0, self.len());
+        s.visit(0, 0, self.len(), [i32::MIN, i32::MIN, i32::MAX, i32::MAX]);
         s.hits
     }
 
@@ -152,9 +156,10 @@ impl PointIndex {
         let mut v = Vec::new();
         for b in self.tree.locate_in_envelope_intersecting(env) {
             for i in b.start as usize..b.end as usize {
-                let d = haversine_m(lon, lat, from_e7(self.lon_e7[i]), from_e7(self.lat_e7[i]));
+                let [x, y, id] = self.pts[i];
+                let d = haversine_m(lon, lat, from_e7(x), from_e7(y));
                 if d <= radius_m {
-                    v.push(Hit { id: self.ids[i], distance_m: d });
+                    v.push(Hit { id: id as u32, distance_m: d });
                 }
             }
         }
@@ -181,9 +186,9 @@ impl PointIndex {
         for b in self.tree.locate_in_envelope_intersecting(query) {
             let inside = query.contains_envelope(&b.env);
             for i in b.start as usize..b.end as usize {
-                let (x, y) = (self.lon_e7[i], self.lat_e7[i]);
+                let [x, y, id] = self.pts[i];
                 if inside || ((lo_x..=hi_x).contains(&x) && (lo_y..=hi_y).contains(&y)) {
-                    f(self.ids[i], x, y);
+                    f(id as u32, x, y);
                 }
             }
         }
@@ -201,34 +206,44 @@ fn slots(n: usize) -> usize {
     (1usize << (depth + 1)) - 1
 }
 
-/// Computes the box of node `node` (points `start..start + len`) and of its descendants; collects the buckets.
+/// The axis a set of points with this box is split on: the longer side on the ground (0 = longitude, 1 = latitude;
+/// a degree of longitude is ~0.95 of a degree of latitude over Vietnam).
+fn axis_of(b: &Box4) -> usize {
+    let wide = (f64::from(b[2]) - f64::from(b[0])) * 0.95;
+    let tall = f64::from(b[3]) - f64::from(b[1]);
+    usize::from(wide < tall)
+}
+
+/// Fills the split of node `node` (points `start..start + len`, already in k-d order) and of its descendants,
+/// collects the buckets, and returns the node's box.
 fn fill(
-    boxes: &mut [Box4],
+    splits: &mut [i32],
     node: usize,
     start: usize,
     len: usize,
-    xs: &[i32],
-    ys: &[i32],
+    pts: &[[i32; 3]],
     buckets: &mut Vec<Bucket>,
 ) -> Box4 {
-    let b = if len <= BUCKET {
+    if len <= BUCKET {
         let mut b = EMPTY;
-        for i in start..start + len {
-            b = [b[0].min(xs[i]), b[1].min(ys[i]), b[2].max(xs[i]), b[3].max(ys[i])];
+        for &[x, y, _] in &pts[start..start + len] {
+            b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
         }
         buckets.push(Bucket {
             env: AABB::from_corners([b[0], b[1]], [b[2], b[3]]),
             start: start as u32,
             end: (start + len) as u32,
         });
-        b
-    } else {
-        let mid = len / 2;
-        let l = fill(boxes, 2 * node + 1, start, mid, xs, ys, buckets);
-        let r = fill(boxes, 2 * node + 2, start + mid, len - mid, xs, ys, buckets);
-        [l[0].min(r[0]), l[1].min(r[1]), l[2].max(r[2]), l[3].max(r[3])]
-    };
-    boxes[node] = b;
+        return b;
+    }
+    let mid = len / 2;
+    let l = fill(splits, 2 * node + 1, start, mid, pts, buckets);
+    let r = fill(splits, 2 * node + 2, start + mid, len - mid, pts, buckets);
+    let b = [l[0].min(r[0]), l[1].min(r[1]), l[2].max(r[2]), l[3].max(r[3])];
+    // `split` chose the axis from this same box and split there at the median: every left point is at most the
+    // smallest right point on that axis, so that smallest value (the right box's minimum) separates them
+    let axis = axis_of(&b);
+    splits[node] = (r[axis] & !1) | axis as i32;
     b
 }
 
@@ -240,16 +255,12 @@ fn split(pts: &mut [(i32, i32, u32)]) {
         pts.sort_unstable();
         return;
     }
-    let (mut lo, mut hi) = ((i32::MAX, i32::MAX), (i32::MIN, i32::MIN));
+    let mut b = EMPTY;
     for &(x, y, _) in pts.iter() {
-        lo = (lo.0.min(x), lo.1.min(y));
-        hi = (hi.0.max(x), hi.1.max(y));
+        b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
     }
-    // compare ground extents: a degree of longitude is ~0.95 of a degree of latitude over Vietnam
-    let wide = (f64::from(hi.0) - f64::from(lo.0)) * 0.95;
-    let tall = f64::from(hi.1) - f64::from(lo.1);
     let mid = pts.len() / 2;
-    if wide >= tall {
+    if axis_of(&b) == 0 {
         pts.select_nth_unstable_by_key(mid, |p| (p.0, p.1, p.2));
     } else {
         pts.select_nth_unstable_by_key(mid, |p| (p.1, p.0, p.2));
@@ -282,6 +293,8 @@ struct Search<'a> {
     window_lb: f64,
     /// Squared local-plane distance beyond which nothing can beat `worst`; infinite while `worst ≥ window_lb`.
     thr2: f64,
+    /// The last point given to the exact formula, and its distance.
+    last: ([i32; 2], f64),
 }
 
 impl<'a> Search<'a> {
@@ -309,6 +322,7 @@ impl<'a> Search<'a> {
             m_per_local: M_PER_E7 * c_q,
             window_lb,
             thr2: f64::INFINITY,
+            last: ([i32::MIN, i32::MIN], f64::NAN),
         }
     }
 
@@ -325,33 +339,32 @@ impl<'a> Search<'a> {
 
     /// Whether no point of the box can be as near as the k-th best.
     fn prune(&self, b: &Box4) -> bool {
-        if b[0] > b[2] {
-            return true;
-        }
         if self.thr2.is_finite() {
             return self.local2(b) > self.thr2;
         }
         self.worst.is_finite() && far_lower_bound(self.lon, self.lat, b) > self.worst
     }
 
-    fn visit(&mut self, node: usize, start: usize, len: usize) {
+    /// Visits node `node` (points `start..start + len`), whose points all lie in `region`.
+    fn visit(&mut self, node: usize, start: usize, len: usize, region: Box4) {
         if len <= BUCKET {
             self.scan(start, start + len);
             return;
         }
-        let (l, r) = (2 * node + 1, 2 * node + 2);
+        let code = self.ix.splits[node];
+        let axis = (code & 1) as usize;
+        let s = code & !1;
         let mid = len / 2;
-        let boxes = &self.ix.boxes;
-        let (dl, dr) = (self.local2(&boxes[l]), self.local2(&boxes[r]));
-        let first_left = dl <= dr;
-        let order = if first_left {
-            [(l, start, mid), (r, start + mid, len - mid)]
-        } else {
-            [(r, start + mid, len - mid), (l, start, mid)]
-        };
-        for (n, s, m) in order {
-            if !self.prune(&self.ix.boxes[n]) {
-                self.visit(n, s, m);
+        let (mut left, mut right) = (region, region);
+        // left ≤ split ≤ right on the axis; the stored split lost its lowest bit, so widen by one unit
+        left[axis + 2] = left[axis + 2].min(s.saturating_add(1));
+        right[axis] = right[axis].max(s.saturating_sub(1));
+        let q = if axis == 0 { self.q.0 } else { self.q.1 };
+        let sides = [(2 * node + 1, start, mid, left), (2 * node + 2, start + mid, len - mid, right)];
+        let order = if q <= s { [sides[0], sides[1]] } else { [sides[1], sides[0]] };
+        for (n, st, l, r) in order {
+            if !self.prune(&r) {
+                self.visit(n, st, l, r);
             }
         }
     }
@@ -363,8 +376,8 @@ impl<'a> Search<'a> {
         let mut d2 = [0.0f64; BUCKET];
         let mut best = (f64::INFINITY, start);
         for i in start..end {
-            let (dx, dy) =
-                (i64::from(ix.lon_e7[i]) - i64::from(self.q.0), i64::from(ix.lat_e7[i]) - i64::from(self.q.1));
+            let [x, y, _] = ix.pts[i];
+            let (dx, dy) = (i64::from(x) - i64::from(self.q.0), i64::from(y) - i64::from(self.q.1));
             let v = if dx.abs() > WINDOW_E7 || dy.abs() > WINDOW_E7 {
                 f64::MAX
             } else {
@@ -405,11 +418,20 @@ impl<'a> Search<'a> {
 
     fn exact(&mut self, i: usize) {
         let ix = self.ix;
-        let d = haversine_m(self.lon, self.lat, from_e7(ix.lon_e7[i]), from_e7(ix.lat_e7[i]));
+        let [x, y, id] = ix.pts[i];
+        let xy = [x, y];
+        // units of one building share a point, and sit next to each other in a bucket: one formula for all of them
+        let d = if xy == self.last.0 {
+            self.last.1
+        } else {
+            let d = haversine_m(self.lon, self.lat, from_e7(xy[0]), from_e7(xy[1]));
+            self.last = (xy, d);
+            d
+        };
         if d > self.worst {
             return;
         }
-        let hit = Hit { id: ix.ids[i], distance_m: d };
+        let hit = Hit { id: id as u32, distance_m: d };
         if self.hits.len() == self.k && !hit.before(&self.hits[self.k - 1]) {
             return;
         }
@@ -432,7 +454,9 @@ impl<'a> Search<'a> {
 /// window): d ≥ 2R·asin(√a) with a ≥ max(sin²(Δφ/2), cos²L·sin²(Δλ/2)), where Δφ and Δλ are the box's gaps to the
 /// point and L the largest |latitude| of the two.
 fn far_lower_bound(lon: f64, lat: f64, b: &Box4) -> f64 {
-    let (x0, y0, x1, y1) = (from_e7(b[0]), from_e7(b[1]), from_e7(b[2]), from_e7(b[3]));
+    // regions may be unbounded (i32 limits): clamp them to the globe first
+    let (x0, y0) = (from_e7(b[0]).max(-180.0), from_e7(b[1]).max(-90.0));
+    let (x1, y1) = (from_e7(b[2]).min(180.0), from_e7(b[3]).min(90.0));
     let gphi = (y0 - lat).max(lat - y1).max(0.0);
     let glam =
         if (x0..=x1).contains(&lon) { 0.0 } else { (x0 - lon).rem_euclid(360.0).min((lon - x1).rem_euclid(360.0)) };
@@ -544,7 +568,7 @@ mod tests {
             (0..5_000).map(|i| (i, to_e7(r.range(105.0, 105.1)), to_e7(r.range(21.0, 21.1)))).collect();
         let a = PointIndex::build(pts.iter().copied());
         let b = PointIndex::build(pts.iter().rev().copied());
-        assert_eq!(a.ids, b.ids);
-        assert_eq!(a.boxes, b.boxes);
+        assert_eq!(&*a.pts, &*b.pts);
+        assert_eq!(&*a.splits, &*b.splits);
     }
 }
