@@ -434,6 +434,8 @@ fn check_cell_counts(res: Resolution, sample_every: usize) -> usize {
     let mut bad = Vec::new();
     for &c in &cells {
         let got = ix.cell_counts(c);
+        // coarse cells are remembered after the first request: the second answer must be the same
+        assert_eq!(ix.cell_counts(c), got, "{c} asked twice");
         let want = brute.counts(c);
         if (got.addresses, got.post_offices) != want {
             bad.push(format!("{c}: index {}/{}, brute force {}/{}", got.addresses, got.post_offices, want.0, want.1));

@@ -55,6 +55,9 @@ pub struct NationalIndex {
     offices: PointIndex,
     h3_fine: HashMap<CellIndex, CellCounts>,
     h3_coarse: HashMap<CellIndex, CellCounts>,
+    /// Counts of cells coarser than [`H3_COARSE`], computed on first request (there are only ~2,000 such cells over
+    /// Vietnam, but each costs up to a second at the national scale).
+    h3_rollups: std::sync::Mutex<HashMap<CellIndex, CellCounts>>,
     stats: IndexStats,
 }
 
@@ -114,7 +117,7 @@ impl NationalIndex {
             bytes_per_address: address_bytes as f64 / data.addresses.len().max(1) as f64,
             build_ms: t.elapsed().as_millis() as u64,
         };
-        Self { data, addresses, offices, h3_fine, h3_coarse, stats }
+        Self { data, addresses, offices, h3_fine, h3_coarse, h3_rollups: std::sync::Mutex::default(), stats }
     }
 
     #[must_use]
@@ -174,7 +177,15 @@ impl NationalIndex {
             return self.h3_coarse.get(&cell).copied().unwrap_or_default();
         }
         if res < H3_COARSE {
-            return self.coarse_rollup(cell);
+            let cached = self.h3_rollups.lock().ok().and_then(|m| m.get(&cell).copied());
+            if let Some(c) = cached {
+                return c;
+            }
+            let counts = self.coarse_rollup(cell);
+            if let Ok(mut m) = self.h3_rollups.lock() {
+                m.insert(cell, counts);
+            }
+            return counts;
         }
         let bbox = cell_bbox(cell);
         let addresses = self.addresses_in_h3(cell, bbox).len() as u64;
