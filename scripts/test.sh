@@ -6,6 +6,8 @@
 #   tests         cargo nextest run (lib, bins, integration tests; `cargo test` if nextest is missing)
 #   doctests      cargo test --doc
 #   schemathesis  scripts/schemathesis.sh: the running API against its OpenAPI document, every check
+#   style         styles/diachi.json against the MapLibre style specification (gl-style-validate, web/ packages)
+#   browser       scripts/browser-test.sh: the web map in headless Chromium against a running server
 #
 # Every phase runs even after a failure; the last line is the count of phases passed and failed.
 # Environment: ONLY="fmt clippy" runs only the phases named; VERBOSE=1 prints all clippy warnings.
@@ -67,11 +69,27 @@ unit_and_integration_tests() {
   fi
 }
 
+# The web packages (web/package-lock.json) in web/node_modules, installed again when the lock file changes.
+web_packages() {
+  if [[ ! -d web/node_modules/@maplibre/maplibre-gl-style-spec ]] || ! cmp -s web/package-lock.json web/node_modules/.diachi-lock; then
+    echo "installing the web packages (npm ci --prefix web)"
+    npm ci --prefix web --no-audit --no-fund --loglevel=error && cp web/package-lock.json web/node_modules/.diachi-lock
+  fi
+}
+
+# (`set -e` does not hold inside a phase, which runs under `||`: hence the `&&`)
+style() {
+  web_packages && npx --prefix web --no-install gl-style-validate styles/diachi.json &&
+    echo "styles/diachi.json: valid (MapLibre style specification $(node -p 'require("./web/node_modules/@maplibre/maplibre-gl-style-spec/package.json").version'))"
+}
+
 run_phase fmt cargo fmt --all -- --check --color "$fmt_color"
 run_phase clippy clippy
 run_phase tests unit_and_integration_tests
 run_phase doctests cargo test --locked --doc --quiet
 run_phase schemathesis bash scripts/schemathesis.sh
+run_phase style style
+run_phase browser bash scripts/browser-test.sh
 
 echo
 echo "phase         result    time"

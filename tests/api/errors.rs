@@ -8,7 +8,6 @@ use std::io::{Read, Write};
 async fn unknown_paths_are_json_404s() {
     let app = spawn_app().await;
     for p in [
-        "/",
         "/nope",
         "/v1",
         "/v1/",

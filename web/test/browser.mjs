@@ -1,0 +1,353 @@
+// Browser test of the web map: the system chromium (headless, software WebGL) drives the page served by a running
+// `diachi serve`, and checks what it renders. Started by scripts/browser-test.sh, which starts the server:
+//
+//   node web/test/browser.mjs http://127.0.0.1:PORT
+//
+// Environment: CHROMIUM (default /usr/bin/chromium), SCREENSHOTS (default target/browser of the repository).
+// Fails on any console error, page error or failed request (except the ones a step expects). Prints one line per
+// check and a closing `N passed, N failed`.
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import puppeteer from 'puppeteer-core';
+
+const base = (process.argv[2] || process.env.DIACHI_URL || 'http://127.0.0.1:8080').replace(/\/$/, '');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const shots = path.resolve(process.env.SCREENSHOTS || path.join(root, 'target', 'browser'));
+const chromium = process.env.CHROMIUM || '/usr/bin/chromium';
+const STEP_TIMEOUT_MS = 60_000;
+
+const results = [];
+const problems = []; // console errors, page errors, failed requests
+const expected = []; // {pattern, status}: error answers that the current step asks for
+
+function check(name, ok, detail) {
+  results.push({ name, ok });
+  console.log(`${ok ? 'ok  ' : 'FAIL'} - ${name}${detail ? `: ${detail}` : ''}`);
+}
+
+async function api(p) {
+  const res = await fetch(base + p);
+  if (!res.ok) throw new Error(`${p}: HTTP ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+function withTimeout(promise, what, ms = STEP_TIMEOUT_MS) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: timed out after ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves when the map has rendered everything it needs for the current view (style, tiles, glyphs). */
+function idle(page, what) {
+  return withTimeout(
+    page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const map = window.diachiMap;
+          map.once('idle', () => resolve());
+          map.triggerRepaint(); // an `idle` event follows the next frame once nothing is loading
+        }),
+    ),
+    `map idle (${what})`,
+  );
+}
+
+async function jumpTo(page, center, zoom, what) {
+  await page.evaluate((c, z) => window.diachiMap.jumpTo({ center: c, zoom: z }), center, zoom);
+  await idle(page, what);
+}
+
+/** Distinct values of `prop` of the rendered features of `layers` (optionally in a pixel box). */
+function rendered(page, layers, prop, box) {
+  return page.evaluate(
+    (layers, prop, box) => {
+      const map = window.diachiMap;
+      const feats = box ? map.queryRenderedFeatures(box, { layers }) : map.queryRenderedFeatures({ layers });
+      return [...new Set(feats.map((f) => (prop ? String(f.properties[prop]) : f.id ?? JSON.stringify(f.properties))))];
+    },
+    layers,
+    prop,
+    box || null,
+  );
+}
+
+async function screenshot(page, name) {
+  const file = path.join(shots, `${name}.png`);
+  await page.screenshot({ path: file });
+  return path.relative(process.cwd(), file);
+}
+
+/** Runs one step; an exception fails the named check instead of ending the test. */
+async function step(name, fn) {
+  try {
+    await fn();
+    return true;
+  } catch (e) {
+    check(name, false, e.message.split('\n')[0]);
+    return false;
+  }
+}
+
+async function main() {
+  await mkdir(shots, { recursive: true });
+  const browser = await puppeteer.launch({
+    executablePath: chromium,
+    headless: true, // the new headless mode, with the full GPU stack (here: SwiftShader, software GL)
+    args: [
+      '--no-sandbox', // runs as root in CI
+      '--disable-dev-shm-usage',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--ignore-gpu-blocklist',
+      '--enable-webgl',
+      '--window-size=1280,800',
+      '--lang=vi-VN',
+    ],
+    defaultViewport: { width: 1280, height: 800 },
+    protocolTimeout: 120_000,
+  });
+  try {
+    await run(browser);
+  } finally {
+    await browser.close();
+  }
+}
+
+async function run(browser) {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const isExpected = (url, status) => expected.some((e) => url.includes(e.pattern) && status === e.status);
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error') return;
+    const loc = msg.location()?.url || '';
+    // the browser's own line for an HTTP error answer: judged by the `response` handler below
+    if (/Failed to load resource: the server responded with a status of \d+/.test(msg.text())) {
+      const status = Number(msg.text().match(/status of (\d+)/)[1]);
+      if (isExpected(loc, status)) return;
+    }
+    problems.push(`console error: ${msg.text()} ${loc}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (req) => {
+    const why = req.failure()?.errorText || '?';
+    // tile and glyph requests that the map itself cancels when the view moves on
+    if (why === 'net::ERR_ABORTED' && /\/(tiles|fonts)\//.test(req.url())) return;
+    problems.push(`request failed: ${req.url()} ${why}`);
+  });
+  page.on('response', (res) => {
+    const s = res.status();
+    if (s >= 400 && !isExpected(res.url(), s)) problems.push(`HTTP ${s}: ${res.url()}`);
+  });
+
+  // 1. The page, MapLibre and the style; WebGL works (software GL)
+  const loaded = await step('page loads and the map becomes idle', async () => {
+    const res = await page.goto(`${base}/`, { waitUntil: 'load' });
+    if (!res || res.status() !== 200) throw new Error(`GET / answered ${res && res.status()}`);
+    await page.waitForFunction(() => window.diachiMap && window.maplibregl, { timeout: 20_000 });
+    await idle(page, 'national view');
+    const gl = await page.evaluate(() => {
+      const canvas = window.diachiMap.getCanvas();
+      const g = canvas.getContext('webgl2') || canvas.getContext('webgl');
+      const info = g.getExtension('WEBGL_debug_renderer_info');
+      return `${g instanceof WebGL2RenderingContext ? 'WebGL2' : 'WebGL1'}, ${info ? g.getParameter(info.UNMASKED_RENDERER_WEBGL) : g.getParameter(g.RENDERER)}`;
+    });
+    check('page loads and the map becomes idle', true, gl);
+  });
+  if (!loaded) {
+    check('no console errors, page errors or failed requests', problems.length === 0, problems.slice(0, 10).join(' | '));
+    return;
+  }
+
+  // 2. National view: every province, Hoàng Sa and Trường Sa, and province labels
+  await step('national view', async () => {
+    const view = await page.evaluate(() => {
+      const m = window.diachiMap;
+      const b = m.getBounds();
+      const has = (lon, lat) => b.contains([lon, lat]);
+      return { zoom: m.getZoom(), hoangSa: has(112.3, 16.5), truongSa: has(114.3, 10.0) && has(111.9, 8.6) };
+    });
+    check(
+      'national view shows all of Việt Nam incl. Hoàng Sa and Trường Sa',
+      view.zoom >= 4 && view.zoom <= 6 && view.hoangSa && view.truongSa,
+      `zoom ${view.zoom.toFixed(2)}`,
+    );
+    await jumpTo(page, [109.9, 15.3], 5, 'z5');
+    const provinces = await rendered(page, ['province-fill'], 'code');
+    check('provinces rendered at z5', provinces.length >= 34, `${provinces.length} provinces`);
+    // the archipelagos: land and the province they belong to, in boxes around them
+    const islands = await page.evaluate(() => {
+      const m = window.diachiMap;
+      const box = (w, s, e, n) => [m.project([w, n]), m.project([e, s])].map((p) => [p.x, p.y]);
+      const q = (b, layer) => m.queryRenderedFeatures(b, { layers: [layer] }).map((f) => f.properties.code ?? 'land');
+      const hs = box(111.0, 15.6, 113.0, 17.2);
+      const ts = box(111.4, 6.8, 117.9, 11.6);
+      return { hsLand: q(hs, 'land').length, hsProv: q(hs, 'province-fill'), tsLand: q(ts, 'land').length, tsProv: q(ts, 'province-fill') };
+    });
+    check(
+      'Hoàng Sa (Đà Nẵng) and Trường Sa (Khánh Hòa) are rendered',
+      islands.hsLand > 0 && islands.tsLand > 0 && islands.hsProv.includes('48') && islands.tsProv.includes('56'),
+      JSON.stringify(islands),
+    );
+    const labels = await rendered(page, ['province-labels'], 'name');
+    check('province labels rendered as text at z5', labels.length >= 10, `${labels.length}, e.g. ${labels.slice(0, 3).join(', ')}`);
+    const density = await rendered(page, ['density'], 'h3');
+    check('density hexagons rendered at z5', density.length > 0, `${density.length} cells`);
+    console.log(`       screenshot ${await screenshot(page, 'national-z5')}`);
+  });
+
+  // 3. Wards over Hà Nội at z10
+  await step('wards at z10 over Hà Nội', async () => {
+    await jumpTo(page, [105.84, 21.02], 10, 'Hà Nội z10');
+    const wards = await rendered(page, ['ward-lines'], 'code');
+    check('wards rendered at z10 over Hà Nội', wards.length >= 20, `${wards.length} wards`);
+    const labels = await rendered(page, ['ward-labels'], 'name');
+    check('ward labels rendered as text at z10', labels.length >= 5, `${labels.length}, e.g. ${labels.slice(0, 3).join(', ')}`);
+    const zones = await rendered(page, ['postal-zone-lines'], 'code');
+    check('postal zones rendered at z10', zones.length >= 5, `${zones.length} zones`);
+    console.log(`       screenshot ${await screenshot(page, 'hanoi-z10')}`);
+  });
+
+  // 4. Addresses at z15 around a known address
+  let addr = null;
+  await step('addresses at z15', async () => {
+    addr = (await api('/v1/addresses/nearest?lat=21.0285&lon=105.8542&k=1')).results[0];
+    if (!addr) throw new Error('no address near Hoàn Kiếm');
+    await jumpTo(page, [addr.lon, addr.lat], 15, 'address z15');
+    const all = await rendered(page, ['addresses'], 'id');
+    const near = await page.evaluate((lon, lat) => {
+      const m = window.diachiMap;
+      const p = m.project([lon, lat]);
+      return m
+        .queryRenderedFeatures([[p.x - 6, p.y - 6], [p.x + 6, p.y + 6]], { layers: ['addresses'] })
+        .map((f) => f.properties.digital_address);
+    }, addr.lon, addr.lat);
+    check(
+      'address features rendered at z15',
+      all.length > 0 && near.length > 0,
+      `${all.length} in view, ${near.length} at ${addr.digital_address} (${near.includes(addr.digital_address) ? 'its own point' : 'near it'})`,
+    );
+    const offices = await rendered(page, ['post-offices'], 'id');
+    console.log(`       (${offices.length} post offices in view)`);
+    console.log(`       screenshot ${await screenshot(page, 'address-z15')}`);
+  });
+
+  // 5. The search box: a digital address flies to it at z18, with a marker and house-number labels
+  await step('search a digital address', async () => {
+    if (!addr) throw new Error('no address from the previous step');
+    await jumpTo(page, [108.5, 15.0], 5, 'back to the national view');
+    await page.click('#search-input', { count: 3 });
+    await page.type('#search-input', addr.digital_address);
+    const moved = page.evaluate(() => new Promise((resolve) => window.diachiMap.once('moveend', resolve)));
+    await page.keyboard.press('Enter');
+    await withTimeout(moved, 'flyTo');
+    await idle(page, 'after the search');
+    const s = await page.evaluate(() => {
+      const m = window.diachiMap;
+      const c = m.getCenter();
+      return {
+        zoom: m.getZoom(),
+        lon: c.lng,
+        lat: c.lat,
+        state: document.getElementById('search').dataset.state,
+        result: document.getElementById('search-result').textContent,
+        markers: document.querySelectorAll('.maplibregl-marker').length,
+      };
+    });
+    const dist = haversine(s.lat, s.lon, addr.lat, addr.lon);
+    check(
+      'searching a digital address flies there (z18, marker, result)',
+      Math.abs(s.zoom - 18) < 0.01 && dist < 2 && s.markers === 1 && s.result.includes(addr.digital_address),
+      `zoom ${s.zoom.toFixed(2)}, ${dist.toFixed(2)} m from the address, "${s.result.slice(0, 80)}"`,
+    );
+    const houses = await rendered(page, ['address-labels'], 'house');
+    check('house-number labels rendered at z18', houses.length > 0, `${houses.length}, e.g. ${houses.slice(0, 4).join(', ')}`);
+    console.log(`       screenshot ${await screenshot(page, 'search-z18')}`);
+  });
+
+  // 6. Click: the reverse-geocoding popup
+  await step('click popup', async () => {
+    if (!addr) throw new Error('no address');
+    const p = await page.evaluate((lon, lat) => {
+      const q = window.diachiMap.project([lon, lat]);
+      return { x: q.x, y: q.y };
+    }, addr.lon, addr.lat);
+    const answered = page.waitForResponse((r) => r.url().includes('/v1/reverse?'));
+    // a few pixels beside the point: the marker's pin covers the point itself
+    await page.mouse.click(p.x + 12, p.y + 8);
+    await answered;
+    await page.waitForFunction(
+      () => {
+        const c = document.querySelector('.diachi-popup .maplibregl-popup-content');
+        return c && !c.textContent.includes('Đang tra cứu');
+      },
+      { timeout: 10_000 },
+    );
+    const text = await page.$eval('.diachi-popup .maplibregl-popup-content', (e) => e.innerText);
+    const code = await page.$eval('.diachi-popup .code', (e) => e.textContent).catch(() => '');
+    check(
+      'click shows digital address, ward, province, postcode and nearest address',
+      /^V[2-9A-Z]{2}-[2-9A-Z]{3}-[2-9A-Z]{4}$/.test(code) &&
+        text.includes(addr.postcode) &&
+        text.includes(addr.ward.full_name) &&
+        text.includes(addr.province.name) &&
+        /\d+ m\)/.test(text),
+      text.replace(/\s+/g, ' ').slice(0, 160),
+    );
+    console.log(`       screenshot ${await screenshot(page, 'popup')}`);
+  });
+
+  // 7. Errors of a search are shown in the page; a postcode fits its zone
+  await step('search errors and postcodes', async () => {
+    if (!addr) throw new Error('no address');
+    const last = addr.digital_address.slice(-1);
+    const typo = addr.digital_address.slice(0, -1) + (last === 'A' ? 'C' : 'A');
+    expected.push({ pattern: '/v1/digital-addresses/', status: 400 });
+    await page.click('#search-input', { count: 3 });
+    await page.type('#search-input', typo);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.getElementById('search').dataset.state === 'error', { timeout: 10_000 });
+    const err = await page.$eval('#search-error', (e) => ({ hidden: e.hidden, text: e.textContent, title: e.title }));
+    check(
+      'a mistyped digital address shows an error in the page',
+      !err.hidden && err.title.startsWith('invalid_check_character') && err.text.length > 0,
+      `"${err.text}"`,
+    );
+    console.log(`       screenshot ${await screenshot(page, 'search-error')}`);
+    const moved = page.evaluate(() => new Promise((resolve) => window.diachiMap.once('moveend', resolve)));
+    await page.click('#search-input', { count: 3 });
+    await page.type('#search-input', addr.postcode);
+    await page.keyboard.press('Enter');
+    await withTimeout(moved, 'fitBounds');
+    await idle(page, 'postcode');
+    const zone = await api(`/v1/postcodes/${addr.postcode}`);
+    const fit = await page.evaluate((bbox) => {
+      const b = window.diachiMap.getBounds();
+      return b.contains([bbox[0], bbox[1]]) && b.contains([bbox[2], bbox[3]]);
+    }, zone.bbox);
+    const hidden = await page.$eval('#search-error', (e) => e.hidden);
+    check('a postcode search fits its zone', fit && hidden, `zone ${zone.code}, ${zone.wards.length} ward(s)`);
+    console.log(`       screenshot ${await screenshot(page, 'postcode')}`);
+  });
+
+  check('no console errors, page errors or failed requests', problems.length === 0, problems.slice(0, 10).join(' | '));
+}
+
+function haversine(lat1, lon1, lat2, lon2) {
+  const r = Math.PI / 180;
+  const a =
+    Math.sin(((lat2 - lat1) * r) / 2) ** 2 +
+    Math.cos(lat1 * r) * Math.cos(lat2 * r) * Math.sin(((lon2 - lon1) * r) / 2) ** 2;
+  return 2 * 6_371_008.8 * Math.asin(Math.sqrt(a));
+}
+
+try {
+  await main();
+} catch (e) {
+  check('browser test ran', false, e.stack || String(e));
+}
+const failed = results.filter((r) => !r.ok).length;
+console.log(`browser: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed === 0 && results.length > 0 ? 0 : 1);
