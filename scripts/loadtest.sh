@@ -12,7 +12,8 @@
 #      their real digital addresses for /v1/digital-addresses/{code},
 #   3. starts `diachi serve`, waits for /ready (bounded), runs wrk against
 #      (a) /health — the baseline of the same run, (b) /v1/reverse, (c) /v1/digital-addresses/{code},
-#      (d) /v1/digital-addresses/encode, and stops the server.
+#      (d) /v1/digital-addresses/encode, (e) vector tiles (z6–z14 over the same addresses): each once uncached,
+#      timed by curl, then with wrk from the cache, gzip accepted, and stops the server.
 # wrk and the server share the machine's cores: with 2 cores, every figure is "server + load generator on 2 cores".
 # Results: a Markdown table on stdout and in $OUT/results.md; raw wrk output in $OUT/wrk-*.txt.
 set -euo pipefail
@@ -30,6 +31,7 @@ READY_TIMEOUT=${READY_TIMEOUT:-300}
 OUT=${OUT:-target/loadtest}
 export RUST_LOG=${RUST_LOG:-info} # the server's default: one log line per request
 BIN=target/release/diachi
+WRK_HEADER=()
 
 mkdir -p "$OUT"
 rm -f "$OUT"/*.txt "$OUT"/*.log "$OUT"/results.md
@@ -70,6 +72,15 @@ timeout 600 "$BIN" generate --households "$HOUSEHOLDS" --seed "$SEED" --format c
     printf "/v1/digital-addresses/%s\n", $NF > out "/codes.txt"
   }'
 echo "/health" >"$OUT/health.txt"
+# vector tiles over the same addresses: z6, z8, z10, z12 and z14 tiles of the map (distinct, at most TILES of them)
+awk -F'[=&]' -v out="$OUT" 'function tile(z, lon, lat,   n, r) {
+    n = 2 ^ z; r = lat * 3.141592653589793 / 180
+    printf "/tiles/vietnam/%d/%d/%d.mvt\n", z, int((lon + 180) / 360 * n),
+      int((1 - log(sin(r) / cos(r) + 1 / cos(r)) / 3.141592653589793) / 2 * n) > out "/tiles.all"
+  }
+  { lat = $2; lon = $4; tile(6, lon, lat); tile(8, lon, lat); tile(10, lon, lat); tile(12, lon, lat); tile(14, lon, lat) }' \
+  "$OUT/reverse.txt"
+sort -u "$OUT/tiles.all" | awk -v max="${TILES:-3000}" 'NR <= max' >"$OUT/tiles.txt" && rm -f "$OUT/tiles.all"
 echo "$(wc -l <"$OUT/reverse.txt") points, $(wc -l <"$OUT/codes.txt") codes" >&2
 
 # --- server -------------------------------------------------------------------------------------------------------
@@ -117,7 +128,7 @@ run() {
   local name=$1 file=$2
   local c0 c1
   c0=$(cpu_s "$SERVER")
-  timeout 300 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency \
+  timeout 300 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency "${WRK_HEADER[@]}" \
     -s scripts/loadtest.lua "$URL" -- "$OUT/$file" >"$OUT/wrk-$name.txt" 2>&1
   c1=$(cpu_s "$SERVER")
   awk -v name="$name" -v cpu="$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.1f", b - a }')" -v dur="${DURATION%s}" '
@@ -135,11 +146,24 @@ run reverse reverse.txt
 run digital-address codes.txt
 run encode encode.txt
 
+# tiles: first every tile once (uncached renders, timed by curl), then wrk on the now cached tiles with gzip
+: >"$OUT/tiles-uncached.txt"
+while read -r p; do
+  curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{http_code} %{time_total} %{size_download}\n' "$URL$p"
+done <"$OUT/tiles.txt" >>"$OUT/tiles-uncached.txt"
+awk '{ n++; t[n] = $2; if ($1 != 200 && $1 != 204) bad++ }
+  END { asort(t); printf "tiles: %d distinct, first (uncached) request p50 %.1f ms, p99 %.1f ms, non-200/204: %d\n", n, t[int(n * 0.5) + 1] * 1000, t[int(n * 0.99) + 1] * 1000, bad + 0 }' \
+  "$OUT/tiles-uncached.txt" >"$OUT/tiles-uncached.md"
+WRK_HEADER=(-H 'Accept-Encoding: gzip')
+run tiles-cached tiles.txt
+WRK_HEADER=()
+
 log1=$(stat -c %s "$OUT/server.log")
 # the server logs one line per request at RUST_LOG=info: keep the tail only, report the volume
 tail -n 100 "$OUT/server.log" >"$OUT/server.tail.log" && rm -f "$OUT/server.log"
 {
   echo
+  cat "$OUT/tiles-uncached.md"
   echo "server log written during the runs: $(((log1 - log0) / 1048576)) MiB (RUST_LOG=${RUST_LOG})"
   echo "wrk ${THREADS} threads, ${CONNECTIONS} connections, ${DURATION} per endpoint; server workers=${WORKERS} (0 = per core);"
   echo "${HOUSEHOLDS} households, seed ${SEED}; RUST_LOG=${RUST_LOG}; $(nproc) cores shared by wrk and the server;"

@@ -4,6 +4,7 @@
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use crate::synth::NATIONAL_HOUSEHOLDS;
@@ -11,6 +12,8 @@ use crate::synth::NATIONAL_HOUSEHOLDS;
 /// The default size of the embedded dataset `serve` generates.
 pub const DEFAULT_HOUSEHOLDS: u64 = 1_000_000;
 pub const DEFAULT_SEED: u64 = 2025;
+/// Megabytes of compressed tiles kept in memory by default.
+pub const DEFAULT_TILE_CACHE_MB: u64 = 256;
 
 /// A number of households: a count or `full` (the national figure).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,6 +72,10 @@ pub struct Config {
     pub workers: usize,
     /// `text` or `json` logs.
     pub log_format: String,
+    /// Megabytes of compressed vector tiles kept in memory.
+    pub tile_cache_mb: u64,
+    /// Tile files (PMTiles or MBTiles) served as sources, by name: `[tiles_files] vn = "tiles/vietnam.pmtiles"`.
+    pub tiles_files: BTreeMap<String, PathBuf>,
 }
 
 impl Default for Config {
@@ -80,6 +87,8 @@ impl Default for Config {
             postcodes_file: None,
             workers: 0,
             log_format: "text".into(),
+            tile_cache_mb: DEFAULT_TILE_CACHE_MB,
+            tiles_files: BTreeMap::new(),
         }
     }
 }
@@ -94,6 +103,16 @@ impl Config {
         };
         fig.merge(Env::prefixed("DIACHI_")).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
     }
+}
+
+/// `NAME=PATH` of `serve --tiles-file`.
+pub fn parse_tiles_file(s: &str) -> Result<(String, PathBuf), String> {
+    let (name, path) = s.split_once('=').ok_or_else(|| format!("{s:?}: expected NAME=PATH"))?;
+    crate::tiles::files::check_name(name).map_err(|e| e.to_string())?;
+    if path.is_empty() {
+        return Err(format!("{s:?}: no path"));
+    }
+    Ok((name.to_owned(), PathBuf::from(path)))
 }
 
 #[cfg(test)]

@@ -3,9 +3,11 @@
 pub mod config;
 pub mod dataset;
 pub mod domain;
+pub mod fonts;
 pub mod geography;
 pub mod http;
 pub mod index;
 pub mod startup;
 pub mod synth;
 pub mod telemetry;
+pub mod tiles;

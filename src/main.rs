@@ -10,6 +10,8 @@ use std::time::Instant;
 use diachi::config::{Config, DEFAULT_SEED, Households};
 use diachi::dataset::output::{self, Format};
 use diachi::geography::PostcodeTable;
+use diachi::tiles::Source;
+use diachi::tiles::export::{Bbox, ExportOptions};
 
 #[derive(Parser)]
 #[command(name = "diachi", version, about = "Vietnam's national digital-address layer")]
@@ -27,6 +29,9 @@ enum Command {
     /// Import official data.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Vector tiles.
+    #[command(subcommand)]
+    Tiles(TilesCommand),
 }
 
 #[derive(clap::Args, Serialize)]
@@ -55,6 +60,67 @@ struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     workers: Option<usize>,
+    /// Megabytes of compressed vector tiles kept in memory [default: 256].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tile_cache_mb: Option<u64>,
+    /// Serve a PMTiles or MBTiles file as the tile source NAME (repeatable), e.g. `vn=tiles/vietnam.pmtiles`.
+    #[arg(long = "tiles-file", value_name = "NAME=PATH", value_parser = diachi::config::parse_tiles_file)]
+    #[serde(rename = "tiles_files", skip_serializing_if = "Vec::is_empty", serialize_with = "as_map")]
+    tiles_file: Vec<(String, PathBuf)>,
+}
+
+/// `--tiles-file` pairs as the `tiles_files` table of the configuration.
+fn as_map<S: serde::Serializer>(pairs: &[(String, PathBuf)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
+}
+
+#[derive(Subcommand)]
+enum TilesCommand {
+    /// Render a source's tiles over a zoom range and box into a PMTiles or MBTiles file (by --out's extension).
+    Export(ExportArgs),
+}
+
+#[derive(clap::Args, Serialize)]
+struct ExportArgs {
+    /// The source to export: `vietnam` (every layer) or one layer's name.
+    #[arg(long, default_value = "vietnam")]
+    #[serde(skip)]
+    source: Source,
+    #[arg(long, default_value_t = 0)]
+    #[serde(skip)]
+    minzoom: u8,
+    #[arg(long, default_value_t = 14)]
+    #[serde(skip)]
+    maxzoom: u8,
+    /// minlon,minlat,maxlon,maxlat [default: the national bounds, Hoàng Sa and Trường Sa included].
+    #[arg(long, allow_hyphen_values = true)]
+    #[serde(skip)]
+    bbox: Option<Bbox>,
+    /// The file to write: `.pmtiles` or `.mbtiles`.
+    #[arg(long, default_value = "tiles/vietnam.pmtiles")]
+    #[serde(skip)]
+    out: PathBuf,
+    /// No progress bar.
+    #[arg(long)]
+    #[serde(skip)]
+    quiet: bool,
+    /// Configuration file (TOML), for the dataset settings as `serve` reads them.
+    #[arg(long)]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// Households to generate: a number or `full` [default: 1000000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    households: Option<Households>,
+    /// Seed of the synthetic set [default: 2025].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
+    /// An official ward → postcode table written by `diachi import postcodes`.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    postcodes_file: Option<PathBuf>,
 }
 
 #[derive(clap::Args)]
@@ -134,6 +200,26 @@ fn main() -> anyhow::Result<()> {
                 total_s = t.elapsed().as_secs_f64(),
                 "generated"
             );
+            Ok(())
+        }
+        Command::Tiles(TilesCommand::Export(args)) => {
+            let config = Config::load(args.config.as_deref(), &args).map_err(|e| anyhow::anyhow!("{e}"))?;
+            diachi::telemetry::init("text");
+            let opts = ExportOptions {
+                source: args.source,
+                minzoom: args.minzoom,
+                maxzoom: args.maxzoom,
+                bbox: args.bbox.unwrap_or_default(),
+                progress: !args.quiet,
+            };
+            opts.check()?;
+            diachi::tiles::export::Format::from_path(&args.out)?;
+            let postcodes = read_postcodes(config.postcodes_file.as_ref())?;
+            let index = std::sync::Arc::new(diachi::startup::build_index(&config, postcodes)?);
+            let renderer = diachi::tiles::TileRenderer::new(index);
+            let summary = diachi::tiles::export::export(&renderer, &opts, &args.out)
+                .with_context(|| format!("exporting to {}", args.out.display()))?;
+            print!("{summary}");
             Ok(())
         }
         Command::Import(ImportCommand::Postcodes { file, out }) => {

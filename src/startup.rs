@@ -4,13 +4,15 @@ use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
 use std::net::TcpListener;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::config::Config;
 use crate::geography::PostcodeTable;
 use crate::http::{AppState, metrics::Metrics, observe, router};
 use crate::index::NationalIndex;
+use crate::tiles::files::FileSources;
+use crate::tiles::{TileRenderer, TileService};
 
 /// A bound, not yet running server.
 pub struct Application {
@@ -37,18 +39,32 @@ pub fn build_index(config: &Config, postcodes: Option<PostcodeTable>) -> anyhow:
     Ok(index)
 }
 
+/// Builds the tile renderer over an index, with a cache of `cache_mb` megabytes of compressed tiles.
+#[must_use]
+pub fn tile_service(index: Arc<NationalIndex>, cache_mb: u64) -> TileService {
+    let t = Instant::now();
+    let renderer = TileRenderer::new(index);
+    tracing::info!(build_ms = t.elapsed().as_millis() as u64, cache_mb, "tile renderer ready");
+    TileService::new(renderer, cache_mb * 1_000_000)
+}
+
 impl Application {
     /// Binds the listener and starts building the index in the background; `/health` answers at once,
     /// `/ready` once the index is loaded.
     pub fn build(config: &Config, postcodes: Option<PostcodeTable>) -> anyhow::Result<Self> {
+        let files = FileSources::open(&config.tiles_files)?;
         let listener = TcpListener::bind(&config.bind)?;
-        let state = web::Data::new(AppState { index: OnceLock::new(), metrics: Metrics::new()? });
+        let state = web::Data::new(AppState::new(Metrics::new()?));
+        let _ = state.files.set(Arc::new(files));
         let bg_state = state.clone();
+        let tile_cache = config.tile_cache_mb;
         let cfg = config.clone();
         std::thread::Builder::new().name("index-builder".into()).spawn(move || match build_index(&cfg, postcodes) {
             Ok(ix) => {
                 bg_state.metrics.set_index(ix.stats());
-                let _ = bg_state.index.set(Arc::new(ix));
+                let ix = Arc::new(ix);
+                let _ = bg_state.index.set(ix.clone());
+                let _ = bg_state.tiles.get_or_init(|| Arc::new(tile_service(ix, tile_cache)));
             }
             Err(e) => {
                 tracing::error!(error = %e, "building the index failed");
@@ -60,10 +76,23 @@ impl Application {
 
     /// Serves an index that is already built (tests, benchmarks).
     pub fn with_index(bind: &str, index: Arc<NationalIndex>) -> anyhow::Result<Self> {
+        Self::with_services(bind, index, None)
+    }
+
+    /// Serves an index and, when given, a tile service that is already built (tests share one); without it, the
+    /// tile service is built on the first tile request.
+    pub fn with_services(
+        bind: &str,
+        index: Arc<NationalIndex>,
+        tiles: Option<Arc<TileService>>,
+    ) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(bind)?;
-        let state = web::Data::new(AppState { index: OnceLock::new(), metrics: Metrics::new()? });
+        let state = web::Data::new(AppState::new(Metrics::new()?));
         state.metrics.set_index(index.stats());
         let _ = state.index.set(index);
+        if let Some(t) = tiles {
+            let _ = state.tiles.set(t);
+        }
         Self::with_state(listener, state, 0)
     }
 

@@ -54,6 +54,25 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the index is still being built; retry shortly")
     }
 
+    /// The web map's MapLibre files are not installed (`web/node_modules` is not committed).
+    #[must_use]
+    pub fn web_assets_missing(dir: &std::path::Path) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "web_assets_missing",
+            format!(
+                "the web map's MapLibre GL JS files are not installed in {}: run `npm ci --prefix web` \
+                 (or set DIACHI_WEB_ASSETS to the folder holding maplibre-gl.js and maplibre-gl.css)",
+                dir.display()
+            ),
+        )
+    }
+
+    /// 400 `invalid_glyph_range`: a glyphs range that is not one of `0-255`, `256-511`, … `65280-65535`.
+    pub fn invalid_glyph_range(message: impl Into<String>) -> Self {
+        Self::bad_request("invalid_glyph_range", message)
+    }
+
     #[must_use]
     pub fn method_not_allowed() -> Self {
         Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint only answers GET")

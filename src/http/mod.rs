@@ -19,17 +19,41 @@ pub use error::ApiError;
 pub use openapi::ApiDoc;
 
 use crate::index::NationalIndex;
+use crate::tiles::TileService;
+use crate::tiles::files::FileSources;
 
 /// Shared state of every worker.
 pub struct AppState {
     /// Set once the index is built; until then index-backed endpoints answer 503 `not_ready`.
     pub index: OnceLock<Arc<NationalIndex>>,
+    /// Set once the tile renderer is built over the index (a second or two after it).
+    pub tiles: OnceLock<Arc<TileService>>,
+    /// Tile sources read from files (`serve --tiles-file`), set at start; none when unset.
+    pub files: OnceLock<Arc<FileSources>>,
     pub metrics: metrics::Metrics,
 }
 
 impl AppState {
     pub fn index(&self) -> Result<&NationalIndex, ApiError> {
         self.index.get().map(AsRef::as_ref).ok_or_else(ApiError::not_ready)
+    }
+
+    /// The tile service; built on first use if the background builder has not finished it yet (this blocks for
+    /// about a second, so call it off the async workers).
+    pub fn tiles(&self) -> Result<Arc<TileService>, ApiError> {
+        if let Some(t) = self.tiles.get() {
+            return Ok(t.clone());
+        }
+        let ix = self.index.get().ok_or_else(ApiError::not_ready)?;
+        Ok(self
+            .tiles
+            .get_or_init(|| Arc::new(crate::startup::tile_service(ix.clone(), crate::config::DEFAULT_TILE_CACHE_MB)))
+            .clone())
+    }
+
+    /// A state with nothing loaded yet.
+    pub fn new(metrics: metrics::Metrics) -> Self {
+        Self { index: OnceLock::new(), tiles: OnceLock::new(), files: OnceLock::new(), metrics }
     }
 }
 

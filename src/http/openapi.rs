@@ -30,6 +30,11 @@ use super::routes;
         routes::provinces,
         routes::province_wards,
         routes::ward,
+        routes::glyphs,
+        routes::tile,
+        routes::tilejson,
+        routes::catalog,
+        routes::style,
     ),
     // the error responses (`error::BadRequest`, …) reference this schema without registering it
     components(schemas(ErrorBody))

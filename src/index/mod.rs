@@ -143,6 +143,23 @@ impl NationalIndex {
         self.addresses.in_bbox(bbox)
     }
 
+    /// Calls `f(id, lon_e7, lat_e7)` for every address inside `[min_lon, min_lat, max_lon, max_lat]`, in storage
+    /// (spatial) order.
+    pub fn for_each_address_in_bbox(&self, bbox: [f64; 4], f: impl FnMut(u32, i32, i32)) {
+        self.addresses.for_each_in_bbox(bbox, f);
+    }
+
+    /// Calls `f(id, lon_e7, lat_e7)` for every post office inside the bbox, in storage (spatial) order.
+    pub fn for_each_post_office_in_bbox(&self, bbox: [f64; 4], f: impl FnMut(u32, i32, i32)) {
+        self.offices.for_each_in_bbox(bbox, f);
+    }
+
+    /// The stored H3 counts: (fine, coarse) resolution maps.
+    #[must_use]
+    pub fn h3_count_maps(&self) -> (&HashMap<CellIndex, CellCounts>, &HashMap<CellIndex, CellCounts>) {
+        (&self.h3_fine, &self.h3_coarse)
+    }
+
     /// The `k` nearest post offices.
     #[must_use]
     pub fn nearest_post_offices(&self, p: LonLat, k: usize) -> Vec<Hit> {

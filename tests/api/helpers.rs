@@ -23,6 +23,12 @@ pub fn index() -> Arc<NationalIndex> {
         .clone()
 }
 
+/// The tile service shared by every test of this binary (its cache too), built on first use.
+pub fn tiles() -> Arc<diachi::tiles::TileService> {
+    static TILES: OnceLock<Arc<diachi::tiles::TileService>> = OnceLock::new();
+    TILES.get_or_init(|| Arc::new(diachi::startup::tile_service(index(), 64))).clone()
+}
+
 /// A running server and a client for it.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
@@ -36,7 +42,7 @@ pub struct TestApp {
 #[allow(clippy::unused_async)]
 pub async fn spawn_app() -> TestApp {
     let index = index();
-    let app = Application::with_index("127.0.0.1:0", index.clone()).expect("the app binds");
+    let app = Application::with_services("127.0.0.1:0", index.clone(), Some(tiles())).expect("the app binds");
     let address = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");

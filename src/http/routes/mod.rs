@@ -3,9 +3,13 @@
 mod addresses;
 mod admin;
 mod digital;
+mod fonts;
 mod h3;
 mod postcodes;
 mod system;
+mod tiles;
+#[path = "web.rs"]
+mod web_map; // not `mod web`: that name is `actix_web::web` here
 
 use actix_web::http::header::{ALLOW, HeaderValue};
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, ResponseError, web};
@@ -15,9 +19,12 @@ use crate::http::ApiError;
 pub use addresses::*;
 pub use admin::*;
 pub use digital::*;
+pub use fonts::*;
 pub use h3::*;
 pub use postcodes::*;
 pub use system::*;
+pub use tiles::*;
+pub use web_map::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get("/health", health))
@@ -37,7 +44,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get("/v1/h3/{cell}/addresses", h3_addresses))
         .service(get("/v1/admin/provinces", provinces))
         .service(get("/v1/admin/provinces/{code}/wards", province_wards))
-        .service(get("/v1/admin/wards/{code}", ward));
+        .service(get("/v1/admin/wards/{code}", ward))
+        .service(get("/catalog", catalog))
+        .service(get("/tiles/{source}.json", tilejson))
+        .service(get("/tiles/{source}/{z}/{x}/{y}", tile))
+        .service(get("/styles/diachi.json", style))
+        .service(get("/fonts/{fontstack}/{range}.pbf", glyphs))
+        .configure(web_pages);
+}
+
+/// The web map's page and files: not API, so not in the OpenAPI document (nor in the API route list above).
+fn web_pages(cfg: &mut web::ServiceConfig) {
+    cfg.service(get("/", web_index))
+        .service(get("/web/maplibre-gl/{file}", maplibre_asset))
+        .service(get("/web/{file}", web_asset));
 }
 
 /// A GET-only resource. Other methods get 405 with `Allow: GET` in the API's JSON error shape (a bare

@@ -1,0 +1,236 @@
+//! Vector tiles, TileJSON, the catalog of sources and the map style. Thin: parsing, caching headers, errors.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use std::sync::Arc;
+
+use crate::http::error::{BadRequest, NotFound, NotReady};
+use crate::http::{ApiError, AppState};
+use crate::tiles::files::FileSources;
+use crate::tiles::{BOUNDS, CachedTile, Source, TileError, TileId};
+
+/// The MVT media type.
+pub const MVT: &str = "application/vnd.mapbox-vector-tile";
+/// Tiles change only when addresses are edited (live updates drop the affected tiles): clients may reuse them for
+/// five minutes and revalidate with `If-None-Match`.
+const TILE_CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=60";
+/// The style in the repository, with `http://localhost:8080` standing for this server's origin.
+const STYLE: &str = include_str!("../../../styles/diachi.json");
+const STYLE_ORIGIN: &str = "http://localhost:8080";
+
+impl From<TileError> for ApiError {
+    fn from(e: TileError) -> Self {
+        match e {
+            TileError::InvalidTile(_) => Self::bad_request("invalid_tile", e.to_string()),
+            TileError::ZoomOutOfRange { .. } => Self::not_found("tile_out_of_range", e.to_string()),
+            TileError::UnknownSource(_) => Self::not_found("source_not_found", e.to_string()),
+            TileError::Encode(_) | TileError::Io(_) => {
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "tile_encoding_failed", e.to_string())
+            }
+        }
+    }
+}
+
+/// `scheme://host[:port]` of the request, as the client addressed this server.
+fn origin(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+fn parse_u64(what: &str, s: &str) -> Result<u64, ApiError> {
+    if s.is_empty() || s.len() > 10 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::bad_request("invalid_tile", format!("{what} must be a non-negative integer, got {s:?}")));
+    }
+    s.parse().map_err(|_| ApiError::bad_request("invalid_tile", format!("{what} is out of range")))
+}
+
+/// `z`, `x`, `y` of a tile path; `y` may end in `.mvt` or `.pbf`.
+fn tile_id(z: &str, x: &str, y: &str) -> Result<TileId, ApiError> {
+    let y = y.strip_suffix(".mvt").or_else(|| y.strip_suffix(".pbf")).unwrap_or(y);
+    let z = parse_u64("z", z)?;
+    let z = u32::try_from(z).map_err(|_| ApiError::bad_request("invalid_tile", "z is out of range"))?;
+    Ok(TileId::new(z, parse_u64("x", x)?, parse_u64("y", y)?)?)
+}
+
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers().get_all(header::ACCEPT_ENCODING).filter_map(|v| v.to_str().ok()).any(|v| {
+        v.split(',').any(|part| {
+            let mut it = part.trim().split(';');
+            let name = it.next().unwrap_or("").trim();
+            let q_zero = it.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q_zero
+        })
+    })
+}
+
+fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*" || t.trim().trim_start_matches("W/") == etag))
+}
+
+fn tile_response(req: &HttpRequest, tile: &CachedTile) -> Result<HttpResponse, ApiError> {
+    let etag = HeaderValue::from_str(&tile.etag)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "tile_encoding_failed", e.to_string()))?;
+    if not_modified(req, &tile.etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, TILE_CACHE_CONTROL))
+            .finish());
+    }
+    let Some(gz) = &tile.gzip else {
+        return Ok(HttpResponse::NoContent()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, TILE_CACHE_CONTROL))
+            .finish());
+    };
+    let mut res = HttpResponse::Ok();
+    res.content_type(MVT)
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, TILE_CACHE_CONTROL))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    if accepts_gzip(req) {
+        res.insert_header((header::CONTENT_ENCODING, "gzip"));
+        Ok(res.body(gz.to_vec()))
+    } else {
+        let body = tile.mvt().map_err(|e| ApiError::from(TileError::Io(e)))?;
+        // identity: keep the compression middleware from encoding it again
+        res.insert_header((header::CONTENT_ENCODING, "identity"));
+        Ok(res.body(body))
+    }
+}
+
+/// Where a tile comes from: a source rendered in memory, or a tile file.
+enum Origin {
+    BuiltIn(Source),
+    File(Arc<FileSources>),
+}
+
+/// A Mapbox Vector Tile (MVT 2.1) of a source.
+///
+/// `y` may carry a `.mvt` or `.pbf` suffix. Gzip-compressed when the client accepts it; `ETag` / `If-None-Match`
+/// give 304; an empty tile is 204.
+#[utoipa::path(get, path = "/tiles/{source}/{z}/{x}/{y}", tag = "tiles",
+    params(
+        ("source" = String, Path, description = "`vietnam`, one layer's name or a tile file's (see /catalog)",
+            example = "vietnam"),
+        ("z" = String, Path, description = "zoom, 0 to the source's maxzoom", example = "6"),
+        ("x" = String, Path, description = "column, 0 to 2^z - 1", example = "50"),
+        ("y" = String, Path, description = "row from the north, 0 to 2^z - 1, optionally with `.mvt` or `.pbf`",
+            example = "28.mvt"),
+    ),
+    responses(
+        (status = 200, description = "The tile", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
+        (status = 204, description = "An empty tile (nothing of the source there)"),
+        (status = 304, description = "Not modified (`If-None-Match` matched the `ETag`)"),
+        BadRequest, NotFound, NotReady))]
+pub async fn tile(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    let (name, z, x, y) = path.into_inner();
+    // a built-in source, else a file source (`serve --tiles-file`) of that name
+    let src = match name.parse() {
+        Ok(s) => Origin::BuiltIn(s),
+        Err(e) => Origin::File(state.files.get().filter(|f| f.contains(&name)).cloned().ok_or(e)?),
+    };
+    let id = tile_id(&z, &x, &y)?;
+    let tile = web::block(move || -> Result<CachedTile, ApiError> {
+        match src {
+            Origin::BuiltIn(s) => Ok(state.tiles()?.get(s, id)?),
+            Origin::File(files) => Ok(files.tile(&name, id)?),
+        }
+    })
+    .await
+    .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", e.to_string()))??;
+    tile_response(&req, &tile)
+}
+
+/// TileJSON 3.0.0 of a source, with tile URLs on this server.
+#[utoipa::path(get, path = "/tiles/{source}.json", tag = "tiles",
+    params(("source" = String, Path, description = "`vietnam`, one layer's name or a tile file's", example = "vietnam")),
+    responses((status = 200, description = "TileJSON 3.0.0", body = Object), NotFound))]
+pub async fn tilejson(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let name = path.into_inner();
+    let base = origin(&req);
+    let source: Source = match name.parse() {
+        Ok(s) => s,
+        Err(e) => {
+            let url = format!("{base}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt");
+            let doc = state.files.get().and_then(|f| f.tilejson(&name, &url)).ok_or(e)?;
+            return Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(doc));
+        }
+    };
+    let layers: Vec<serde_json::Value> = source.layers().into_iter().map(crate::tiles::Layer::vector_layer).collect();
+    let doc = serde_json::json!({
+        "tilejson": "3.0.0",
+        "name": format!("diachi {}", source.name()),
+        "description": source.description(),
+        "version": env!("CARGO_PKG_VERSION"),
+        "attribution": "diachi; boundaries: Vietnam administrative units 2025 (see data/LICENSES.md); \
+                        addresses and post offices are synthetic",
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", source.name())],
+        "minzoom": source.minzoom(),
+        "maxzoom": source.maxzoom(),
+        "bounds": BOUNDS,
+        "center": [105.85, 21.03, 5],
+        "vector_layers": layers,
+    });
+    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(doc))
+}
+
+/// The tile sources of this server (and the style and fonts).
+#[utoipa::path(get, path = "/catalog", tag = "tiles",
+    responses((status = 200, description = "Sources by name", body = Object)))]
+pub async fn catalog(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let base = origin(&req);
+    let mut tiles: serde_json::Map<String, serde_json::Value> = Source::all()
+        .into_iter()
+        .map(|s| {
+            (
+                s.name().to_owned(),
+                serde_json::json!({
+                    "content_type": MVT, "description": s.description(),
+                    "tilejson": format!("{base}/tiles/{}.json", s.name()),
+                    "minzoom": s.minzoom(), "maxzoom": s.maxzoom(),
+                    "layers": s.layers().iter().map(|l| l.name()).collect::<Vec<_>>(),
+                }),
+            )
+        })
+        .collect();
+    // file sources (`serve --tiles-file`); a built-in name is never shadowed
+    for (name, info) in state.files.get().into_iter().flat_map(|f| f.names().filter_map(|n| Some((n, f.info(n)?)))) {
+        tiles.entry(name.to_owned()).or_insert_with(|| {
+            serde_json::json!({
+                "content_type": MVT, "description": info.description(),
+                "tilejson": format!("{base}/tiles/{name}.json"),
+                "minzoom": info.minzoom, "maxzoom": info.maxzoom, "layers": info.layer_ids(),
+                "file_format": info.format.name(),
+            })
+        });
+    }
+    HttpResponse::Ok().json(serde_json::json!({
+        "tiles": tiles,
+        "styles": { "diachi": { "path": format!("{base}/styles/diachi.json") } },
+        "fonts": { "glyphs": format!("{base}/fonts/{{fontstack}}/{{range}}.pbf") },
+    }))
+}
+
+/// The MapLibre style of the national map, pointing at this server.
+#[utoipa::path(get, path = "/styles/diachi.json", tag = "tiles",
+    responses((status = 200, description = "MapLibre style spec v8", body = Object)))]
+pub async fn style(req: HttpRequest) -> HttpResponse {
+    let body = STYLE.replace(STYLE_ORIGIN, &origin(&req));
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(body)
+}

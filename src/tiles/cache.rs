@@ -1,0 +1,90 @@
+//! The tile service: a renderer plus a bounded in-memory cache of encoded tiles, stored gzip-compressed (what most
+//! clients accept as is) with an ETag each.
+
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use std::io::{Read, Write};
+use std::sync::Arc;
+
+use super::{Source, TileError, TileId, TileRenderer};
+
+/// One tile as cached: gzip bytes (none for an empty tile) and a strong validator.
+#[derive(Debug, Clone)]
+pub struct CachedTile {
+    pub gzip: Option<Arc<[u8]>>,
+    pub etag: Arc<str>,
+}
+
+impl CachedTile {
+    /// The tile's MVT bytes, decompressed (for clients that do not accept gzip); empty for an empty tile.
+    pub fn mvt(&self) -> std::io::Result<Vec<u8>> {
+        let mut out = Vec::new();
+        if let Some(gz) = &self.gzip {
+            GzDecoder::new(&gz[..]).read_to_end(&mut out)?;
+        }
+        Ok(out)
+    }
+}
+
+/// Renders tiles on demand and keeps them, up to `capacity_bytes` of compressed tiles (least recently used out).
+pub struct TileService {
+    renderer: TileRenderer,
+    cache: moka::sync::Cache<(Source, TileId), CachedTile>,
+}
+
+impl TileService {
+    #[must_use]
+    pub fn new(renderer: TileRenderer, capacity_bytes: u64) -> Self {
+        let cache = moka::sync::Cache::builder()
+            .max_capacity(capacity_bytes)
+            .weigher(|_, t: &CachedTile| {
+                let n = t.gzip.as_ref().map_or(0, |g| g.len()) + t.etag.len() + 64;
+                u32::try_from(n).unwrap_or(u32::MAX)
+            })
+            .build();
+        Self { renderer, cache }
+    }
+
+    #[must_use]
+    pub fn renderer(&self) -> &TileRenderer {
+        &self.renderer
+    }
+
+    /// The tile, from the cache or freshly rendered (then cached).
+    pub fn get(&self, source: Source, tile: TileId) -> Result<CachedTile, TileError> {
+        if let Some(t) = self.cache.get(&(source, tile)) {
+            return Ok(t);
+        }
+        let t = self.render(source, tile)?;
+        self.cache.insert((source, tile), t.clone());
+        Ok(t)
+    }
+
+    /// Renders and compresses without touching the cache.
+    pub fn render(&self, source: Source, tile: TileId) -> Result<CachedTile, TileError> {
+        let bytes = self.renderer.render(source, tile)?;
+        let gzip = match bytes {
+            Some(b) => {
+                let mut enc = GzEncoder::new(Vec::with_capacity(b.len() / 2), Compression::fast());
+                enc.write_all(&b)?;
+                Some(Arc::from(enc.finish()?))
+            }
+            None => None,
+        };
+        let hash = gzip.as_deref().map_or(0, xxhash_rust::xxh3::xxh3_64);
+        Ok(CachedTile { gzip, etag: Arc::from(format!("\"{hash:016x}\"")) })
+    }
+
+    /// Tiles and bytes currently cached.
+    #[must_use]
+    pub fn cache_stats(&self) -> (u64, u64) {
+        self.cache.run_pending_tasks();
+        (self.cache.entry_count(), self.cache.weighted_size())
+    }
+
+    /// Drops every cached tile.
+    pub fn clear(&self) {
+        self.cache.invalidate_all();
+    }
+}

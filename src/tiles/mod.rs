@@ -1,0 +1,239 @@
+//! Vector tiles (MVT 2.1) of the national map, rendered from the in-memory index, and a bounded cache of encoded
+//! tiles. Knows nothing of HTTP: the handlers in `http/routes/tiles.rs` only parse, call [`TileService::get`] and
+//! set headers.
+
+pub mod cache;
+pub mod export;
+pub mod files;
+pub mod geom;
+pub mod render;
+
+pub use cache::{CachedTile, TileService};
+pub use render::{MAX_TILE_BYTES, TileRenderer};
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Highest zoom of any tile URL (tiles beyond a source's own `maxzoom` are 404; beyond this, 400).
+pub const MAX_ZOOM: u8 = 22;
+
+/// A tile address `z/x/y` (XYZ scheme, y from the north) that is valid for its zoom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TileId {
+    pub z: u8,
+    pub x: u32,
+    pub y: u32,
+}
+
+impl TileId {
+    pub fn new(z: u32, x: u64, y: u64) -> Result<Self, TileError> {
+        if z > u32::from(MAX_ZOOM) {
+            return Err(TileError::InvalidTile(format!("zoom {z} is above {MAX_ZOOM}")));
+        }
+        let n = 1u64 << z;
+        if x >= n || y >= n {
+            return Err(TileError::InvalidTile(format!("x and y must be below 2^{z} = {n} at zoom {z}")));
+        }
+        Ok(Self { z: z as u8, x: x as u32, y: y as u32 })
+    }
+}
+
+impl fmt::Display for TileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.z, self.x, self.y)
+    }
+}
+
+/// The layers of the national map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layer {
+    Country,
+    Provinces,
+    Wards,
+    PostalZones,
+    Labels,
+    PostOffices,
+    Addresses,
+    Density,
+}
+
+impl Layer {
+    /// Drawing order (bottom first) of the `vietnam` source.
+    pub const ALL: [Layer; 8] = [
+        Layer::Country,
+        Layer::Density,
+        Layer::Provinces,
+        Layer::PostalZones,
+        Layer::Wards,
+        Layer::PostOffices,
+        Layer::Addresses,
+        Layer::Labels,
+    ];
+
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Layer::Country => "country",
+            Layer::Provinces => "provinces",
+            Layer::Wards => "wards",
+            Layer::PostalZones => "postal_zones",
+            Layer::Labels => "labels",
+            Layer::PostOffices => "post_offices",
+            Layer::Addresses => "addresses",
+            Layer::Density => "density",
+        }
+    }
+
+    /// Zooms at which the layer has features: `(minzoom, maxzoom)`; beyond `maxzoom` clients overzoom.
+    #[must_use]
+    pub fn zooms(self) -> (u8, u8) {
+        match self {
+            Layer::Country | Layer::Provinces => (0, 14),
+            Layer::Wards => (8, 14),
+            Layer::PostalZones => (9, 14),
+            Layer::Labels => (3, 14),
+            Layer::PostOffices => (10, 14),
+            Layer::Addresses => (14, 14),
+            Layer::Density => (0, 14),
+        }
+    }
+
+    #[must_use]
+    pub fn visible_at(self, z: u8) -> bool {
+        let (lo, hi) = self.zooms();
+        (lo..=hi).contains(&z)
+    }
+
+    #[must_use]
+    pub fn description(self) -> &'static str {
+        match self {
+            Layer::Country => "Land of Việt Nam, Hoàng Sa and Trường Sa included",
+            Layer::Provinces => "The 34 provinces and cities (2025): code, name",
+            Layer::Wards => "The 3,321 communes, wards and special zones (2025): code, name, kind, province_code",
+            Layer::PostalZones => "Postal zones: code (5-digit postcode), province_code",
+            Layer::Labels => "Label points of provinces (z3+) and wards (z9+): kind, name, code, rank",
+            Layer::PostOffices => "Post offices and service points: id, name, kind",
+            Layer::Addresses => {
+                "Delivery points (z14): id, house, unit, street, digital_address, postcode; in tiles too dense for \
+                 500 KB, one point per building with `units`, or none (see density)"
+            }
+            Layer::Density => {
+                "H3 hexagons with address counts: h3, count, res (res 3 at z0 to res 8 at z13; res 10 in dense z14 tiles)"
+            }
+        }
+    }
+
+    fn fields(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Layer::Country => &[("name", "String")],
+            Layer::Provinces => &[("code", "String"), ("name", "String")],
+            Layer::Wards => &[("code", "String"), ("name", "String"), ("kind", "String"), ("province_code", "String")],
+            Layer::PostalZones => &[("code", "String"), ("province_code", "String")],
+            Layer::Labels => &[("kind", "String"), ("name", "String"), ("code", "String"), ("rank", "Number")],
+            Layer::PostOffices => &[("id", "Number"), ("name", "String"), ("kind", "String")],
+            Layer::Addresses => &[
+                ("id", "Number"),
+                ("house", "String"),
+                ("unit", "Number"),
+                ("street", "String"),
+                ("digital_address", "String"),
+                ("postcode", "String"),
+                ("units", "Number"),
+            ],
+            Layer::Density => &[("h3", "String"), ("count", "Number"), ("res", "Number")],
+        }
+    }
+
+    /// The TileJSON `vector_layers` entry.
+    #[must_use]
+    pub fn vector_layer(self) -> serde_json::Value {
+        let (minzoom, maxzoom) = self.zooms();
+        let fields: serde_json::Map<String, serde_json::Value> =
+            self.fields().iter().map(|(k, v)| ((*k).to_owned(), serde_json::Value::from(*v))).collect();
+        serde_json::json!({
+            "id": self.name(), "description": self.description(), "minzoom": minzoom, "maxzoom": maxzoom,
+            "fields": fields,
+        })
+    }
+}
+
+impl FromStr for Layer {
+    type Err = TileError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Layer::ALL.into_iter().find(|l| l.name() == s).ok_or_else(|| TileError::UnknownSource(s.to_owned()))
+    }
+}
+
+/// A tile source: the whole map or one layer of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Source {
+    Vietnam,
+    Layer(Layer),
+}
+
+impl Source {
+    /// Every source, the whole map first.
+    #[must_use]
+    pub fn all() -> Vec<Source> {
+        std::iter::once(Source::Vietnam).chain(Layer::ALL.into_iter().map(Source::Layer)).collect()
+    }
+
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Vietnam => "vietnam",
+            Source::Layer(l) => l.name(),
+        }
+    }
+
+    #[must_use]
+    pub fn layers(self) -> Vec<Layer> {
+        match self {
+            Source::Vietnam => Layer::ALL.to_vec(),
+            Source::Layer(l) => vec![l],
+        }
+    }
+
+    #[must_use]
+    pub fn minzoom(self) -> u8 {
+        self.layers().iter().map(|l| l.zooms().0).min().unwrap_or(0)
+    }
+
+    #[must_use]
+    pub fn maxzoom(self) -> u8 {
+        self.layers().iter().map(|l| l.zooms().1).max().unwrap_or(14)
+    }
+
+    #[must_use]
+    pub fn description(self) -> &'static str {
+        match self {
+            Source::Vietnam => "The national map of Việt Nam: every layer, each at its zooms",
+            Source::Layer(l) => l.description(),
+        }
+    }
+}
+
+impl FromStr for Source {
+    type Err = TileError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if s == "vietnam" { Ok(Source::Vietnam) } else { s.parse().map(Source::Layer) }
+    }
+}
+
+/// The national bounds of every source (Hoàng Sa and Trường Sa included): `[west, south, east, north]`.
+pub const BOUNDS: [f64; 4] = [102.14, 6.5, 117.9, 23.4];
+
+/// Errors of the tile layer.
+#[derive(Debug, thiserror::Error)]
+pub enum TileError {
+    #[error("invalid tile: {0}")]
+    InvalidTile(String),
+    #[error("zoom {z} is beyond this source's maximum zoom {max}")]
+    ZoomOutOfRange { z: u8, max: u8 },
+    #[error("no tile source named {0:?}")]
+    UnknownSource(String),
+    #[error("encoding the tile failed: {0}")]
+    Encode(#[from] mvt::Error),
+    #[error("compressing the tile failed: {0}")]
+    Io(#[from] std::io::Error),
+}

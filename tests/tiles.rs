@@ -1,0 +1,272 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Vector tiles decoded by an independent MVT decoder (`mvt-reader`) and checked against the index: layers per zoom,
+//! attributes and coordinates of addresses, polygons against point-in-polygon, the archipelagos, tile size limits,
+//! determinism, and the density counts.
+
+use diachi::index::NationalIndex;
+use diachi::tiles::geom::{EXTENT, TileFrame, tile_bounds, world};
+use diachi::tiles::{Layer, MAX_TILE_BYTES, Source, TileError, TileId, TileRenderer};
+use geo::{Contains, Geometry, Point};
+use mvt_reader::Reader;
+use mvt_reader::feature::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, OnceLock};
+
+const HOUSEHOLDS: u64 = 60_000;
+
+fn renderer() -> &'static TileRenderer {
+    static R: OnceLock<TileRenderer> = OnceLock::new();
+    R.get_or_init(|| {
+        let data = diachi::dataset::build(HOUSEHOLDS, 3, None).expect("dataset builds");
+        TileRenderer::new(Arc::new(NationalIndex::build(data)))
+    })
+}
+
+fn ix() -> &'static NationalIndex {
+    renderer().index()
+}
+
+/// The tile containing a point.
+fn tile_at(lon: f64, lat: f64, z: u8) -> TileId {
+    let (x, y) = world(lon, lat);
+    let n = f64::from(1u32 << z);
+    TileId::new(u32::from(z), (x * n) as u64, (y * n) as u64).unwrap()
+}
+
+struct Decoded {
+    layers: HashMap<String, Vec<mvt_reader::feature::Feature>>,
+    extents: Vec<u32>,
+}
+
+fn decode(bytes: Vec<u8>) -> Decoded {
+    let r = Reader::new(bytes).expect("the tile parses");
+    let meta = r.get_layer_metadata().expect("layer metadata");
+    let mut layers = HashMap::new();
+    let mut extents = Vec::new();
+    for m in meta {
+        assert_eq!(m.version, 2, "MVT version 2");
+        extents.push(m.extent);
+        let features = r.get_features(m.layer_index).expect("features decode");
+        assert_eq!(features.len(), m.feature_count);
+        assert!(!features.is_empty(), "layer {} is empty: empty layers are not written", m.name);
+        assert!(layers.insert(m.name.clone(), features).is_none(), "duplicate layer {}", m.name);
+    }
+    Decoded { layers, extents }
+}
+
+fn render(source: Source, t: TileId) -> Decoded {
+    decode(renderer().render(source, t).unwrap().expect("a non-empty tile"))
+}
+
+fn prop<'a>(f: &'a mvt_reader::feature::Feature, k: &str) -> Option<&'a Value> {
+    f.properties.as_ref()?.get(k)
+}
+
+fn prop_str(f: &mvt_reader::feature::Feature, k: &str) -> String {
+    match prop(f, k) {
+        Some(Value::String(s)) => s.clone(),
+        other => panic!("{k}: {other:?}"),
+    }
+}
+
+fn prop_u64(f: &mvt_reader::feature::Feature, k: &str) -> u64 {
+    match prop(f, k) {
+        Some(Value::UInt(v)) => *v,
+        Some(Value::Int(v) | Value::SInt(v)) => u64::try_from(*v).unwrap(),
+        other => panic!("{k}: {other:?}"),
+    }
+}
+
+/// Tile pixel coordinates of a longitude/latitude.
+fn px(t: TileId, lon: f64, lat: f64) -> (f64, f64) {
+    TileFrame::new(t.z, t.x, t.y).px(world(lon, lat))
+}
+
+fn layer_names(d: &Decoded) -> BTreeSet<&str> {
+    d.layers.keys().map(String::as_str).collect()
+}
+
+#[test]
+fn layers_appear_at_their_zooms() {
+    let hanoi = (105.8542, 21.0285);
+    let expect = [
+        (0, vec!["country", "density", "provinces"]),
+        (5, vec!["country", "density", "labels", "provinces"]),
+        (8, vec!["country", "density", "labels", "provinces", "wards"]),
+        (10, vec!["country", "density", "labels", "post_offices", "postal_zones", "provinces", "wards"]),
+        (14, vec!["addresses", "country", "labels", "post_offices", "postal_zones", "provinces", "wards"]),
+    ];
+    for (z, want) in expect {
+        let d = render(Source::Vietnam, tile_at(hanoi.0, hanoi.1, z));
+        assert_eq!(layer_names(&d), want.into_iter().collect(), "z{z}");
+        assert!(d.extents.iter().all(|&e| e == EXTENT));
+    }
+    // one layer per single-layer source
+    let d = render(Source::Layer(Layer::Provinces), tile_at(hanoi.0, hanoi.1, 6));
+    assert_eq!(layer_names(&d), ["provinces"].into_iter().collect());
+}
+
+#[test]
+fn addresses_match_the_index_one_by_one() {
+    let ix = ix();
+    let set = &ix.data.addresses;
+    // the tiles of a few addresses spread over the set
+    let mut checked = 0;
+    for id in (0..set.len() as u32).step_by(7919).take(12) {
+        let p = set.location(id).unwrap();
+        let t = tile_at(p.lon(), p.lat(), 14);
+        let d = render(Source::Layer(Layer::Addresses), t);
+        let feats = &d.layers["addresses"];
+        let mut seen = BTreeSet::new();
+        for f in feats {
+            let fid = prop_u64(f, "id") as u32;
+            assert_eq!(f.id, Some(u64::from(fid)));
+            let v = set.view(&ix.data.geography, fid).unwrap();
+            assert_eq!(prop_str(f, "street"), v.street);
+            assert_eq!(prop_str(f, "postcode"), v.postcode);
+            assert_eq!(prop_str(f, "digital_address"), v.digital_address);
+            assert!(prop_str(f, "house").starts_with(&v.house_number.to_string()));
+            let pt = match &f.geometry {
+                Geometry::Point(p) => *p,
+                Geometry::MultiPoint(mp) if mp.0.len() == 1 => mp.0[0],
+                other => panic!("addresses are single points: {other:?}"),
+            };
+            let (x, y) = px(t, v.lon, v.lat);
+            assert!((f64::from(pt.x()) - x).abs() <= 0.5 && (f64::from(pt.y()) - y).abs() <= 0.5, "{fid} position");
+            seen.insert(fid);
+        }
+        // every address of the tile proper (not only the buffer) is there
+        let b = tile_bounds(t.z, t.x, t.y);
+        let mut want = BTreeSet::new();
+        ix.for_each_address_in_bbox(b, |i, _, _| {
+            want.insert(i);
+        });
+        assert!(
+            want.is_subset(&seen),
+            "tile {t}: {} of {} addresses missing",
+            want.difference(&seen).count(),
+            want.len()
+        );
+        assert!(seen.contains(&id));
+        checked += want.len();
+    }
+    assert!(checked > 100, "checked {checked} addresses");
+}
+
+#[test]
+fn ward_polygons_contain_their_label_points_and_match_point_in_polygon() {
+    let geo = &ix().data.geography;
+    let mut checked = 0;
+    for w in geo.wards.iter().step_by(97) {
+        let t = tile_at(w.label.lon(), w.label.lat(), 11);
+        let d = render(Source::Layer(Layer::Wards), t);
+        let (x, y) = px(t, w.label.lon(), w.label.lat());
+        let here = Point::new(x as f32, y as f32);
+        let holders: Vec<String> = d.layers["wards"]
+            .iter()
+            .filter(|f| match &f.geometry {
+                Geometry::Polygon(p) => p.contains(&here),
+                Geometry::MultiPolygon(mp) => mp.contains(&here),
+                other => panic!("wards are polygons: {other:?}"),
+            })
+            .map(|f| prop_str(f, "code"))
+            .collect();
+        // the label point is inside its ward, and the index agrees on which ward that is
+        let by_index = geo.ward_at(w.label).map(|i| geo.wards[usize::from(i)].code.as_str().to_owned());
+        assert_eq!(by_index.as_deref(), Some(w.code.as_str()));
+        assert!(holders.contains(&w.code.as_str().to_owned()), "{}: label point in {holders:?}", w.code.as_str());
+        checked += 1;
+    }
+    assert!(checked > 30);
+}
+
+#[test]
+fn the_archipelagos_are_on_the_map() {
+    // Hoàng Sa (Paracel Islands, Đà Nẵng) and Trường Sa (Spratly Islands, Khánh Hòa)
+    for (name, lon, lat, province) in [("Hoàng Sa", 112.0, 16.5, "Đà Nẵng"), ("Trường Sa", 114.0, 10.0, "Khánh Ho")]
+    {
+        let geo = &ix().data.geography;
+        let covering: Vec<TileId> = (0..4u64)
+            .flat_map(|dx| (0..4u64).map(move |dy| (dx, dy)))
+            .filter_map(|(dx, dy)| {
+                let c = tile_at(lon, lat, 6);
+                TileId::new(6, u64::from(c.x) + dx - 1, u64::from(c.y) + dy - 1).ok()
+            })
+            .collect();
+        let provinces: BTreeSet<String> = covering
+            .into_iter()
+            .filter_map(|t| renderer().render(Source::Vietnam, t).unwrap())
+            .flat_map(|b| {
+                let d = decode(b);
+                assert!(d.layers.contains_key("country"), "{name}: land in the country layer");
+                d.layers.get("provinces").map(|fs| fs.iter().map(|f| prop_str(f, "name")).collect::<Vec<_>>())
+            })
+            .flatten()
+            .collect();
+        assert!(provinces.iter().any(|p| p.contains(province)), "{name}: {provinces:?}");
+        assert!(geo.provinces.iter().any(|p| p.name.contains(province)));
+    }
+}
+
+#[test]
+fn every_tile_of_the_country_fits_the_size_limit_down_to_z8() {
+    let mut rendered = 0;
+    let mut largest = 0;
+    for z in 0..=8u8 {
+        let a = tile_at(102.0, 23.5, z);
+        let b = tile_at(118.0, 6.5, z);
+        for x in a.x..=b.x {
+            for y in a.y..=b.y {
+                let t = TileId::new(u32::from(z), u64::from(x), u64::from(y)).unwrap();
+                if let Some(bytes) = renderer().render(Source::Vietnam, t).unwrap() {
+                    largest = largest.max(bytes.len());
+                    assert!(bytes.len() <= MAX_TILE_BYTES, "{t}: {} bytes", bytes.len());
+                    rendered += 1;
+                }
+            }
+        }
+    }
+    assert!(rendered > 100, "{rendered} tiles");
+    assert!(largest > 10_000, "largest {largest}");
+}
+
+#[test]
+fn empty_and_out_of_range_tiles() {
+    // the open Pacific at z10: nothing
+    assert!(renderer().render(Source::Vietnam, tile_at(-150.0, 0.0, 10)).unwrap().is_none());
+    assert!(renderer().render(Source::Layer(Layer::Addresses), tile_at(105.85, 21.03, 10)).unwrap().is_none());
+    assert!(matches!(
+        renderer().render(Source::Vietnam, tile_at(105.85, 21.03, 15)),
+        Err(TileError::ZoomOutOfRange { z: 15, max: 14 })
+    ));
+    assert!(matches!(TileId::new(3, 8, 0), Err(TileError::InvalidTile(_))));
+    assert!(matches!(TileId::new(23, 0, 0), Err(TileError::InvalidTile(_))));
+    assert!(matches!("roads".parse::<Source>(), Err(TileError::UnknownSource(_))));
+}
+
+#[test]
+fn tiles_are_deterministic() {
+    for (z, lon, lat) in [(3, 106.0, 16.0), (9, 106.7, 10.78), (14, 105.85, 21.03)] {
+        let t = tile_at(lon, lat, z);
+        assert_eq!(renderer().render(Source::Vietnam, t).unwrap(), renderer().render(Source::Vietnam, t).unwrap());
+    }
+}
+
+#[test]
+fn density_counts_every_address_once_at_z0() {
+    let d = render(Source::Layer(Layer::Density), TileId::new(0, 0, 0).unwrap());
+    let total: u64 = d.layers["density"].iter().map(|f| prop_u64(f, "count")).sum();
+    assert_eq!(total, ix().data.addresses.len() as u64);
+    assert!(
+        d.layers["density"]
+            .iter()
+            .all(|f| prop_u64(f, "res") == 3 && matches!(f.geometry, Geometry::Polygon(_) | Geometry::MultiPolygon(_)))
+    );
+}
+
+#[test]
+fn province_labels_carry_diacritics() {
+    let d = render(Source::Layer(Layer::Labels), tile_at(105.85, 21.03, 5));
+    let names: Vec<String> = d.layers["labels"].iter().map(|f| prop_str(f, "name")).collect();
+    assert!(names.iter().any(|n| n.contains("Hà Nội")), "{names:?}");
+}
