@@ -151,9 +151,10 @@ run encode encode.txt
 while read -r p; do
   curl -s -o /dev/null -H 'Accept-Encoding: gzip' -w '%{http_code} %{time_total} %{size_download}\n' "$URL$p"
 done <"$OUT/tiles.txt" >>"$OUT/tiles-uncached.txt"
-awk '{ n++; t[n] = $2; if ($1 != 200 && $1 != 204) bad++ }
-  END { asort(t); printf "tiles: %d distinct, first (uncached) request p50 %.1f ms, p99 %.1f ms, non-200/204: %d\n", n, t[int(n * 0.5) + 1] * 1000, t[int(n * 0.99) + 1] * 1000, bad + 0 }' \
-  "$OUT/tiles-uncached.txt" >"$OUT/tiles-uncached.md"
+bad=$(awk '$1 != 200 && $1 != 204 { n++ } END { print n + 0 }' "$OUT/tiles-uncached.txt")
+awk '{ print $2 }' "$OUT/tiles-uncached.txt" | sort -g | awk -v bad="$bad" '{ t[++n] = $1 }
+  END { printf "tiles: %d distinct, first (uncached) request p50 %.1f ms, p99 %.1f ms, non-200/204: %d\n", n, t[int(n * 0.5) + 1] * 1000, t[int(n * 0.99) + 1] * 1000, bad }' \
+  >"$OUT/tiles-uncached.md"
 WRK_HEADER=(-H 'Accept-Encoding: gzip')
 run tiles-cached tiles.txt
 WRK_HEADER=()
