@@ -108,6 +108,18 @@ enum Origin {
     File(Arc<FileSources>),
 }
 
+/// A binary MVT body in the OpenAPI document (`type: string, format: binary`).
+struct MvtBody;
+
+impl utoipa::PartialSchema for MvtBody {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))).into()
+    }
+}
+
+impl utoipa::ToSchema for MvtBody {}
+
 /// A Mapbox Vector Tile (MVT 2.1) of a source.
 ///
 /// `y` may carry a `.mvt` or `.pbf` suffix. Gzip-compressed when the client accepts it; `ETag` / `If-None-Match`
@@ -122,7 +134,8 @@ enum Origin {
             example = "28.mvt"),
     ),
     responses(
-        (status = 200, description = "The tile", content_type = "application/vnd.mapbox-vector-tile", body = Vec<u8>),
+        (status = 200, description = "The tile", content_type = "application/vnd.mapbox-vector-tile",
+            body = inline(MvtBody)),
         (status = 204, description = "An empty tile (nothing of the source there)"),
         (status = 304, description = "Not modified (`If-None-Match` matched the `ETag`)"),
         BadRequest, NotFound, NotReady))]
