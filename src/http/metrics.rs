@@ -1,8 +1,9 @@
-//! Prometheus metrics: requests, latencies and index sizes.
+//! Prometheus metrics: requests, latencies, index sizes and the tile cache.
 
 use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
 
 use crate::index::IndexStats;
+use crate::tiles::TileCacheStats;
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -14,6 +15,7 @@ pub struct Metrics {
     wards: IntGauge,
     index_bytes: IntGauge,
     build_ms: IntGauge,
+    tiles: [IntGauge; 4],
 }
 
 impl Metrics {
@@ -36,12 +38,18 @@ impl Metrics {
         let wards = gauge("index_wards", "wards in the index")?;
         let index_bytes = gauge("index_address_bytes", "bytes of address columns and R-tree")?;
         let build_ms = gauge("index_build_milliseconds", "time to build the index")?;
-        for c in [&addresses, &post_offices, &wards, &index_bytes, &build_ms] {
+        let tiles = [
+            gauge("tile_cache_entries", "encoded tiles in the cache")?,
+            gauge("tile_cache_bytes", "bytes of compressed tiles in the cache")?,
+            gauge("tile_cache_hits", "tile requests answered from the cache since start")?,
+            gauge("tile_cache_misses", "tiles rendered since start")?,
+        ];
+        for c in [&addresses, &post_offices, &wards, &index_bytes, &build_ms].into_iter().chain(tiles.iter()) {
             registry.register(Box::new(c.clone()))?;
         }
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
-        Ok(Self { registry, requests, latency, addresses, post_offices, wards, index_bytes, build_ms })
+        Ok(Self { registry, requests, latency, addresses, post_offices, wards, index_bytes, build_ms, tiles })
     }
 
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
@@ -55,6 +63,12 @@ impl Metrics {
         self.wards.set(s.wards as i64);
         self.index_bytes.set(s.address_bytes as i64);
         self.build_ms.set(s.build_ms as i64);
+    }
+
+    pub fn set_tiles(&self, s: &TileCacheStats) {
+        for (g, v) in self.tiles.iter().zip([s.entries, s.bytes, s.hits, s.misses]) {
+            g.set(i64::try_from(v).unwrap_or(i64::MAX));
+        }
     }
 
     #[must_use]

@@ -6,6 +6,7 @@ use flate2::read::GzDecoder;
 use flate2::write::GzEncoder;
 use std::io::{Read, Write};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{Source, TileError, TileId, TileRenderer};
 
@@ -31,6 +32,17 @@ impl CachedTile {
 pub struct TileService {
     renderer: TileRenderer,
     cache: moka::sync::Cache<(Source, TileId), CachedTile>,
+    hits: AtomicU64,
+    misses: AtomicU64,
+}
+
+/// Counters of the tile cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TileCacheStats {
+    pub entries: u64,
+    pub bytes: u64,
+    pub hits: u64,
+    pub misses: u64,
 }
 
 impl TileService {
@@ -43,7 +55,7 @@ impl TileService {
                 u32::try_from(n).unwrap_or(u32::MAX)
             })
             .build();
-        Self { renderer, cache }
+        Self { renderer, cache, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
     }
 
     #[must_use]
@@ -54,8 +66,10 @@ impl TileService {
     /// The tile, from the cache or freshly rendered (then cached).
     pub fn get(&self, source: Source, tile: TileId) -> Result<CachedTile, TileError> {
         if let Some(t) = self.cache.get(&(source, tile)) {
+            self.hits.fetch_add(1, Ordering::Relaxed);
             return Ok(t);
         }
+        self.misses.fetch_add(1, Ordering::Relaxed);
         let t = self.render(source, tile)?;
         self.cache.insert((source, tile), t.clone());
         Ok(t)
@@ -76,11 +90,16 @@ impl TileService {
         Ok(CachedTile { gzip, etag: Arc::from(format!("\"{hash:016x}\"")) })
     }
 
-    /// Tiles and bytes currently cached.
+    /// Tiles and bytes currently cached, hits and misses so far.
     #[must_use]
-    pub fn cache_stats(&self) -> (u64, u64) {
+    pub fn stats(&self) -> TileCacheStats {
         self.cache.run_pending_tasks();
-        (self.cache.entry_count(), self.cache.weighted_size())
+        TileCacheStats {
+            entries: self.cache.entry_count(),
+            bytes: self.cache.weighted_size(),
+            hits: self.hits.load(Ordering::Relaxed),
+            misses: self.misses.load(Ordering::Relaxed),
+        }
     }
 
     /// Drops every cached tile.

@@ -8,7 +8,7 @@ pub mod files;
 pub mod geom;
 pub mod render;
 
-pub use cache::{CachedTile, TileService};
+pub use cache::{CachedTile, TileCacheStats, TileService};
 pub use render::{MAX_TILE_BYTES, TileRenderer};
 
 use std::fmt;

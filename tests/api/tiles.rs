@@ -139,3 +139,23 @@ async fn tiles_are_get_only() {
     let res = app.client.post(app.url(&format!("/tiles/vietnam/{Z6_HANOI}.mvt"))).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[actix_web::test]
+async fn the_tile_cache_is_in_the_metrics() {
+    let app = spawn_app().await;
+    let path = "/tiles/provinces/5/25/14.mvt";
+    assert_eq!(app.get(path).await.status(), StatusCode::OK);
+    assert_eq!(app.get(path).await.status(), StatusCode::OK);
+    let text = app.get("/metrics").await.text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("{name} missing"))
+            .parse()
+            .unwrap()
+    };
+    // the second request at least was a hit; the cache holds at least that tile
+    assert!(value("diachi_tile_cache_hits") >= 1.0);
+    assert!(value("diachi_tile_cache_misses") >= 1.0);
+    assert!(value("diachi_tile_cache_entries") >= 1.0 && value("diachi_tile_cache_bytes") > 100.0);
+}

@@ -39,6 +39,9 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain",
         body = String)))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    if let Some(t) = state.tiles.get() {
+        state.metrics.set_tiles(&t.stats());
+    }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
 }
 
