@@ -51,23 +51,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # 3. Wait for /ready (the index is built in the background), up to a deadline; stop early if the server dies.
-if ! "$venv/bin/python" - "$base/ready" "$server" "$ready_timeout_s" <<'PY'; then
-import os, sys, time, urllib.request
-url, pid, deadline = sys.argv[1], int(sys.argv[2]), time.monotonic() + float(sys.argv[3])
-while time.monotonic() < deadline:
-    try:
-        os.kill(pid, 0)
-    except OSError:
-        sys.exit("the server exited before it was ready")
-    try:
-        with urllib.request.urlopen(url, timeout=2) as r:
-            if r.status == 200:
-                sys.exit(0)
-    except OSError:
-        pass
-    time.sleep(0.2)
-sys.exit(f"{url} was not ready within {sys.argv[3]} s")
-PY
+if ! "$venv/bin/python" "$root/scripts/wait-ready.py" "$base/ready" "$server" "$ready_timeout_s"; then
   echo "--- server log"
   tail -n 50 "$work/server.log"
   exit 1

@@ -44,18 +44,9 @@ struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     bind: Option<String>,
-    /// Households to generate: a number or `full` [default: 1000000].
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    households: Option<Households>,
-    /// Seed of the synthetic set [default: 2025].
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    seed: Option<u64>,
-    /// An official ward → postcode table written by `diachi import postcodes`.
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    postcodes_file: Option<PathBuf>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    dataset: DatasetArgs,
     /// HTTP worker threads (0 = one per core).
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -109,6 +100,14 @@ struct ExportArgs {
     #[arg(long)]
     #[serde(skip)]
     config: Option<PathBuf>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    dataset: DatasetArgs,
+}
+
+/// The dataset flags shared by `serve` and `tiles export` (each overrides the configuration file when given).
+#[derive(clap::Args, Serialize)]
+struct DatasetArgs {
     /// Households to generate: a number or `full` [default: 1000000].
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -470,20 +470,7 @@ fn far_lower_bound(lon: f64, lat: f64, b: &Box4) -> f64 {
 mod tests {
     use super::*;
 
-    /// A deterministic splitmix64 stream.
-    struct Mix(u64);
-    impl Mix {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn range(&mut self, lo: f64, hi: f64) -> f64 {
-            lo + (hi - lo) * ((self.next() >> 11) as f64 / (1u64 << 53) as f64)
-        }
-    }
+    use crate::synth::rng::Rng;
 
     fn brute(pts: &[(u32, i32, i32)], lon: f64, lat: f64) -> Vec<Hit> {
         let mut v: Vec<Hit> = pts
@@ -498,7 +485,7 @@ mod tests {
     /// inside clusters, far out at sea, near the poles and the antimeridian, where the local bounds do not apply.
     #[test]
     fn nearest_within_and_bbox_match_brute_force_anywhere() {
-        let mut r = Mix(42);
+        let mut r = Rng::new(42, 0);
         let mut pts = Vec::new();
         for c in 0..40 {
             let (cx, cy) = (r.range(102.0, 110.0), r.range(8.0, 23.5));
@@ -520,7 +507,7 @@ mod tests {
         for q in 0..600 {
             let (lon, lat) = match q % 4 {
                 0 => {
-                    let &(_, x, y) = &pts[(r.next() % pts.len() as u64) as usize];
+                    let &(_, x, y) = &pts[r.below(pts.len() as u32) as usize];
                     (from_e7(x) + r.range(-0.002, 0.002), from_e7(y) + r.range(-0.002, 0.002))
                 }
                 1 => (r.range(100.0, 120.0), r.range(4.0, 24.0)),
@@ -563,7 +550,7 @@ mod tests {
 
     #[test]
     fn the_order_of_input_does_not_matter() {
-        let mut r = Mix(7);
+        let mut r = Rng::new(7, 0);
         let pts: Vec<(u32, i32, i32)> =
             (0..5_000).map(|i| (i, to_e7(r.range(105.0, 105.1)), to_e7(r.range(21.0, 21.1)))).collect();
         let a = PointIndex::build(pts.iter().copied());
