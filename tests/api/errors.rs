@@ -31,7 +31,7 @@ async fn other_methods_get_a_json_405() {
             let res = app.client.request(method.clone(), app.url(&path)).body("{}").send().await.unwrap();
             let status = res.status();
             assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
-            assert_eq!(res.headers()["allow"], "GET", "{method} {path}");
+            assert_eq!(res.headers()["allow"], "GET, HEAD", "{method} {path}");
             assert!(res.headers().contains_key("x-request-id"));
             let body: serde_json::Value = res.json().await.unwrap_or_else(|e| panic!("{method} {path}: not JSON: {e}"));
             assert_error(&body, "method_not_allowed", &format!("{method} {path}"));

@@ -134,10 +134,19 @@ async fn the_style_points_at_this_server() {
 }
 
 #[actix_web::test]
-async fn tiles_are_get_only() {
+async fn tiles_answer_get_and_head_only() {
     let app = spawn_app().await;
-    let res = app.client.post(app.url(&format!("/tiles/vietnam/{Z6_HANOI}.mvt"))).send().await.unwrap();
+    let url = app.url(&format!("/tiles/vietnam/{Z6_HANOI}.mvt"));
+    let res = app.client.post(&url).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(res.headers()["allow"], "GET, HEAD");
+    // HEAD: the GET answer's status and headers, no body
+    let get = app.client.get(&url).send().await.unwrap();
+    let head = app.client.head(&url).send().await.unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(head.headers()[CONTENT_TYPE], "application/vnd.mapbox-vector-tile");
+    assert_eq!(head.headers()[ETAG], get.headers()[ETAG]);
+    assert!(head.bytes().await.unwrap().is_empty());
 }
 
 #[actix_web::test]

@@ -60,19 +60,23 @@ fn web_pages(cfg: &mut web::ServiceConfig) {
         .service(get("/web/{file}", web_asset));
 }
 
-/// A GET-only resource. Other methods get 405 with `Allow: GET` in the API's JSON error shape (a bare
-/// `cfg.route` would let them fall through to the 404 default service).
+/// A read-only resource: GET, and HEAD (the same answer without its body, which caches and CDNs use). Other methods
+/// get 405 with `Allow: GET, HEAD` in the API's JSON error shape (a bare `cfg.route` would let them fall through to
+/// the 404 default service).
 fn get<F, Args>(path: &str, handler: F) -> Resource
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    web::resource(path).route(web::get().to(handler)).default_service(web::to(method_not_allowed))
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(method_not_allowed))
 }
 
 async fn method_not_allowed() -> HttpResponse {
     let mut res = ApiError::method_not_allowed().error_response();
-    res.headers_mut().insert(ALLOW, HeaderValue::from_static("GET"));
+    res.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
     res
 }
