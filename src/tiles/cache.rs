@@ -3,8 +3,7 @@
 
 use flate2::Compression;
 use flate2::read::GzDecoder;
-use flate2::write::GzEncoder;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -79,11 +78,7 @@ impl TileService {
     pub fn render(&self, source: Source, tile: TileId) -> Result<CachedTile, TileError> {
         let bytes = self.renderer.render(source, tile)?;
         let gzip = match bytes {
-            Some(b) => {
-                let mut enc = GzEncoder::new(Vec::with_capacity(b.len() / 2), Compression::fast());
-                enc.write_all(&b)?;
-                Some(Arc::from(enc.finish()?))
-            }
+            Some(b) => Some(Arc::from(super::gzip(&b, Compression::fast())?)),
             None => None,
         };
         let hash = gzip.as_deref().map_or(0, xxhash_rust::xxh3::xxh3_64);

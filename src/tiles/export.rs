@@ -6,12 +6,10 @@
 //! by the `pmtiles` crate and, for MBTiles 1.3 (an SQLite database), by `rusqlite` with SQLite compiled in.
 
 use flate2::Compression;
-use flate2::write::GzEncoder;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::fmt;
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Instant;
@@ -452,9 +450,7 @@ impl Sink for MbTilesSink {
 /// Renders one tile and compresses it (gzip, default level; no timestamp, so the bytes are reproducible).
 fn render_gzip(renderer: &TileRenderer, source: Source, t: TileId) -> Result<Option<Vec<u8>>, ExportError> {
     let Some(mvt) = renderer.render(source, t)? else { return Ok(None) };
-    let mut enc = GzEncoder::new(Vec::with_capacity(mvt.len() / 2), Compression::default());
-    enc.write_all(&mvt)?;
-    Ok(Some(enc.finish()?))
+    Ok(Some(super::gzip(&mvt, Compression::default())?))
 }
 
 fn progress_bar(total: u64, show: bool) -> ProgressBar {

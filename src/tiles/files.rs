@@ -6,10 +6,8 @@
 //! a file replaced or truncated underneath gives an error rather than a crash): every future it makes is ready at
 //! once, so it is polled a single time, without a runtime, and never waits.
 
-use flate2::write::GzEncoder;
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::Write;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -196,9 +194,7 @@ fn io_err(e: impl std::error::Error + Send + Sync + 'static) -> TileError {
 }
 
 fn gzip(b: &[u8]) -> Result<Vec<u8>, TileError> {
-    let mut enc = GzEncoder::new(Vec::with_capacity(b.len() / 2), flate2::Compression::fast());
-    enc.write_all(b)?;
-    Ok(enc.finish()?)
+    Ok(super::gzip(b, flate2::Compression::fast())?)
 }
 
 /// Polls a future that cannot wait (see the module's doc) once.

@@ -220,6 +220,15 @@ impl FromStr for Source {
     }
 }
 
+/// Gzip-compresses tile bytes (no timestamp in the header, so the output is reproducible). Tiles are cached and
+/// served with `Compression::fast()`; exports use the default level for smaller files.
+pub fn gzip(bytes: &[u8], level: flate2::Compression) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 2), level);
+    enc.write_all(bytes)?;
+    enc.finish()
+}
+
 /// The national bounds of every source (Hoàng Sa and Trường Sa included): `[west, south, east, north]`.
 pub const BOUNDS: [f64; 4] = [102.14, 6.5, 117.9, 23.4];
 
