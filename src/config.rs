@@ -76,6 +76,14 @@ pub struct Config {
     pub tile_cache_mb: u64,
     /// Tile files (PMTiles or MBTiles) served as sources, by name: `[tiles_files] vn = "tiles/vietnam.pmtiles"`.
     pub tiles_files: BTreeMap<String, PathBuf>,
+    /// PostGIS as the system of record (`postgres://user@host:port/db`; also `DATABASE_URL`): the index is loaded
+    /// from it instead of generated, and address writes go to it.
+    pub database_url: Option<String>,
+    /// Connections of the request pool.
+    pub db_pool_size: usize,
+    /// The bearer token of the admin endpoints (address writes); they answer 401/403 without it. Keep it out of
+    /// the repository: set `DIACHI_ADMIN_TOKEN` or put it in a configuration file that is not committed.
+    pub admin_token: Option<String>,
 }
 
 impl Default for Config {
@@ -89,6 +97,9 @@ impl Default for Config {
             log_format: "text".into(),
             tile_cache_mb: DEFAULT_TILE_CACHE_MB,
             tiles_files: BTreeMap::new(),
+            database_url: None,
+            db_pool_size: 16,
+            admin_token: None,
         }
     }
 }
@@ -101,7 +112,11 @@ impl Config {
             Some(f) => fig.merge(Toml::file_exact(f)),
             None => fig.merge(Toml::file("diachi.toml")),
         };
-        fig.merge(Env::prefixed("DIACHI_")).merge(Serialized::defaults(overrides)).extract().map_err(Box::new)
+        fig.merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database_url".into()))
+            .merge(Env::prefixed("DIACHI_"))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(Box::new)
     }
 }
 

@@ -32,6 +32,52 @@ enum Command {
     /// Vector tiles.
     #[command(subcommand)]
     Tiles(TilesCommand),
+    /// PostGIS: schema migrations and the bulk import.
+    #[command(subcommand)]
+    Db(DbCommand),
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Apply the schema migrations not applied yet (applying twice is a no-op).
+    Migrate(DbArgs),
+    /// Load the real geography and a generated national address set (replacing an earlier import) with binary COPY.
+    Import(DbImportArgs),
+}
+
+/// The database of a `db` command.
+#[derive(clap::Args, Serialize)]
+struct DbArgs {
+    /// Configuration file (TOML); `diachi.toml` is read when present.
+    #[arg(long)]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// postgres://user[:password]@host[:port]/database (default: the `DATABASE_URL` variable).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+}
+
+#[derive(clap::Args, Serialize)]
+struct DbImportArgs {
+    #[command(flatten)]
+    #[serde(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    #[serde(flatten)]
+    dataset: DatasetArgs,
+    /// No progress bar.
+    #[arg(long)]
+    #[serde(skip)]
+    quiet: bool,
+}
+
+fn database_url(config: &Config) -> anyhow::Result<String> {
+    config.database_url.clone().context("no database: give --database-url postgres://… or set DATABASE_URL")
+}
+
+fn db_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread().enable_all().build()?)
 }
 
 #[derive(clap::Args, Serialize)]
@@ -55,6 +101,11 @@ struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     tile_cache_mb: Option<u64>,
+    /// Load the index from PostGIS (postgres://…; default: the `DATABASE_URL` variable) and take address writes;
+    /// without it, the embedded dataset is generated.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
     /// Serve a PMTiles or MBTiles file as the tile source NAME (repeatable), e.g. `vn=tiles/vietnam.pmtiles`.
     #[arg(long = "tiles-file", value_name = "NAME=PATH", value_parser = diachi::config::parse_tiles_file)]
     #[serde(rename = "tiles_files", skip_serializing_if = "Vec::is_empty", serialize_with = "as_map")]
@@ -221,6 +272,7 @@ fn main() -> anyhow::Result<()> {
             print!("{summary}");
             Ok(())
         }
+        Command::Db(cmd) => db_command(cmd),
         Command::Import(ImportCommand::Postcodes { file, out }) => {
             diachi::telemetry::init("text");
             let table = read_postcodes(Some(&file))?.context("no table")?;
@@ -235,6 +287,59 @@ fn main() -> anyhow::Result<()> {
                 table.0.len(),
                 geo.zones.len(),
                 out.display()
+            );
+            Ok(())
+        }
+    }
+}
+
+fn db_command(cmd: DbCommand) -> anyhow::Result<()> {
+    match cmd {
+        DbCommand::Migrate(args) => {
+            let config = Config::load(args.config.as_deref(), &args).map_err(|e| anyhow::anyhow!("{e}"))?;
+            diachi::telemetry::init("text");
+            let url = database_url(&config)?;
+            db_runtime()?.block_on(async {
+                let mut client = diachi::db::connect(&url).await?;
+                let applied = diachi::db::migrate::run(&mut client).await?;
+                let version = diachi::db::check_postgis(&client).await?;
+                if applied.is_empty() {
+                    println!(
+                        "the schema is up to date (migration {}; PostGIS {version})",
+                        diachi::db::migrate::latest()
+                    );
+                } else {
+                    println!("applied {} (PostGIS {version})", applied.join(", "));
+                }
+                Ok::<_, anyhow::Error>(())
+            })
+        }
+        DbCommand::Import(args) => {
+            let config = Config::load(args.db.config.as_deref(), &args).map_err(|e| anyhow::anyhow!("{e}"))?;
+            diachi::telemetry::init("text");
+            let url = database_url(&config)?;
+            let postcodes = read_postcodes(config.postcodes_file.as_ref())?;
+            let t = Instant::now();
+            let data = diachi::dataset::build(config.households.0, config.seed, postcodes)?;
+            let generated = t.elapsed().as_secs_f64();
+            let report = db_runtime()?.block_on(async {
+                let mut client = diachi::db::connect(&url).await?;
+                diachi::db::import::import(&mut client, data, !args.quiet).await
+            })?;
+            println!(
+                "imported {} addresses, {} post offices, {} wards, {} postal zones, {} provinces in {:.1} s \
+             (generated in {generated:.1} s): COPY {:.1} s = {:.0} addresses/s, indexes {:.1} s, \
+             {:.0} addresses/s overall",
+                report.addresses,
+                report.post_offices,
+                report.wards,
+                report.postal_zones,
+                report.provinces,
+                report.total_s,
+                report.copy_addresses_s,
+                report.copy_rate(),
+                report.index_s,
+                report.overall_rate(),
             );
             Ok(())
         }

@@ -48,6 +48,48 @@ pub fn tile_service(index: Arc<NationalIndex>, cache_mb: u64) -> TileService {
     TileService::new(renderer, cache_mb * 1_000_000)
 }
 
+/// Loads the index from the database (`serve --database-url`), then starts the change feed that keeps it current and
+/// drops the tiles that changes touch. Sets the database, the index and the tile service in `state`.
+pub fn load_from_database(
+    config: &Config,
+    url: &str,
+    postcodes: Option<PostcodeTable>,
+    state: &web::Data<AppState>,
+) -> anyhow::Result<()> {
+    let t = Instant::now();
+    let geography = crate::geography::Geography::load(&crate::geography::LoadOptions { postcodes })?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let start = rt.block_on(crate::db::open(url, geography, config.db_pool_size, config.tile_cache_mb * 1_000_000))?;
+    let loaded_ms = t.elapsed().as_millis() as u64;
+    let last_change = start.loaded.last_change;
+    let index = Arc::new(NationalIndex::build(start.loaded.data));
+    let s = index.stats();
+    tracing::info!(
+        addresses = s.addresses,
+        post_offices = s.post_offices,
+        postgis = %start.database.postgis_version,
+        load_ms = loaded_ms,
+        index_ms = s.build_ms,
+        last_change,
+        "index loaded from the database"
+    );
+    state.metrics.set_index(s);
+    let db = Arc::new(start.database);
+    let tiles = Arc::new(tile_service(index.clone(), config.tile_cache_mb));
+    let (feed_db, feed_tiles) = (db.clone(), tiles.clone());
+    let on_change: crate::db::feed::OnChange = Arc::new(move |points| {
+        let around: Vec<crate::tiles::TileId> =
+            points.iter().flat_map(|p| crate::tiles::TileId::around(p.lon(), p.lat(), 14)).collect();
+        feed_tiles.invalidate(&around);
+        feed_db.tiles.invalidate(&around);
+    });
+    crate::db::feed::spawn(url.to_owned(), index.clone(), last_change, on_change, db.feed.clone())?;
+    let _ = state.db.set(db);
+    let _ = state.tiles.set(tiles);
+    let _ = state.index.set(index);
+    Ok(())
+}
+
 impl Application {
     /// Binds the listener and starts building the index in the background; `/health` answers at once,
     /// `/ready` once the index is loaded.
@@ -56,9 +98,21 @@ impl Application {
         let listener = TcpListener::bind(&config.bind)?;
         let state = web::Data::new(AppState::new(Metrics::new()?));
         let _ = state.files.set(Arc::new(files));
+        if let Some(token) = config.admin_token.clone().filter(|t| !t.is_empty()) {
+            let _ = state.admin_token.set(token);
+        }
         let bg_state = state.clone();
         let tile_cache = config.tile_cache_mb;
         let cfg = config.clone();
+        if let Some(url) = config.database_url.clone() {
+            std::thread::Builder::new().name("index-loader".into()).spawn(move || {
+                if let Err(e) = load_from_database(&cfg, &url, postcodes, &bg_state) {
+                    tracing::error!(error = %e, "loading the index from the database failed");
+                    std::process::exit(1);
+                }
+            })?;
+            return Self::with_state(listener, state, config.workers);
+        }
         std::thread::Builder::new().name("index-builder".into()).spawn(move || match build_index(&cfg, postcodes) {
             Ok(ix) => {
                 bg_state.metrics.set_index(ix.stats());

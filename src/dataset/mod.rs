@@ -55,6 +55,27 @@ pub enum PostOfficeKind {
     ServicePoint,
 }
 
+impl PostOfficeKind {
+    pub const ALL: [Self; 4] = [Self::ProvincialHub, Self::PostOffice, Self::CulturalPostPoint, Self::ServicePoint];
+
+    /// The snake_case name used in JSON, tiles and the database.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ProvincialHub => "provincial_hub",
+            Self::PostOffice => "post_office",
+            Self::CulturalPostPoint => "cultural_post_point",
+            Self::ServicePoint => "service_point",
+        }
+    }
+
+    /// The kind named `s` (see [`PostOfficeKind::as_str`]).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostOffice {
     pub id: u32,
@@ -93,7 +114,7 @@ pub struct AddressView<'a> {
     /// `Ngõ 45`, `Hẻm 12`, `Kiệt 7`, or none.
     pub alley: Option<String>,
     pub apartment: Option<u16>,
-    pub street: &'a str,
+    pub street: String,
     pub ward_code: &'a str,
     pub ward: String,
     pub province_code: &'a str,
@@ -145,32 +166,127 @@ impl AddressSet {
             + self.street_names.iter().map(|s| s.len() + 16).sum::<usize>()
     }
 
+    /// The columns of one address (none for an id that is a hole: see [`NO_WARD`]).
+    #[must_use]
+    pub fn record(&self, id: u32) -> Option<RecordRef<'_>> {
+        let i = id as usize;
+        let ward = *self.ward.get(i)?;
+        (ward != NO_WARD).then(|| RecordRef {
+            lon_e7: self.lon_e7[i],
+            lat_e7: self.lat_e7[i],
+            ward,
+            street: self.street_names.get(self.street[i] as usize).map_or("", |s| &**s),
+            house: self.house[i],
+            alley: self.alley[i],
+            apartment: self.apartment[i],
+            da_unit: self.da_unit[i],
+        })
+    }
+
     /// The full record of one address.
     #[must_use]
     pub fn view<'a>(&'a self, geo: &'a Geography, id: u32) -> Option<AddressView<'a>> {
-        let i = id as usize;
-        let ward = geo.wards.get(usize::from(*self.ward.get(i)?))?;
+        AddressView::new(geo, id, self.record(id)?)
+    }
+}
+
+/// The ward of an id that holds no address (ids deleted before a load from the database leave holes).
+pub const NO_WARD: u16 = u16::MAX;
+
+/// One address's fields, borrowed from the columns or from an [`AddressRecord`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordRef<'a> {
+    pub lon_e7: i32,
+    pub lat_e7: i32,
+    pub ward: u16,
+    pub street: &'a str,
+    pub house: u16,
+    pub alley: u16,
+    pub apartment: u16,
+    pub da_unit: u16,
+}
+
+impl RecordRef<'_> {
+    #[must_use]
+    pub fn location(&self) -> Option<LonLat> {
+        LonLat::new(from_e7(self.lon_e7), from_e7(self.lat_e7)).ok()
+    }
+
+    #[must_use]
+    pub fn digital_address(&self) -> Option<DigitalAddress> {
+        let cell = GridCell::from_lonlat(self.location()?, FULL_LEVEL).ok()?;
+        DigitalAddress::new(cell, self.da_unit).ok()
+    }
+
+    #[must_use]
+    pub fn to_owned(&self) -> AddressRecord {
+        AddressRecord {
+            lon_e7: self.lon_e7,
+            lat_e7: self.lat_e7,
+            ward: self.ward,
+            street: self.street.into(),
+            house: self.house,
+            alley: self.alley,
+            apartment: self.apartment,
+            da_unit: self.da_unit,
+        }
+    }
+}
+
+/// One address's fields, owned (addresses changed after the index was built).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressRecord {
+    pub lon_e7: i32,
+    pub lat_e7: i32,
+    pub ward: u16,
+    pub street: std::sync::Arc<str>,
+    pub house: u16,
+    pub alley: u16,
+    pub apartment: u16,
+    pub da_unit: u16,
+}
+
+impl AddressRecord {
+    #[must_use]
+    pub fn as_ref(&self) -> RecordRef<'_> {
+        RecordRef {
+            lon_e7: self.lon_e7,
+            lat_e7: self.lat_e7,
+            ward: self.ward,
+            street: &self.street,
+            house: self.house,
+            alley: self.alley,
+            apartment: self.apartment,
+            da_unit: self.da_unit,
+        }
+    }
+}
+
+impl<'a> AddressView<'a> {
+    /// The view of a record with id `id`; none when its ward is not in `geo`.
+    #[must_use]
+    pub fn new(geo: &'a Geography, id: u32, r: RecordRef<'_>) -> Option<Self> {
+        let ward = geo.wards.get(usize::from(r.ward))?;
         let province = geo.province_of(ward);
-        let street = self.street_names.get(self.street[i] as usize)?;
-        let location = self.location(id)?;
-        let alley = (self.alley[i] != 0).then(|| format!("{} {}", alley_word(province.code.as_u32()), self.alley[i]));
-        let apartment = (self.apartment[i] != 0).then_some(self.apartment[i]);
+        let location = r.location()?;
+        let alley = (r.alley != 0).then(|| format!("{} {}", alley_word(province.code.as_u32()), r.alley));
+        let apartment = (r.apartment != 0).then_some(r.apartment);
         let mut formatted = String::with_capacity(96);
         if let Some(a) = apartment {
             formatted.push_str(&format!("Căn {a}, "));
         }
-        formatted.push_str(&format!("Số {}", self.house[i]));
+        formatted.push_str(&format!("Số {}", r.house));
         if let Some(a) = &alley {
             formatted.push_str(&format!(", {a}"));
         }
-        formatted.push_str(&format!(", {street}, {}, {}", ward.full_name(), province.name));
+        formatted.push_str(&format!(", {}, {}, {}", r.street, ward.full_name(), province.name));
         Some(AddressView {
             id,
-            ward_index: self.ward[i],
-            house_number: self.house[i],
+            ward_index: r.ward,
+            house_number: r.house,
             alley,
             apartment,
-            street,
+            street: r.street.to_owned(),
             ward_code: ward.code.as_str(),
             ward: ward.full_name(),
             province_code: province.code.as_str(),
@@ -178,7 +294,7 @@ impl AddressSet {
             postcode: ward.postcode.as_str(),
             lat: location.lat(),
             lon: location.lon(),
-            digital_address: self.digital_address(id).map(|d| d.to_string()).unwrap_or_default(),
+            digital_address: r.digital_address().map(|d| d.to_string()).unwrap_or_default(),
             formatted,
         })
     }

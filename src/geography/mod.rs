@@ -49,6 +49,16 @@ impl WardKind {
         }
     }
 
+    /// The kind as an ASCII identifier (tiles, the database): `phuong`, `xa`, `dac_khu`.
+    #[must_use]
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Phuong => "phuong",
+            Self::Xa => "xa",
+            Self::DacKhu => "dac_khu",
+        }
+    }
+
     /// The Vietnamese name of the kind, as written before a unit's name.
     #[must_use]
     pub fn label(self) -> &'static str {

@@ -88,7 +88,7 @@ impl Address {
             house_number: v.house_number,
             alley: v.alley,
             apartment: v.apartment,
-            street: v.street.to_owned(),
+            street: v.street,
             ward: ward.into(),
             province: ProvinceRef { code: v.province_code.into(), name: v.province.into() },
             postcode: v.postcode.into(),

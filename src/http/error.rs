@@ -141,3 +141,80 @@ impl From<CodeError> for ApiError {
 pub fn extractor_error(code: &'static str) -> impl Fn(String) -> actix_web::Error + Clone {
     move |msg| ApiError::bad_request(code, msg).into()
 }
+
+/// 401 / 403: the admin token is missing or wrong.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 401,
+    description = "`unauthorized`: no `Authorization: Bearer <admin token>` header (403 `forbidden`: a wrong token)"
+)]
+pub struct Unauthorized(#[allow(dead_code)] ErrorBody);
+
+/// 422: the address breaks a rule.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 422,
+    description = "The address is not acceptable (`invalid_street`, `invalid_house_number`, `outside_coverage`, \
+        `outside_wards`, `unknown_ward`, `ward_mismatch`, …)"
+)]
+pub struct Unprocessable(#[allow(dead_code)] ErrorBody);
+
+/// 503: the database is unreachable (or not configured).
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 503,
+    description = "`database_unavailable`: the database cannot be reached right now (lookups keep answering from \
+        memory); `database_not_configured`: this server runs without a database; `not_ready`"
+)]
+pub struct DatabaseUnavailable(#[allow(dead_code)] ErrorBody);
+
+impl ApiError {
+    #[must_use]
+    pub fn database_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database cannot be reached right now; lookups keep answering from memory; retry shortly",
+        )
+    }
+
+    #[must_use]
+    pub fn database_not_configured() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_not_configured",
+            "this server runs on the embedded dataset without a database (start it with --database-url)",
+        )
+    }
+}
+
+impl From<crate::db::DbError> for ApiError {
+    fn from(e: crate::db::DbError) -> Self {
+        if e.is_unavailable() {
+            return Self::database_unavailable();
+        }
+        tracing::error!(error = %e, "database error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "database_error", "the database failed to answer the request")
+    }
+}
+
+impl From<crate::db::addresses::WriteError> for ApiError {
+    fn from(e: crate::db::addresses::WriteError) -> Self {
+        use crate::db::addresses::WriteError as W;
+        match e {
+            W::Invalid { code: "conflict", message } => Self::new(StatusCode::CONFLICT, "conflict", message),
+            W::Invalid { code, message } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message),
+            W::NotFound(id) => Self::not_found("address_not_found", format!("no address {id}")),
+            W::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<crate::db::tiles::PgTileError> for ApiError {
+    fn from(e: crate::db::tiles::PgTileError) -> Self {
+        match e {
+            crate::db::tiles::PgTileError::Tile(t) => t.into(),
+            crate::db::tiles::PgTileError::Db(d) => d.into(),
+        }
+    }
+}

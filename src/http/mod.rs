@@ -30,6 +30,10 @@ pub struct AppState {
     pub tiles: OnceLock<Arc<TileService>>,
     /// Tile sources read from files (`serve --tiles-file`), set at start; none when unset.
     pub files: OnceLock<Arc<FileSources>>,
+    /// The database (`serve --database-url`), set once the index is loaded from it; none on the embedded dataset.
+    pub db: OnceLock<Arc<crate::db::Database>>,
+    /// The admin endpoints' bearer token (from the configuration); unset = admin endpoints refuse everyone.
+    pub admin_token: OnceLock<String>,
     pub metrics: metrics::Metrics,
 }
 
@@ -51,9 +55,24 @@ impl AppState {
             .clone())
     }
 
+    /// The database, or 503 `database_not_configured` (no `--database-url`) / `not_ready` (still loading).
+    pub fn db(&self) -> Result<&crate::db::Database, ApiError> {
+        if let Some(db) = self.db.get() {
+            return Ok(db);
+        }
+        if self.index.get().is_some() { Err(ApiError::database_not_configured()) } else { Err(ApiError::not_ready()) }
+    }
+
     /// A state with nothing loaded yet.
     pub fn new(metrics: metrics::Metrics) -> Self {
-        Self { index: OnceLock::new(), tiles: OnceLock::new(), files: OnceLock::new(), metrics }
+        Self {
+            index: OnceLock::new(),
+            tiles: OnceLock::new(),
+            files: OnceLock::new(),
+            db: OnceLock::new(),
+            admin_token: OnceLock::new(),
+            metrics,
+        }
     }
 }
 
@@ -62,6 +81,23 @@ pub fn router(cfg: &mut web::ServiceConfig) {
     cfg.app_data(
         web::QueryConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_query", e.to_string()).into()),
     )
+    .app_data(web::JsonConfig::default().limit(64 * 1024).error_handler(|e, _| {
+        use actix_web::error::JsonPayloadError as J;
+        match e {
+            J::ContentType => ApiError::new(
+                actix_web::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "send the body as application/json",
+            ),
+            J::Overflow { .. } | J::OverflowKnownLength { .. } => ApiError::new(
+                actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                "body_too_large",
+                "the body is larger than 64 KiB",
+            ),
+            other => ApiError::bad_request("invalid_body", other.to_string()),
+        }
+        .into()
+    }))
     .app_data(
         web::PathConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_path", e.to_string()).into()),
     )

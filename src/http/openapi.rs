@@ -24,6 +24,9 @@ use super::routes;
         routes::address,
         routes::nearest_addresses,
         routes::addresses,
+        routes::create_address,
+        routes::update_address,
+        routes::delete_address,
         routes::nearest_post_offices,
         routes::h3_cell,
         routes::h3_addresses,
@@ -37,6 +40,21 @@ use super::routes;
         routes::style,
     ),
     // the error responses (`error::BadRequest`, …) reference this schema without registering it
-    components(schemas(ErrorBody))
+    components(schemas(ErrorBody)),
+    modifiers(&AdminToken)
 )]
 pub struct ApiDoc;
+
+/// The admin endpoints' bearer token as a security scheme.
+struct AdminToken;
+
+impl utoipa::Modify for AdminToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}

@@ -1,17 +1,23 @@
 //! The in-memory national index: R-trees of addresses and post offices, point → ward / postal zone, digital-address
-//! cells, and H3 counts. Built once from a [`Dataset`]; read-only and lock-free afterwards.
+//! cells, and H3 counts. Built once from a [`Dataset`]; read-only and lock-free afterwards, but for a small overlay
+//! of addresses changed since (live updates from the database, [`Overlay`]), swapped in atomically.
 
 mod huge;
+mod live;
 mod points;
 
+pub use live::Overlay;
 pub use points::{BUCKET, Hit, PointIndex};
+
+use arc_swap::ArcSwap;
+use std::sync::Arc;
 
 use h3o::{CellIndex, LatLng, Resolution};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::time::Instant;
 
-use crate::dataset::{AddressSet, Dataset, PostOffice, from_e7};
+use crate::dataset::{AddressRecord, AddressSet, Dataset, NO_WARD, PostOffice, RecordRef, from_e7};
 use crate::domain::digital_address::COVERAGE;
 use crate::domain::{DigitalAddress, GridCell, LonLat};
 
@@ -58,6 +64,8 @@ pub struct NationalIndex {
     /// Counts of cells coarser than [`H3_COARSE`], computed on first request (there are only ~2,000 such cells over
     /// Vietnam, but each costs up to a second at the national scale).
     h3_rollups: std::sync::Mutex<HashMap<CellIndex, CellCounts>>,
+    /// Addresses added, changed or deleted after the build.
+    live: ArcSwap<Overlay>,
     stats: IndexStats,
 }
 
@@ -70,7 +78,9 @@ fn count_cells(addresses: &AddressSet, offices: &[PostOffice], res: Resolution) 
         .lon_e7
         .par_iter()
         .zip(addresses.lat_e7.par_iter())
-        .filter_map(|(&x, &y)| h3_cell(x, y, res))
+        .zip(addresses.ward.par_iter())
+        .filter(|&(_, &w)| w != NO_WARD)
+        .filter_map(|((&x, &y), _)| h3_cell(x, y, res))
         .collect();
     cells.par_sort_unstable();
     let mut map: HashMap<CellIndex, CellCounts> = HashMap::new();
@@ -97,7 +107,9 @@ impl NationalIndex {
                 rayon::join(
                     || {
                         PointIndex::build(
-                            (0..set.len() as u32).map(|i| (i, set.lon_e7[i as usize], set.lat_e7[i as usize])),
+                            (0..set.len() as u32)
+                                .filter(|&i| set.ward[i as usize] != NO_WARD)
+                                .map(|i| (i, set.lon_e7[i as usize], set.lat_e7[i as usize])),
                         )
                     },
                     || PointIndex::build(offices_v.iter().map(|o| (o.id, o.lon_e7, o.lat_e7))),
@@ -107,17 +119,26 @@ impl NationalIndex {
         );
         let address_bytes = data.addresses.heap_bytes() + addresses.heap_bytes();
         let stats = IndexStats {
-            addresses: data.addresses.len(),
+            addresses: data.addresses.ward.iter().filter(|&&w| w != NO_WARD).count(),
             post_offices: data.post_offices.len(),
             wards: data.geography.wards.len(),
             postal_zones: data.geography.zones.len(),
             h3_fine_cells: h3_fine.len(),
             h3_coarse_cells: h3_coarse.len(),
             address_bytes,
-            bytes_per_address: address_bytes as f64 / data.addresses.len().max(1) as f64,
+            bytes_per_address: address_bytes as f64 / addresses.len().max(1) as f64,
             build_ms: t.elapsed().as_millis() as u64,
         };
-        Self { data, addresses, offices, h3_fine, h3_coarse, h3_rollups: std::sync::Mutex::default(), stats }
+        Self {
+            data,
+            addresses,
+            offices,
+            h3_fine,
+            h3_coarse,
+            h3_rollups: std::sync::Mutex::default(),
+            live: ArcSwap::default(),
+            stats,
+        }
     }
 
     #[must_use]
@@ -125,28 +146,103 @@ impl NationalIndex {
         &self.stats
     }
 
+    /// The current overlay of changed addresses.
+    #[must_use]
+    pub fn overlay(&self) -> Arc<Overlay> {
+        self.live.load_full()
+    }
+
+    /// Publishes a new overlay (the change feed, after applying a batch of changes to a copy of [`Self::overlay`]).
+    pub fn set_overlay(&self, overlay: Overlay) {
+        self.live.store(Arc::new(overlay));
+    }
+
+    /// Calls `f` with the current record of address `id` (from the overlay when it changed); `None` when there is
+    /// no such address.
+    pub fn with_address<T>(&self, id: u32, f: impl FnOnce(RecordRef<'_>) -> T) -> Option<T> {
+        let live = self.live.load();
+        match live.get(id) {
+            Some(Some(r)) => Some(f(r.as_ref())),
+            Some(None) => None,
+            None => self.data.addresses.record(id).map(f),
+        }
+    }
+
+    /// The current record of address `id`, owned.
+    #[must_use]
+    pub fn address(&self, id: u32) -> Option<AddressRecord> {
+        self.with_address(id, |r| r.to_owned())
+    }
+
+    /// The public view of address `id`.
+    #[must_use]
+    pub fn view(&self, id: u32) -> Option<crate::dataset::AddressView<'_>> {
+        self.with_address(id, |r| crate::dataset::AddressView::new(&self.data.geography, id, r)).flatten()
+    }
+
     /// The `k` nearest addresses.
     #[must_use]
     pub fn nearest_addresses(&self, p: LonLat, k: usize) -> Vec<Hit> {
-        self.addresses.nearest(p.lon(), p.lat(), k)
+        let live = self.live.load();
+        if live.is_empty() {
+            return self.addresses.nearest(p.lon(), p.lat(), k);
+        }
+        // ask the base for more until k of its answers are current (stale ones are few and far between)
+        let mut want = k;
+        let base = loop {
+            let hits = self.addresses.nearest(p.lon(), p.lat(), want);
+            let exhausted = hits.len() < want;
+            let fresh: Vec<Hit> = hits.into_iter().filter(|h| !live.shadows(h.id)).collect();
+            if fresh.len() >= k || exhausted {
+                break fresh;
+            }
+            want = want * 2 + 8;
+        };
+        // a live address can only displace the base's k-th if it is nearer
+        let bound = if base.len() >= k { base[k - 1].distance_m } else { f64::INFINITY };
+        live::merge(base, live.within(p.lon(), p.lat(), bound), k)
     }
 
     /// Addresses within `radius_m`, nearest first.
     #[must_use]
     pub fn addresses_within(&self, p: LonLat, radius_m: f64) -> Vec<Hit> {
-        self.addresses.within(p.lon(), p.lat(), radius_m)
+        let live = self.live.load();
+        let mut hits = self.addresses.within(p.lon(), p.lat(), radius_m);
+        if live.is_empty() {
+            return hits;
+        }
+        hits.retain(|h| !live.shadows(h.id));
+        live::merge(hits, live.within(p.lon(), p.lat(), radius_m), usize::MAX)
     }
 
     /// Address ids inside a bbox, in id order.
     #[must_use]
     pub fn addresses_in_bbox(&self, bbox: [f64; 4]) -> Vec<u32> {
-        self.addresses.in_bbox(bbox)
+        let live = self.live.load();
+        let mut ids = self.addresses.in_bbox(bbox);
+        if live.is_empty() {
+            return ids;
+        }
+        ids.retain(|&id| !live.shadows(id));
+        live.for_each_in_bbox(bbox, |id, _, _| ids.push(id));
+        ids.sort_unstable();
+        ids
     }
 
     /// Calls `f(id, lon_e7, lat_e7)` for every address inside `[min_lon, min_lat, max_lon, max_lat]`, in storage
-    /// (spatial) order.
-    pub fn for_each_address_in_bbox(&self, bbox: [f64; 4], f: impl FnMut(u32, i32, i32)) {
-        self.addresses.for_each_in_bbox(bbox, f);
+    /// (spatial) order, then the changed ones.
+    pub fn for_each_address_in_bbox(&self, bbox: [f64; 4], mut f: impl FnMut(u32, i32, i32)) {
+        let live = self.live.load();
+        if live.is_empty() {
+            self.addresses.for_each_in_bbox(bbox, f);
+            return;
+        }
+        self.addresses.for_each_in_bbox(bbox, |id, x, y| {
+            if !live.shadows(id) {
+                f(id, x, y);
+            }
+        });
+        live.for_each_in_bbox(bbox, f);
     }
 
     /// Calls `f(id, lon_e7, lat_e7)` for every post office inside the bbox, in storage (spatial) order.
@@ -169,18 +265,19 @@ impl NationalIndex {
     /// The delivery points whose level-9 cell lies in `cell` (any level), in id order.
     #[must_use]
     pub fn addresses_in_cell(&self, cell: GridCell) -> Vec<u32> {
-        let set = &self.data.addresses;
+        let full = |r: RecordRef<'_>| r.digital_address().map(|d| d.cell());
         self.addresses_in_bbox(cell.bounds())
             .into_iter()
-            .filter(|&id| set.cell(id).is_some_and(|c| cell.contains(&c)))
+            .filter(|&id| self.with_address(id, full).flatten().is_some_and(|c| cell.contains(&c)))
             .collect()
     }
 
     /// The address with this exact digital address (cell and unit).
     #[must_use]
     pub fn address_by_code(&self, code: DigitalAddress) -> Option<u32> {
-        let set = &self.data.addresses;
-        self.addresses_in_cell(code.cell()).into_iter().find(|&id| set.da_unit[id as usize] == code.unit())
+        self.addresses_in_cell(code.cell())
+            .into_iter()
+            .find(|&id| self.with_address(id, |r| r.da_unit == code.unit()).unwrap_or(false))
     }
 
     /// Address and post-office counts of an H3 cell of any resolution.
@@ -244,7 +341,7 @@ impl NationalIndex {
     fn addresses_in_h3(&self, cell: CellIndex, bbox: [f64; 4]) -> Vec<u32> {
         let res = cell.resolution();
         let mut v = Vec::new();
-        self.addresses.for_each_in_bbox(bbox, |id, x, y| {
+        self.for_each_address_in_bbox(bbox, |id, x, y| {
             if h3_cell(x, y, res) == Some(cell) {
                 v.push(id);
             }

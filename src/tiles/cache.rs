@@ -17,6 +17,16 @@ pub struct CachedTile {
 }
 
 impl CachedTile {
+    /// A tile from its MVT bytes (`None` or empty = an empty tile): gzip-compressed, with an xxh3 ETag.
+    pub fn from_mvt(bytes: Option<&[u8]>) -> std::io::Result<Self> {
+        let gzip = match bytes.filter(|b| !b.is_empty()) {
+            Some(b) => Some(Arc::from(super::gzip(b, Compression::fast())?)),
+            None => None,
+        };
+        let hash = gzip.as_deref().map_or(0, xxhash_rust::xxh3::xxh3_64);
+        Ok(Self { gzip, etag: Arc::from(format!("\"{hash:016x}\"")) })
+    }
+
     /// The tile's MVT bytes, decompressed (for clients that do not accept gzip); empty for an empty tile.
     pub fn mvt(&self) -> std::io::Result<Vec<u8>> {
         let mut out = Vec::new();
@@ -77,12 +87,7 @@ impl TileService {
     /// Renders and compresses without touching the cache.
     pub fn render(&self, source: Source, tile: TileId) -> Result<CachedTile, TileError> {
         let bytes = self.renderer.render(source, tile)?;
-        let gzip = match bytes {
-            Some(b) => Some(Arc::from(super::gzip(&b, Compression::fast())?)),
-            None => None,
-        };
-        let hash = gzip.as_deref().map_or(0, xxhash_rust::xxh3::xxh3_64);
-        Ok(CachedTile { gzip, etag: Arc::from(format!("\"{hash:016x}\"")) })
+        Ok(CachedTile::from_mvt(bytes.as_deref())?)
     }
 
     /// Tiles and bytes currently cached, hits and misses so far.
@@ -94,6 +99,15 @@ impl TileService {
             bytes: self.cache.weighted_size(),
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Drops the cached tiles of every source at these positions (after addresses there changed).
+    pub fn invalidate(&self, tiles: &[TileId]) {
+        for s in Source::all() {
+            for &t in tiles {
+                self.cache.invalidate(&(s, t));
+            }
         }
     }
 

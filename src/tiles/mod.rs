@@ -38,6 +38,31 @@ impl TileId {
     }
 }
 
+impl TileId {
+    /// The tiles at zooms `0..=maxzoom` whose area, widened by a quarter of a tile, holds the point: the tiles whose
+    /// content (features and their buffers) a change at the point can touch.
+    #[must_use]
+    pub fn around(lon: f64, lat: f64, maxzoom: u8) -> Vec<TileId> {
+        let (wx, wy) = geom::world(lon, lat);
+        let mut out = Vec::new();
+        for z in 0..=maxzoom.min(MAX_ZOOM) {
+            let n = 1u64 << z;
+            let span = |w: f64| {
+                let t = w * n as f64;
+                let lo = (t - 0.25).floor().max(0.0) as u64;
+                let hi = ((t + 0.25).floor() as u64).min(n - 1);
+                lo..=hi
+            };
+            for x in span(wx) {
+                for y in span(wy) {
+                    out.push(TileId { z, x: x as u32, y: y as u32 });
+                }
+            }
+        }
+        out
+    }
+}
+
 impl fmt::Display for TileId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}/{}", self.z, self.x, self.y)

@@ -257,7 +257,7 @@ impl TileRenderer {
                         f.set_id(u64::from(w.code.as_u32()));
                         f.add_tag_string("code", w.code.as_str());
                         f.add_tag_string("name", &w.name);
-                        f.add_tag_string("kind", ward_kind(w.kind));
+                        f.add_tag_string("kind", w.kind.slug());
                         f.add_tag_string("province_code", geo.province_of(w).code.as_str());
                     })?
                 }
@@ -371,7 +371,7 @@ impl TileRenderer {
             f.set_id(u64::from(o.id));
             f.add_tag_uint("id", u64::from(o.id));
             f.add_tag_string("name", &o.name);
-            f.add_tag_string("kind", kind_name(o.kind));
+            f.add_tag_string("kind", o.kind.as_str());
             *layer = f.into_layer();
             n += 1;
         }
@@ -380,17 +380,15 @@ impl TileRenderer {
 
     fn addresses(&self, layer: &mut mvt::Layer, frame: &TileFrame, buildings: bool) -> Result<usize, TileError> {
         let ix = &*self.index;
-        let set = &ix.data.addresses;
         let geo = &ix.data.geography;
-        let mut ids = Vec::new();
-        ix.for_each_address_in_bbox(frame.lonlat_box(BUFFER / 4.0), |id, _, _| ids.push(id));
-        ids.sort_unstable();
+        let mut found: Vec<(u32, i32, i32)> = Vec::new();
+        ix.for_each_address_in_bbox(frame.lonlat_box(BUFFER / 4.0), |id, x, y| found.push((id, x, y)));
+        found.sort_unstable();
         if buildings {
             // one feature per location: the lowest id stands for the building, with its number of units
             let mut by_point: HashMap<(i32, i32), (u32, u32)> = HashMap::new();
-            for &id in &ids {
-                let i = id as usize;
-                by_point.entry((set.lon_e7[i], set.lat_e7[i])).and_modify(|e| e.1 += 1).or_insert((id, 1));
+            for &(id, x, y) in &found {
+                by_point.entry((x, y)).and_modify(|e| e.1 += 1).or_insert((id, 1));
             }
             let mut pts: Vec<((i32, i32), (u32, u32))> = by_point.into_iter().collect();
             pts.sort_unstable_by_key(|p| p.1.0);
@@ -406,34 +404,36 @@ impl TileRenderer {
             return Ok(n);
         }
         let mut n = 0;
-        for id in ids {
-            let i = id as usize;
-            let Some((px, py)) = inside(frame, world(from_e7(set.lon_e7[i]), from_e7(set.lat_e7[i])), BUFFER) else {
+        for (id, x, y) in found {
+            let Some((px, py)) = inside(frame, world(from_e7(x), from_e7(y)), BUFFER) else {
                 continue;
             };
-            let Some(ward) = geo.wards.get(usize::from(set.ward[i])) else { continue };
-            let province = geo.province_of(ward);
-            let house = if set.alley[i] == 0 {
-                set.house[i].to_string()
-            } else {
-                format!("{} {} {}", set.house[i], alley_word(province.code.as_u32()), set.alley[i])
-            };
-            let mut f = take(layer).into_feature(GeomEncoder::new(GeomType::Point).point(px, py)?.encode()?);
-            f.set_id(u64::from(id));
-            f.add_tag_uint("id", u64::from(id));
-            f.add_tag_string("house", &house);
-            if set.apartment[i] != 0 {
-                f.add_tag_uint("unit", u64::from(set.apartment[i]));
+            let feature = ix.with_address(id, |r| -> Result<Option<mvt::Layer>, TileError> {
+                let Some(ward) = geo.wards.get(usize::from(r.ward)) else { return Ok(None) };
+                let province = geo.province_of(ward);
+                let house = if r.alley == 0 {
+                    r.house.to_string()
+                } else {
+                    format!("{} {} {}", r.house, alley_word(province.code.as_u32()), r.alley)
+                };
+                let mut f = take(layer).into_feature(GeomEncoder::new(GeomType::Point).point(px, py)?.encode()?);
+                f.set_id(u64::from(id));
+                f.add_tag_uint("id", u64::from(id));
+                f.add_tag_string("house", &house);
+                if r.apartment != 0 {
+                    f.add_tag_uint("unit", u64::from(r.apartment));
+                }
+                f.add_tag_string("street", r.street);
+                if let Some(da) = r.digital_address() {
+                    f.add_tag_string("digital_address", &da.to_string());
+                }
+                f.add_tag_string("postcode", ward.postcode.as_str());
+                Ok(Some(f.into_layer()))
+            });
+            if let Some(Some(l)) = feature.transpose()? {
+                *layer = l;
+                n += 1;
             }
-            if let Some(s) = set.street_names.get(set.street[i] as usize) {
-                f.add_tag_string("street", s);
-            }
-            if let Some(da) = set.digital_address(id) {
-                f.add_tag_string("digital_address", &da.to_string());
-            }
-            f.add_tag_string("postcode", ward.postcode.as_str());
-            *layer = f.into_layer();
-            n += 1;
         }
         Ok(n)
     }
@@ -511,23 +511,4 @@ fn polygon_geometry(polys: &[Vec<Ring>]) -> Result<mvt::GeomData, TileError> {
         }
     }
     Ok(enc.encode()?)
-}
-
-fn ward_kind(k: crate::geography::WardKind) -> &'static str {
-    use crate::geography::WardKind as K;
-    match k {
-        K::Phuong => "phuong",
-        K::Xa => "xa",
-        K::DacKhu => "dac_khu",
-    }
-}
-
-fn kind_name(k: crate::dataset::PostOfficeKind) -> &'static str {
-    use crate::dataset::PostOfficeKind as K;
-    match k {
-        K::ProvincialHub => "provincial_hub",
-        K::PostOffice => "post_office",
-        K::CulturalPostPoint => "cultural_post_point",
-        K::ServicePoint => "service_point",
-    }
 }

@@ -10,7 +10,7 @@ use crate::index::NationalIndex;
 
 fn address_dto(ix: &NationalIndex, id: u32, distance_m: Option<f64>) -> Option<Address> {
     let geo = &ix.data.geography;
-    ix.data.addresses.view(geo, id).map(|v| Address::new(geo, v, distance_m))
+    ix.view(id).map(|v| Address::new(geo, v, distance_m))
 }
 
 /// One address by id.

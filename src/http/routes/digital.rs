@@ -78,11 +78,8 @@ pub async fn digital_address(
     let center = cell.center();
     let ward = geo.ward_near(center, SNAP_M).map(|(w, _)| &geo.wards[usize::from(w)]);
     let total = ids.len();
-    let delivery_points = ids
-        .into_iter()
-        .take(limit)
-        .filter_map(|id| ix.data.addresses.view(geo, id).map(|v| dto::Address::new(geo, v, None)))
-        .collect();
+    let delivery_points =
+        ids.into_iter().take(limit).filter_map(|id| ix.view(id).map(|v| dto::Address::new(geo, v, None))).collect();
     Ok(web::Json(DigitalAddressInfo {
         code: match unit {
             Some(u) if path.contains('.') => DigitalAddress::new(cell, u)?.to_string(),

@@ -51,10 +51,7 @@ pub async fn h3_addresses(
     let limit = count("limit", q.limit.as_deref(), 100, MAX_LIMIT)?;
     let ids = ix.addresses_in_h3_cell(cell);
     let geo = &ix.data.geography;
-    let results = ids
-        .iter()
-        .take(limit)
-        .filter_map(|&id| ix.data.addresses.view(geo, id).map(|v| dto::Address::new(geo, v, None)))
-        .collect();
+    let results =
+        ids.iter().take(limit).filter_map(|&id| ix.view(id).map(|v| dto::Address::new(geo, v, None))).collect();
     Ok(web::Json(H3Addresses { cell: cell.to_string(), results, count: ids.len(), truncated: ids.len() > limit }))
 }

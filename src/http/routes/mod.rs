@@ -10,6 +10,7 @@ mod system;
 mod tiles;
 #[path = "web.rs"]
 mod web_map; // not `mod web`: that name is `actix_web::web` here
+mod writes;
 
 use actix_web::http::header::{ALLOW, HeaderValue};
 use actix_web::{FromRequest, Handler, HttpResponse, Resource, Responder, ResponseError, web};
@@ -25,6 +26,7 @@ pub use postcodes::*;
 pub use system::*;
 pub use tiles::*;
 pub use web_map::*;
+pub use writes::*;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(get("/health", health))
@@ -36,9 +38,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get("/v1/reverse", reverse))
         .service(get("/v1/digital-addresses/encode", encode))
         .service(get("/v1/digital-addresses/{code}", digital_address))
-        .service(get("/v1/addresses", addresses))
+        .service(with_writes(
+            "/v1/addresses",
+            addresses,
+            |r| r.route(web::post().to(create_address)),
+            "GET, HEAD, POST",
+        ))
         .service(get("/v1/addresses/nearest", nearest_addresses))
-        .service(get("/v1/addresses/{id}", address))
+        .service(with_writes(
+            "/v1/addresses/{id}",
+            address,
+            |r| r.route(web::patch().to(update_address)).route(web::delete().to(delete_address)),
+            "GET, HEAD, PATCH, DELETE",
+        ))
         .service(get("/v1/post-offices/nearest", nearest_post_offices))
         .service(get("/v1/h3/{cell}", h3_cell))
         .service(get("/v1/h3/{cell}/addresses", h3_addresses))
@@ -73,6 +85,27 @@ where
         .route(web::get().to(handler.clone()))
         .route(web::head().to(handler))
         .default_service(web::to(method_not_allowed))
+}
+
+/// A resource read with GET/HEAD and written with the methods `add` routes; `allow` lists them all for the 405.
+fn with_writes<F, Args>(path: &str, handler: F, add: impl FnOnce(Resource) -> Resource, allow: &'static str) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    add(web::resource(path).route(web::get().to(handler.clone())).route(web::head().to(handler))).default_service(
+        web::to(move || async move {
+            let mut res = ApiError::new(
+                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                format!("this endpoint answers {allow}"),
+            )
+            .error_response();
+            res.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
+            res
+        }),
+    )
 }
 
 async fn method_not_allowed() -> HttpResponse {

@@ -99,7 +99,7 @@ pub async fn reverse(state: web::Data<AppState>, q: web::Query<PointQuery>) -> R
         .nearest_addresses(p, 1)
         .into_iter()
         .next()
-        .and_then(|h| ix.data.addresses.view(geo, h.id).map(|v| dto::Address::new(geo, v, Some(h.distance_m))));
+        .and_then(|h| ix.view(h.id).map(|v| dto::Address::new(geo, v, Some(h.distance_m))));
     Ok(web::Json(Reverse {
         lat: p.lat(),
         lon: p.lon(),

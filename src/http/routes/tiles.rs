@@ -5,6 +5,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::sync::Arc;
 
+use crate::db::tiles::PgLayer;
 use crate::http::error::{BadRequest, NotFound, NotReady};
 use crate::http::{ApiError, AppState};
 use crate::tiles::files::FileSources;
@@ -148,6 +149,13 @@ pub async fn tile(
     path: web::Path<(String, String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let (name, z, x, y) = path.into_inner();
+    // a PostGIS source (`serve --database-url`)
+    if let Some(layer) = PgLayer::from_source_name(&name) {
+        let id = tile_id(&z, &x, &y)?;
+        let db = state.db().map_err(|e| if e.code == "database_not_configured" { unknown_source(&name) } else { e })?;
+        let tile = db.tiles.get(layer, id).await?;
+        return tile_response(&req, &tile);
+    }
     // a built-in source, else a file source (`serve --tiles-file`) of that name
     let src = match name.parse() {
         Ok(s) => Origin::BuiltIn(s),
@@ -165,6 +173,27 @@ pub async fn tile(
     tile_response(&req, &tile)
 }
 
+fn unknown_source(name: &str) -> ApiError {
+    TileError::UnknownSource(name.to_owned()).into()
+}
+
+/// TileJSON of a PostGIS source.
+fn pg_tilejson(base: &str, layer: PgLayer) -> serde_json::Value {
+    let l = layer.layer();
+    serde_json::json!({
+        "tilejson": "3.0.0",
+        "name": format!("diachi {} (PostGIS)", layer.source_name()),
+        "description": format!("{} — rendered by PostGIS (ST_AsMVT)", l.description()),
+        "version": env!("CARGO_PKG_VERSION"),
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", layer.source_name())],
+        "minzoom": l.zooms().0,
+        "maxzoom": l.zooms().1,
+        "bounds": BOUNDS,
+        "vector_layers": [l.vector_layer()],
+    })
+}
+
 /// TileJSON 3.0.0 of a source, with tile URLs on this server.
 #[utoipa::path(get, path = "/tiles/{source}.json", tag = "tiles",
     params(("source" = String, Path, description = "`vietnam`, one layer's name or a tile file's", example = "vietnam")),
@@ -176,6 +205,11 @@ pub async fn tilejson(
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner();
     let base = origin(&req);
+    if let Some(layer) = PgLayer::from_source_name(&name).filter(|_| state.db.get().is_some()) {
+        return Ok(HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+            .json(pg_tilejson(&base, layer)));
+    }
     let source: Source = match name.parse() {
         Ok(s) => s,
         Err(e) => {
@@ -222,6 +256,19 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
             )
         })
         .collect();
+    if state.db.get().is_some() {
+        for layer in PgLayer::ALL {
+            let l = layer.layer();
+            tiles.insert(
+                layer.source_name().to_owned(),
+                serde_json::json!({
+                    "content_type": MVT, "description": format!("{} — rendered by PostGIS", l.description()),
+                    "tilejson": format!("{base}/tiles/{}.json", layer.source_name()),
+                    "minzoom": l.zooms().0, "maxzoom": l.zooms().1, "layers": [l.name()],
+                }),
+            );
+        }
+    }
     // file sources (`serve --tiles-file`); a built-in name is never shadowed
     for (name, info) in state.files.get().into_iter().flat_map(|f| f.names().filter_map(|n| Some((n, f.info(n)?)))) {
         tiles.entry(name.to_owned()).or_insert_with(|| {
