@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Property-based conformance of the HTTP API to its own OpenAPI document (schemathesis, every check): builds the
 # release binary, serves a small synthetic set on a free loopback port, waits for /ready, runs `st run` against
-# /openapi.json, stops the server. Exits non-zero on any failure.
+# /openapi.json, stops the server. Exits non-zero on any failure. The server runs on PostGIS (a throwaway cluster,
+# scripts/pg-cluster.sh, with the set imported by `diachi db import`) and schemathesis carries the admin token, so
+# that the address writes (POST/PATCH/DELETE /v1/addresses) and the PostGIS tile sources are exercised for real.
 #
 # Settings: scripts/schemathesis.toml. Environment:
 #   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase (default 50)
@@ -37,14 +39,22 @@ echo "$("$venv/bin/st" --version)"
 # 2. The server, from a private copy of the binary (a concurrent `cargo build` may replace target/release/diachi).
 cargo build --release --quiet --bin diachi
 work=$(mktemp -d)
+chmod 711 "$work" # the cluster runs as the `postgres` user when this script runs as root
 cp target/release/diachi "$work/diachi"
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
-"$work/diachi" serve --bind "127.0.0.1:$port" --households "$households" >"$work/server.log" 2>&1 &
+pg_port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+bash scripts/ensure-postgis.sh
+db_url=$(PG_SHARED_BUFFERS=128MB bash scripts/pg-cluster.sh start "$work/pg" "$pg_port")
+"$work/diachi" db import --database-url "$db_url" --households "$households" --quiet
+token=$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(24))')
+DIACHI_ADMIN_TOKEN=$token "$work/diachi" serve --bind "127.0.0.1:$port" --database-url "$db_url" \
+  >"$work/server.log" 2>&1 &
 server=$!
 cleanup() {
   kill "$server" 2>/dev/null || true
   wait "$server" 2>/dev/null || true
+  bash scripts/pg-cluster.sh stop "$work/pg"
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -56,7 +66,7 @@ if ! "$venv/bin/python" "$root/scripts/wait-ready.py" "$base/ready" "$server" "$
   tail -n 50 "$work/server.log"
   exit 1
 fi
-echo "server ready on port $port ($households households)"
+echo "server ready on port $port ($households households, on PostGIS)"
 
 # 4. Every check, every phase (examples, coverage, fuzzing, stateful). Run from the scratch directory so that
 # nothing schemathesis writes lands in the work tree.
@@ -68,7 +78,8 @@ case ${SCHEMATHESIS_SEED:-} in
 esac
 status=0
 (cd "$work" && "$venv/bin/st" --config-file "$root/scripts/schemathesis.toml" --no-color run "$base/openapi.json" \
-  --checks all --max-examples "$max_examples" --request-timeout 10 "${seed_args[@]}") || status=$?
+  --checks all --max-examples "$max_examples" --request-timeout 10 -H "Authorization: Bearer $token" \
+  "${seed_args[@]}") || status=$?
 if [[ $status -ne 0 ]]; then
   echo "--- schemathesis failed (exit $status); last lines of the server log:"
   tail -n 20 "$work/server.log"

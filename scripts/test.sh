@@ -3,7 +3,9 @@
 #
 #   fmt           cargo fmt --check
 #   clippy        cargo clippy --all-targets: errors (deny-level lints, e.g. unwrap_used) fail, warnings are counted
-#   tests         cargo nextest run (lib, bins, integration tests; `cargo test` if nextest is missing)
+#   tests         cargo nextest run (lib, bins, integration tests; `cargo test` if nextest is missing), the
+#                 database tests included: scripts/ensure-postgis.sh installs PostgreSQL 15 + PostGIS 3 first, and
+#                 each test starts its own throwaway cluster (tests/db/harness.rs)
 #   doctests      cargo test --doc
 #   schemathesis  scripts/schemathesis.sh: the running API against its OpenAPI document, every check
 #   style         styles/diachi.json against the MapLibre style specification (gl-style-validate, web/ packages)
@@ -61,6 +63,7 @@ clippy() {
 }
 
 unit_and_integration_tests() {
+  bash scripts/ensure-postgis.sh || return 1
   if cargo nextest --version >/dev/null 2>&1; then
     cargo nextest run --locked --no-fail-fast --cargo-quiet
   else

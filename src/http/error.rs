@@ -150,6 +150,19 @@ pub fn extractor_error(code: &'static str) -> impl Fn(String) -> actix_web::Erro
 )]
 pub struct Unauthorized(#[allow(dead_code)] ErrorBody);
 
+/// 415 / 413: the body is not JSON, or too large.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 415,
+    description = "`unsupported_media_type`: the body is not sent as application/json (413 `body_too_large`: over 64 KiB)"
+)]
+pub struct UnsupportedBody(#[allow(dead_code)] ErrorBody);
+
+/// 409: a concurrent write took the digital-address unit, five times over.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 409, description = "`conflict`: concurrent writes in the same 1 m cell; retry")]
+pub struct Conflict(#[allow(dead_code)] ErrorBody);
+
 /// 422: the address breaks a rule.
 #[derive(utoipa::IntoResponses)]
 #[response(

@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 use crate::db::addresses::{self as writes, AddressInput, AddressPatch};
 use crate::domain::{LonLat, WardCode};
 use crate::http::dto::Address;
-use crate::http::error::{BadRequest, DatabaseUnavailable, NotFound, Unauthorized, Unprocessable};
+use crate::http::error::{
+    BadRequest, Conflict, DatabaseUnavailable, NotFound, Unauthorized, Unprocessable, UnsupportedBody,
+};
 use crate::http::{ApiError, AppState};
 
 /// Compares without an early exit, so the time taken does not tell how much of a guess was right.
@@ -71,7 +73,7 @@ pub struct NewAddress {
     pub lon: f64,
     #[schema(minimum = 1, maximum = 65535, example = 12)]
     pub house_number: i64,
-    #[schema(example = "Phố Hàng Bài")]
+    #[schema(example = "Phố Hàng Bài", min_length = 1, max_length = 200, pattern = r"\S")]
     pub street: String,
     /// The alley's number (`Ngõ 45` → 45); 0 or absent = on the street itself
     #[serde(default)]
@@ -133,7 +135,7 @@ fn created(state: &AppState, id: u32, r: &crate::dataset::AddressRecord) -> Resu
     security(("admin_token" = [])),
     responses(
         (status = 201, description = "Created; `Location` names it", body = Address),
-        BadRequest, Unauthorized, Unprocessable, DatabaseUnavailable))]
+        BadRequest, Unauthorized, Conflict, UnsupportedBody, Unprocessable, DatabaseUnavailable))]
 pub async fn create_address(
     _admin: Admin,
     state: web::Data<AppState>,
@@ -162,7 +164,7 @@ pub async fn create_address(
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "The address as changed", body = Address),
-        BadRequest, Unauthorized, NotFound, Unprocessable, DatabaseUnavailable))]
+        BadRequest, Unauthorized, NotFound, Conflict, UnsupportedBody, Unprocessable, DatabaseUnavailable))]
 pub async fn update_address(
     _admin: Admin,
     state: web::Data<AppState>,
