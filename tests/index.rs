@@ -508,3 +508,81 @@ fn stats_are_sane() {
         b.addresses.keys().chain(b.offices.keys()).collect::<HashSet<_>>().len()
     });
 }
+
+/// Live changes (an overlay of added, moved and deleted addresses over the built index) answer like a brute-force
+/// scan of the addresses as they are now.
+#[test]
+fn live_changes_match_brute_force_over_the_current_addresses() {
+    let ix = NationalIndex::build(diachi::dataset::build(20_000, 5, None).unwrap());
+    let set = &ix.data.addresses;
+    let n = set.len() as u32;
+    let mut rng = Rng::new(0x11FE, 1);
+    let mut overlay = ix.overlay().as_ref().clone();
+    let mut current: HashMap<u32, (i32, i32)> =
+        (0..n).map(|id| (id, (set.lon_e7[id as usize], set.lat_e7[id as usize]))).collect();
+    for id in (0..n).step_by(7) {
+        overlay.set(id, None);
+        current.remove(&id);
+    }
+    for id in (3..n).step_by(11) {
+        let mut r = set.record(id).unwrap().to_owned();
+        let p = offset(ll(from_e7(r.lon_e7), from_e7(r.lat_e7)), rng.range(-80.0, 80.0), rng.range(-80.0, 80.0));
+        (r.lon_e7, r.lat_e7) = (to_e7(p.lon()), to_e7(p.lat()));
+        current.insert(id, (r.lon_e7, r.lat_e7));
+        overlay.set(id, Some(r));
+    }
+    for k in 0..600 {
+        let base = set.record((k * 31) % n).unwrap().to_owned();
+        let p = offset(ll(from_e7(base.lon_e7), from_e7(base.lat_e7)), rng.range(-40.0, 40.0), rng.range(-40.0, 40.0));
+        let mut r = base.clone();
+        (r.lon_e7, r.lat_e7) = (to_e7(p.lon()), to_e7(p.lat()));
+        r.da_unit = 77;
+        current.insert(n + k, (r.lon_e7, r.lat_e7));
+        overlay.set(n + k, Some(r));
+    }
+    // a later change of a changed address, and a delete of an added one
+    overlay.set(n + 1, None);
+    current.remove(&(n + 1));
+    ix.set_overlay(overlay);
+
+    let dist = |p: LonLat| -> Vec<(f64, u32)> {
+        current.iter().map(|(&id, &(x, y))| (haversine_m(p.lon(), p.lat(), from_e7(x), from_e7(y)), id)).collect()
+    };
+    for q in 0..300u32 {
+        let (x, y) = current[&(n + 2 + q % 500)];
+        let p = offset(ll(from_e7(x), from_e7(y)), rng.range(-300.0, 300.0), rng.range(-300.0, 300.0));
+        let all = dist(p);
+        assert_same_hits(&ix.nearest_addresses(p, 10), &k_smallest(&all, 10), &format!("nearest {q}"));
+        let mut within: Vec<(f64, u32)> = all.iter().copied().filter(|d| d.0 <= 250.0).collect();
+        within.sort_by(by_distance_then_id);
+        assert_same_hits(&ix.addresses_within(p, 250.0), &within, &format!("within {q}"));
+        let b = [p.lon() - 0.004, p.lat() - 0.003, p.lon() + 0.004, p.lat() + 0.003];
+        let mut want: Vec<u32> = current
+            .iter()
+            .filter(|(_, (x, y))| {
+                let (x, y) = (from_e7(*x), from_e7(*y));
+                x >= b[0] && x <= b[2] && y >= b[1] && y <= b[3]
+            })
+            .map(|(&id, _)| id)
+            .collect();
+        want.sort_unstable();
+        assert_eq!(ix.addresses_in_bbox(b), want, "bbox {q}");
+    }
+    // records, views and codes follow the overlay
+    assert!(ix.view(0).is_none() && ix.view(n + 1).is_none());
+    let added = ix.view(n + 5).unwrap();
+    let code = diachi::domain::DigitalAddress::parse(&added.digital_address).unwrap();
+    assert_eq!(code.unit(), 77);
+    assert_eq!(ix.address_by_code(code), Some(n + 5));
+    let moved = ix.address(3).unwrap();
+    assert_eq!(current[&3], (moved.lon_e7, moved.lat_e7));
+    // counts of the stored H3 resolutions include the changes
+    for id in [n + 5, 3, 14] {
+        let (x, y) = current[&id];
+        for res in [Resolution::Ten, Resolution::Six] {
+            let cell = h3(x, y, res);
+            let want = current.values().filter(|&&(a, b)| h3(a, b, res) == cell).count() as u64;
+            assert_eq!(ix.cell_counts(cell).addresses, want, "{res:?} cell of {id}");
+        }
+    }
+}

@@ -35,6 +35,11 @@ impl Overlay {
         self.changes.len()
     }
 
+    /// Every changed id with its current record (`None` = deleted).
+    pub fn changes(&self) -> impl Iterator<Item = (u32, Option<&AddressRecord>)> + '_ {
+        self.changes.iter().map(|(&id, r)| (id, r.as_ref()))
+    }
+
     /// Whether the base index's entry for `id` is stale (the address changed or was deleted).
     #[must_use]
     pub fn shadows(&self, id: u32) -> bool {

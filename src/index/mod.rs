@@ -284,11 +284,11 @@ impl NationalIndex {
     #[must_use]
     pub fn cell_counts(&self, cell: CellIndex) -> CellCounts {
         let res = cell.resolution();
-        if res == H3_FINE {
-            return self.h3_fine.get(&cell).copied().unwrap_or_default();
-        }
-        if res == H3_COARSE {
-            return self.h3_coarse.get(&cell).copied().unwrap_or_default();
+        if res == H3_FINE || res == H3_COARSE {
+            let stored = if res == H3_FINE { &self.h3_fine } else { &self.h3_coarse };
+            let mut c = stored.get(&cell).copied().unwrap_or_default();
+            c.addresses = c.addresses.saturating_add_signed(self.live_delta(cell));
+            return c;
         }
         if res < H3_COARSE {
             let cached = self.h3_rollups.lock().ok().and_then(|m| m.get(&cell).copied());
@@ -306,6 +306,20 @@ impl NationalIndex {
         let mut post_offices = 0;
         self.offices.for_each_in_bbox(bbox, |_, x, y| post_offices += u64::from(h3_cell(x, y, res) == Some(cell)));
         CellCounts { addresses, post_offices }
+    }
+
+    /// How the overlay changes the address count of a cell of the stored resolutions.
+    fn live_delta(&self, cell: CellIndex) -> i64 {
+        let live = self.live.load();
+        let res = cell.resolution();
+        let in_cell = |x: i32, y: i32| h3_cell(x, y, res) == Some(cell);
+        live.changes()
+            .map(|(id, now)| {
+                let was = self.data.addresses.record(id).is_some_and(|r| in_cell(r.lon_e7, r.lat_e7));
+                let is = now.is_some_and(|r| in_cell(r.lon_e7, r.lat_e7));
+                i64::from(is) - i64::from(was)
+            })
+            .sum()
     }
 
     /// Counts of a cell coarser than [`H3_COARSE`] from the coarse counts. H3 is not exactly nested (a point's
