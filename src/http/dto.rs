@@ -342,4 +342,21 @@ pub struct Ready {
     pub post_offices: Option<usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bytes_per_address: Option<f64>,
+    /// The database and its change feed, when the service runs on PostGIS
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseStatus>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DatabaseStatus {
+    /// The PostGIS version found at start
+    pub postgis: String,
+    /// Whether the change feed is connected (lookups answer from memory either way)
+    pub feed_connected: bool,
+    /// Every address change up to this number is applied to the in-memory index
+    pub applied_change: i64,
+    /// Addresses changed since the index was loaded (kept in the live overlay)
+    pub live_changes: usize,
+    /// Reconnections of the change feed so far
+    pub reconnects: i64,
 }

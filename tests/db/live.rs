@@ -234,6 +234,10 @@ fn the_database_killed_and_restarted_under_the_service() {
     a.wait_for("the feed to deliver the write", Duration::from_secs(30), |a| {
         a.get(&format!("/v1/addresses/{id}")).0 == 200
     });
+    let (_, ready) = a.get("/ready");
+    assert_eq!(ready["database"]["feed_connected"], true, "{ready}");
+    assert!(ready["database"]["reconnects"].as_i64().unwrap() >= 1, "{ready}");
+    assert!(ready["database"]["applied_change"].as_i64().unwrap() >= 2, "{ready}");
     let (s, bytes) = a.get_bytes(&format!("/tiles/pg_addresses/{}", tile_of(lon, lat)));
     assert_eq!(s, 200);
     assert!(tile_ids(bytes).contains(&id));

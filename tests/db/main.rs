@@ -128,3 +128,32 @@ fn the_index_loaded_from_postgis_equals_the_generated_one() {
     }
     assert_eq!(data.post_offices, loaded.data.post_offices);
 }
+
+#[test]
+fn the_db_commands_take_the_database_from_the_flag_or_database_url() {
+    let Some(pg) = harness::cluster() else { return };
+    let bin = env!("CARGO_BIN_EXE_diachi");
+    let run = |args: &[&str], env_url: Option<&str>| {
+        let mut c = std::process::Command::new(bin);
+        c.args(args).env_remove("DATABASE_URL").env_remove("DIACHI_DATABASE_URL").env("RUST_LOG", "warn");
+        if let Some(u) = env_url {
+            c.env("DATABASE_URL", u);
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, _, err) = run(&["db", "migrate"], None);
+    assert!(!ok && err.contains("DATABASE_URL"), "{err}");
+    let (ok, out, err) = run(&["db", "migrate", "--database-url", &pg.url()], None);
+    assert!(ok && out.contains("applied V1__schema"), "{out}{err}");
+    let (ok, out, _) = run(&["db", "migrate"], Some(&pg.url()));
+    assert!(ok && out.contains("up to date"), "{out}");
+    let (ok, out, err) = run(&["db", "import", "--households", "3000", "--seed", "3", "--quiet"], Some(&pg.url()));
+    assert!(ok && out.contains("imported 3000 addresses"), "{out}{err}");
+    let (ok, _, err) = run(&["db", "migrate", "--database-url", "postgres://nobody@127.0.0.1:1/x"], None);
+    assert!(!ok && err.contains("database unavailable"), "{err}");
+}

@@ -1,7 +1,7 @@
 use actix_web::{HttpResponse, web};
 use utoipa::OpenApi;
 
-use crate::http::dto::{Health, Ready};
+use crate::http::dto::{DatabaseStatus, Health, Ready};
 use crate::http::{ApiDoc, AppState};
 
 /// Liveness: the process answers.
@@ -24,12 +24,23 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
             addresses: Some(ix.stats().addresses),
             post_offices: Some(ix.stats().post_offices),
             bytes_per_address: Some((ix.stats().bytes_per_address * 10.0).round() / 10.0),
+            database: state.db.get().map(|db| {
+                use std::sync::atomic::Ordering::Relaxed;
+                DatabaseStatus {
+                    postgis: db.postgis_version.clone(),
+                    feed_connected: db.feed.connected.load(Relaxed),
+                    applied_change: db.feed.applied.load(Relaxed),
+                    live_changes: ix.overlay().len(),
+                    reconnects: db.feed.reconnects.load(Relaxed),
+                }
+            }),
         }),
         None => HttpResponse::ServiceUnavailable().json(Ready {
             ready: false,
             addresses: None,
             post_offices: None,
             bytes_per_address: None,
+            database: None,
         }),
     }
 }
