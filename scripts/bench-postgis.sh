@@ -32,7 +32,7 @@ MARTIN_VERSION=${MARTIN_VERSION:-1.14.0}
 BIN=target/release/diachi
 mkdir -p "$OUT"
 chmod 711 "$OUT"
-export RUST_LOG=warn
+export RUST_LOG=warn,diachi::startup=info # the start-up timings, not one line per request
 
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 bash scripts/ensure-postgis.sh
@@ -110,12 +110,13 @@ uncached() { # name url-prefix
   awk '{ print $2 }' "$OUT/uncached-$1.txt" | sort -g | awk -v name="$1" '{ t[++n] = $1; s += $1 }
     END { printf "| %s | %d | %.2f ms | %.2f ms | %.2f ms |\n", name, n, t[int(n * 0.5) + 1] * 1000, t[int(n * 0.99) + 1] * 1000, s / n * 1000 }'
 }
-cached() { # name url-prefix
+cached() { # name url-prefix path-prefix encoding
   sed "s|^|/${3}|" "$OUT/tiles.txt" >"$OUT/paths-$1.txt"
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency -H 'Accept-Encoding: gzip' \
-    -s scripts/loadtest.lua "$2" -- "$OUT/paths-$1.txt" >"$OUT/wrk-$1.txt" 2>&1
-  awk -v name="$1" '/Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 } /Non-2xx/ { bad = $NF }
-    END { printf "| %s | %s | %s | %s | %d |\n", name, rps, p50, p99, bad }' "$OUT/wrk-$1.txt"
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 5s --latency -H "Accept-Encoding: $4" \
+    -s scripts/loadtest.lua "$2" -- "$OUT/paths-$1.txt" >"$OUT/wrk-$1-$4.txt" 2>&1
+  awk -v name="$1" -v enc="$4" '/Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = $2 } $1 == "99%" { p99 = $2 }
+    /Non-2xx/ { bad = $NF } END { printf "| %s | %s | %s | %s | %s | %d |\n", name, enc, rps, p50, p99, bad }' \
+    "$OUT/wrk-$1-$4.txt"
 }
 d=http://127.0.0.1:$PORT
 m=http://127.0.0.1:$MARTIN_PORT
@@ -133,13 +134,16 @@ m=http://127.0.0.1:$MARTIN_PORT
   uncached diachi-postgis "$d/tiles/pg_addresses"
   uncached martin-postgis "$m/pg_addresses"
   echo
-  echo "The same tiles again, cached (wrk, $THREADS threads, $CONNECTIONS connections, $DURATION, gzip accepted):"
+  echo "The same tiles again, cached (wrk, $THREADS threads, $CONNECTIONS connections, $DURATION each), with gzip"
+  echo "accepted (what browsers and MapLibre send) and without:"
   echo
-  echo "| server | req/s | p50 | p99 | non-2xx |"
-  echo "|---|---:|---:|---:|---:|"
-  cached memory "$d" tiles/addresses/
-  cached diachi-postgis "$d" tiles/pg_addresses/
-  cached martin-postgis "$m" pg_addresses/
+  echo "| server | Accept-Encoding | req/s | p50 | p99 | non-2xx |"
+  echo "|---|---|---:|---:|---:|---:|"
+  for enc in gzip identity; do
+    cached memory "$d" tiles/addresses/ "$enc"
+    cached diachi-postgis "$d" tiles/pg_addresses/ "$enc"
+    cached martin-postgis "$m" pg_addresses/ "$enc"
+  done
   echo
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 } | tee "$OUT/results.md"

@@ -6,7 +6,7 @@
 set -euo pipefail
 bin=/usr/lib/postgresql/15/bin
 cmd=${1:?usage: pg-cluster.sh start DIR PORT | stop DIR}
-dir=${2:?data directory}
+dir=$(realpath -m "${2:?data directory}")
 as=()
 [[ $(id -u) -eq 0 ]] && as=(runuser -u postgres --)
 case $cmd in

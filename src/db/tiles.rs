@@ -69,10 +69,8 @@ pub struct PgTiles {
 impl PgTiles {
     #[must_use]
     pub fn new(pool: Pool, capacity_bytes: u64) -> Self {
-        let cache = moka::sync::Cache::builder()
-            .max_capacity(capacity_bytes)
-            .weigher(|_, t: &CachedTile| u32::try_from(t.gzip.as_ref().map_or(0, |g| g.len()) + 64).unwrap_or(u32::MAX))
-            .build();
+        let cache =
+            moka::sync::Cache::builder().max_capacity(capacity_bytes).weigher(|_, t: &CachedTile| t.weight()).build();
         Self { pool, cache }
     }
 
@@ -102,6 +100,13 @@ impl PgTiles {
         let t = CachedTile::from_mvt(bytes.as_deref()).map_err(TileError::Io)?;
         self.cache.insert((layer, tile), t.clone());
         Ok(t)
+    }
+
+    /// The tile with its uncompressed bytes kept in the cache (clients that do not accept gzip).
+    pub fn with_raw(&self, layer: PgLayer, tile: TileId, t: &CachedTile) -> std::io::Result<CachedTile> {
+        let full = t.with_raw()?;
+        self.cache.insert((layer, tile), full.clone());
+        Ok(full)
     }
 
     /// Drops cached tiles at these positions.

@@ -14,6 +14,8 @@ use super::{Source, TileError, TileId, TileRenderer};
 pub struct CachedTile {
     pub gzip: Option<Arc<[u8]>>,
     pub etag: Arc<str>,
+    /// The uncompressed bytes, kept once a client that does not accept gzip asked for the tile.
+    pub raw: Option<Arc<[u8]>>,
 }
 
 impl CachedTile {
@@ -24,11 +26,27 @@ impl CachedTile {
             None => None,
         };
         let hash = gzip.as_deref().map_or(0, xxhash_rust::xxh3::xxh3_64);
-        Ok(Self { gzip, etag: Arc::from(format!("\"{hash:016x}\"")) })
+        Ok(Self { gzip, etag: Arc::from(format!("\"{hash:016x}\"")), raw: None })
+    }
+
+    /// The same tile with its uncompressed bytes kept (see [`TileService::with_raw`]).
+    pub fn with_raw(&self) -> std::io::Result<Self> {
+        let raw = self.mvt()?;
+        Ok(Self { raw: Some(Arc::from(raw)), ..self.clone() })
+    }
+
+    /// Bytes the tile holds (the cache's weight).
+    #[must_use]
+    pub fn weight(&self) -> u32 {
+        let n = self.gzip.as_ref().map_or(0, |g| g.len()) + self.raw.as_ref().map_or(0, |r| r.len()) + self.etag.len();
+        u32::try_from(n + 64).unwrap_or(u32::MAX)
     }
 
     /// The tile's MVT bytes, decompressed (for clients that do not accept gzip); empty for an empty tile.
     pub fn mvt(&self) -> std::io::Result<Vec<u8>> {
+        if let Some(raw) = &self.raw {
+            return Ok(raw.to_vec());
+        }
         let mut out = Vec::new();
         if let Some(gz) = &self.gzip {
             GzDecoder::new(&gz[..]).read_to_end(&mut out)?;
@@ -57,19 +75,29 @@ pub struct TileCacheStats {
 impl TileService {
     #[must_use]
     pub fn new(renderer: TileRenderer, capacity_bytes: u64) -> Self {
-        let cache = moka::sync::Cache::builder()
-            .max_capacity(capacity_bytes)
-            .weigher(|_, t: &CachedTile| {
-                let n = t.gzip.as_ref().map_or(0, |g| g.len()) + t.etag.len() + 64;
-                u32::try_from(n).unwrap_or(u32::MAX)
-            })
-            .build();
+        let cache =
+            moka::sync::Cache::builder().max_capacity(capacity_bytes).weigher(|_, t: &CachedTile| t.weight()).build();
         Self { renderer, cache, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
     }
 
     #[must_use]
     pub fn renderer(&self) -> &TileRenderer {
         &self.renderer
+    }
+
+    /// The tile if it is cached (counted as a hit), without rendering: the cheap path, fine on an async worker.
+    pub fn cached(&self, source: Source, tile: TileId) -> Option<CachedTile> {
+        let t = self.cache.get(&(source, tile))?;
+        self.hits.fetch_add(1, Ordering::Relaxed);
+        Some(t)
+    }
+
+    /// A cached tile with its uncompressed bytes added and cached that way, for clients that do not accept gzip:
+    /// they are decompressed once, not on every request.
+    pub fn with_raw(&self, source: Source, tile: TileId, t: &CachedTile) -> std::io::Result<CachedTile> {
+        let full = t.with_raw()?;
+        self.cache.insert((source, tile), full.clone());
+        Ok(full)
     }
 
     /// The tile, from the cache or freshly rendered (then cached).

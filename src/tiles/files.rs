@@ -161,7 +161,7 @@ impl FileSources {
     pub fn tile(&self, name: &str, t: TileId) -> Result<CachedTile, TileError> {
         let gzip = self.get(name, t)?;
         let hash = gzip.as_deref().map_or(0, xxhash_rust::xxh3::xxh3_64);
-        Ok(CachedTile { gzip: gzip.map(Arc::from), etag: Arc::from(format!("\"{hash:016x}\"")) })
+        Ok(CachedTile { gzip: gzip.map(Arc::from), etag: Arc::from(format!("\"{hash:016x}\"")), raw: None })
     }
 
     /// TileJSON 3.0.0 of a source, its tiles at `tiles_url` (a `{z}/{x}/{y}` template).

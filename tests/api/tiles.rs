@@ -37,6 +37,11 @@ async fn a_tile_is_mvt_gzip_when_accepted_and_decodes() {
         assert_ne!(res.headers().get(CONTENT_ENCODING).map(|v| v.to_str().unwrap()), Some("gzip"));
         assert_eq!(res.bytes().await.unwrap().to_vec(), raw, "{path}");
     }
+    // the cached copy now also holds the uncompressed bytes; gzip clients still get the same gzip bytes
+    let res = app.client.get(app.url(&format!("/tiles/vietnam/{Z6_HANOI}.mvt"))).header("Accept-Encoding", "gzip");
+    let res = res.send().await.unwrap();
+    assert_eq!(res.headers()[CONTENT_ENCODING], "gzip");
+    assert_eq!(res.bytes().await.unwrap(), gz);
 }
 
 #[actix_web::test]

@@ -72,6 +72,11 @@ fn not_modified(req: &HttpRequest, etag: &str) -> bool {
         .any(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*" || t.trim().trim_start_matches("W/") == etag))
 }
 
+/// Whether the client will need the tile uncompressed and the cached copy does not have it yet.
+fn wants_raw(req: &HttpRequest, tile: &CachedTile) -> bool {
+    tile.gzip.is_some() && tile.raw.is_none() && !accepts_gzip(req) && !not_modified(req, &tile.etag)
+}
+
 fn tile_response(req: &HttpRequest, tile: &CachedTile) -> Result<HttpResponse, ApiError> {
     let etag = HeaderValue::from_str(&tile.etag)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "tile_encoding_failed", e.to_string()))?;
@@ -94,12 +99,14 @@ fn tile_response(req: &HttpRequest, tile: &CachedTile) -> Result<HttpResponse, A
         .insert_header((header::VARY, "Accept-Encoding"));
     if accepts_gzip(req) {
         res.insert_header((header::CONTENT_ENCODING, "gzip"));
-        Ok(res.body(gz.to_vec()))
+        Ok(res.body(bytes::Bytes::from_owner(gz.clone())))
     } else {
-        let body = tile.mvt().map_err(|e| ApiError::from(TileError::Io(e)))?;
         // identity: keep the compression middleware from encoding it again
         res.insert_header((header::CONTENT_ENCODING, "identity"));
-        Ok(res.body(body))
+        match &tile.raw {
+            Some(raw) => Ok(res.body(bytes::Bytes::from_owner(raw.clone()))),
+            None => Ok(res.body(tile.mvt().map_err(|e| ApiError::from(TileError::Io(e)))?)),
+        }
     }
 }
 
@@ -153,7 +160,10 @@ pub async fn tile(
     if let Some(layer) = PgLayer::from_source_name(&name) {
         let id = tile_id(&z, &x, &y)?;
         let db = state.db().map_err(|e| if e.code == "database_not_configured" { unknown_source(&name) } else { e })?;
-        let tile = db.tiles.get(layer, id).await?;
+        let mut tile = db.tiles.get(layer, id).await?;
+        if wants_raw(&req, &tile) {
+            tile = db.tiles.with_raw(layer, id, &tile).map_err(TileError::Io)?;
+        }
         return tile_response(&req, &tile);
     }
     // a built-in source, else a file source (`serve --tiles-file`) of that name
@@ -162,6 +172,15 @@ pub async fn tile(
         Err(e) => Origin::File(state.files.get().filter(|f| f.contains(&name)).cloned().ok_or(e)?),
     };
     let id = tile_id(&z, &x, &y)?;
+    // a cached tile is answered on the async worker; rendering (or reading a file) goes to the blocking pool
+    if let (Origin::BuiltIn(s), Some(t)) = (&src, state.tiles.get()) {
+        if let Some(mut tile) = t.cached(*s, id) {
+            if wants_raw(&req, &tile) {
+                tile = t.with_raw(*s, id, &tile).map_err(TileError::Io)?;
+            }
+            return tile_response(&req, &tile);
+        }
+    }
     let tile = web::block(move || -> Result<CachedTile, ApiError> {
         match src {
             Origin::BuiltIn(s) => Ok(state.tiles()?.get(s, id)?),
