@@ -104,7 +104,7 @@ psql -qAt "$url" -c "
     floor((ST_X(geom) + 180) / 360 * 16384)::int,
     floor((1 - ln(tan(radians(ST_Y(geom))) + 1 / cos(radians(ST_Y(geom)))) / pi()) / 2 * 16384)::int)
   FROM addresses WHERE id % (SELECT greatest(1, (max(id) / ($TILES * 3))::bigint) FROM addresses) = 0" |
-  shuf --random-source=<(yes) | head -n "$TILES" >"$OUT/tiles.txt"
+  shuf -n "$TILES" --random-source=<(yes) >"$OUT/tiles.txt"
 echo "$(wc -l <"$OUT/tiles.txt") distinct z14 tiles" >&2
 
 uncached() { # name url-prefix

@@ -58,7 +58,7 @@ impl std::str::FromStr for Households {
 }
 
 /// Settings of the service.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Config {
     /// Address to listen on.
     pub bind: String,
@@ -104,6 +104,29 @@ impl Default for Config {
     }
 }
 
+/// Secrets (the admin token, a password in the database URL) are not printed.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = self.database_url.as_deref().map(|u| match (u.find("://"), u.rfind('@')) {
+            (Some(s), Some(at)) if at > s => format!("{}://…@{}", &u[..s], &u[at + 1..]),
+            _ => "…".to_owned(),
+        });
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("households", &self.households)
+            .field("seed", &self.seed)
+            .field("postcodes_file", &self.postcodes_file)
+            .field("workers", &self.workers)
+            .field("log_format", &self.log_format)
+            .field("tile_cache_mb", &self.tile_cache_mb)
+            .field("tiles_files", &self.tiles_files)
+            .field("database_url", &url)
+            .field("db_pool_size", &self.db_pool_size)
+            .field("admin_token", &self.admin_token.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
 impl Config {
     /// Layers the file (if any), the environment and the flags that were given over the defaults.
     pub fn load(file: Option<&std::path::Path>, overrides: &impl Serialize) -> Result<Self, Box<figment::Error>> {
@@ -133,6 +156,18 @@ pub fn parse_tiles_file(s: &str) -> Result<(String, PathBuf), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = Config {
+            database_url: Some("postgres://diachi:hunter2@db.example:5432/vn".into()),
+            admin_token: Some("s3cret-token".into()),
+            ..Config::default()
+        };
+        let d = format!("{c:?}");
+        assert!(!d.contains("hunter2") && !d.contains("s3cret-token"), "{d}");
+        assert!(d.contains("db.example:5432/vn"), "{d}");
+    }
 
     #[test]
     fn households_parse() {
