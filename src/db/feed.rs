@@ -4,7 +4,8 @@
 //!
 //! Sequence numbers are handed out when a transaction writes, not when it commits: a change with a lower number can
 //! become visible after a higher one. The feed therefore remembers the numbers it has seen above the last gap and
-//! re-reads the gap until it fills or [`GAP_WAIT`] passes (a rolled-back transaction leaves a gap for ever).
+//! re-reads the gap until it fills or [`GAP_WAIT`] passes (a rolled-back transaction, or a crash of the server, which
+//! makes the sequence skip up to 32 numbers, leaves a gap for ever).
 
 use futures_util::StreamExt;
 use postgis::ewkb;
@@ -212,5 +213,28 @@ async fn catch_up(
         if (rows.len() as i64) < BATCH || fresh.is_empty() {
             return Ok(());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_mark_waits_for_a_gap_then_moves_past_it() {
+        let mut c = Cursor { done: 0, seen: BTreeSet::new(), gap_since: None };
+        c.seen.extend([1, 2, 4, 5]);
+        c.advance();
+        assert_eq!((c.done, c.seen.len()), (2, 2), "1 and 2 are contiguous; 3 is missing");
+        assert!(c.gap_since.is_some());
+        c.seen.insert(3);
+        c.advance();
+        assert_eq!((c.done, c.seen.len(), c.gap_since), (5, 0, None), "the gap filled");
+        c.seen.extend([40, 41]);
+        c.advance();
+        assert_eq!(c.done, 5);
+        c.gap_since = Instant::now().checked_sub(GAP_WAIT * 2);
+        c.advance();
+        assert_eq!((c.done, c.seen.len()), (41, 0), "an old gap is given up");
     }
 }

@@ -237,7 +237,9 @@ fn the_database_killed_and_restarted_under_the_service() {
     let (_, ready) = a.get("/ready");
     assert_eq!(ready["database"]["feed_connected"], true, "{ready}");
     assert!(ready["database"]["reconnects"].as_i64().unwrap() >= 1, "{ready}");
-    assert!(ready["database"]["applied_change"].as_i64().unwrap() >= 2, "{ready}");
+    // (`applied_change` may lag: a crash makes PostgreSQL's sequence skip numbers, and the feed waits a while for
+    // such a gap to fill before moving its mark past it; the changes themselves are applied at once)
+    assert!(ready["database"]["live_changes"].as_u64().unwrap() >= 2, "{ready}");
     let (s, bytes) = a.get_bytes(&format!("/tiles/pg_addresses/{}", tile_of(lon, lat)));
     assert_eq!(s, 200);
     assert!(tile_ids(bytes).contains(&id));
