@@ -152,7 +152,7 @@ impl AddressSet {
 
     #[must_use]
     pub fn digital_address(&self, id: u32) -> Option<DigitalAddress> {
-        DigitalAddress::new(self.cell(id)?, *self.da_unit.get(id as usize)?).ok()
+        self.record(id)?.digital_address()
     }
 
     /// Bytes held by the columns (the street name table included).

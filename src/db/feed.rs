@@ -9,7 +9,7 @@
 
 use futures_util::StreamExt;
 use postgis::ewkb;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::{Duration, Instant};
@@ -164,7 +164,6 @@ async fn catch_up(
     on_change: &OnChange,
 ) -> Result<(), DbError> {
     let geo = &index.data.geography;
-    let ward_of: HashMap<&str, u16> = geo.wards.iter().enumerate().map(|(i, w)| (w.code.as_str(), i as u16)).collect();
     loop {
         let rows = client.query(include_str!("../../sql/db/changes_since.sql"), &[&cursor.done, &BATCH]).await?;
         let fresh: Vec<&tokio_postgres::Row> =
@@ -186,7 +185,7 @@ async fn catch_up(
                         Some(AddressRecord {
                             lon_e7: to_e7(p.x),
                             lat_e7: to_e7(p.y),
-                            ward: *ward_of.get(ward).ok_or_else(|| DbError::BadData(format!("unknown ward {ward}")))?,
+                            ward: super::ward_index(geo, ward)?,
                             street: row.try_get::<_, &str>(3)?.into(),
                             house: unit(4)?,
                             alley: unit(5)?,

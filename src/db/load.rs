@@ -53,14 +53,7 @@ pub async fn load(client: &mut Client, geography: Geography) -> Result<Loaded, D
     let max_id: Option<i64> = head.get(1);
     let geom_type = tx.prepare("SELECT geom FROM addresses LIMIT 0").await?.columns()[0].type_().clone();
 
-    let ward_of: HashMap<&str, u16> =
-        geography.wards.iter().enumerate().map(|(i, w)| (w.code.as_str(), i as u16)).collect();
-    let ward_index = |code: &str| {
-        ward_of
-            .get(code)
-            .copied()
-            .ok_or_else(|| DbError::BadData(format!("ward {code} is not in this diachi's geography")))
-    };
+    let ward_index = |code: &str| super::ward_index(&geography, code);
 
     let len = max_id.map_or(0, |m| m + 1);
     let len = usize::try_from(len).map_err(|_| DbError::BadData(format!("address id {len} out of range")))?;

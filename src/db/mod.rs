@@ -116,6 +116,15 @@ pub async fn check_postgis(client: &tokio_postgres::Client) -> Result<String, Db
     Ok(version)
 }
 
+/// The index of the ward with this code in diachi's geography (codes in the database must be known to it).
+pub fn ward_index(geo: &crate::geography::Geography, code: &str) -> Result<u16, DbError> {
+    crate::domain::WardCode::parse(code)
+        .ok()
+        .and_then(|c| geo.ward(c))
+        .map(|(i, _)| i)
+        .ok_or_else(|| DbError::BadData(format!("ward {code:?} is not in this diachi's geography")))
+}
+
 /// A running service's link to its database: the pool for requests, the PostGIS tile sources and the change feed's
 /// state.
 pub struct Database {

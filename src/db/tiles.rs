@@ -4,6 +4,7 @@
 use deadpool_postgres::Pool;
 
 use super::DbError;
+use crate::tiles::cache::TileCache;
 use crate::tiles::{CachedTile, Layer, TileError, TileId};
 
 /// A layer served from PostGIS.
@@ -63,14 +64,13 @@ pub enum PgTileError {
 /// The PostGIS tile sources with their cache.
 pub struct PgTiles {
     pool: Pool,
-    cache: moka::sync::Cache<(PgLayer, TileId), CachedTile>,
+    cache: TileCache<(PgLayer, TileId)>,
 }
 
 impl PgTiles {
     #[must_use]
     pub fn new(pool: Pool, capacity_bytes: u64) -> Self {
-        let cache =
-            moka::sync::Cache::builder().max_capacity(capacity_bytes).weigher(|_, t: &CachedTile| t.weight()).build();
+        let cache = TileCache::new(capacity_bytes);
         Self { pool, cache }
     }
 
@@ -104,9 +104,7 @@ impl PgTiles {
 
     /// The tile with its uncompressed bytes kept in the cache (clients that do not accept gzip).
     pub fn with_raw(&self, layer: PgLayer, tile: TileId, t: &CachedTile) -> std::io::Result<CachedTile> {
-        let full = t.with_raw()?;
-        self.cache.insert((layer, tile), full.clone());
-        Ok(full)
+        self.cache.with_raw((layer, tile), t)
     }
 
     /// Drops cached tiles at these positions.

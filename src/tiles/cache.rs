@@ -55,10 +55,57 @@ impl CachedTile {
     }
 }
 
+/// A bounded cache of encoded tiles under any key, weighed by the bytes each holds (least recently used out).
+/// The in-memory sources and the PostGIS sources each keep one.
+pub struct TileCache<K> {
+    cache: moka::sync::Cache<K, CachedTile>,
+}
+
+impl<K: std::hash::Hash + Eq + Send + Sync + 'static> TileCache<K> {
+    #[must_use]
+    pub fn new(capacity_bytes: u64) -> Self {
+        let cache =
+            moka::sync::Cache::builder().max_capacity(capacity_bytes).weigher(|_, t: &CachedTile| t.weight()).build();
+        Self { cache }
+    }
+
+    #[must_use]
+    pub fn get(&self, key: &K) -> Option<CachedTile> {
+        self.cache.get(key)
+    }
+
+    pub fn insert(&self, key: K, tile: CachedTile) {
+        self.cache.insert(key, tile);
+    }
+
+    /// A cached tile with its uncompressed bytes added and cached that way, for clients that do not accept gzip:
+    /// they are decompressed once, not on every request.
+    pub fn with_raw(&self, key: K, t: &CachedTile) -> std::io::Result<CachedTile> {
+        let full = t.with_raw()?;
+        self.cache.insert(key, full.clone());
+        Ok(full)
+    }
+
+    pub fn invalidate(&self, key: &K) {
+        self.cache.invalidate(key);
+    }
+
+    pub fn clear(&self) {
+        self.cache.invalidate_all();
+    }
+
+    /// Entries and bytes held.
+    #[must_use]
+    pub fn size(&self) -> (u64, u64) {
+        self.cache.run_pending_tasks();
+        (self.cache.entry_count(), self.cache.weighted_size())
+    }
+}
+
 /// Renders tiles on demand and keeps them, up to `capacity_bytes` of compressed tiles (least recently used out).
 pub struct TileService {
     renderer: TileRenderer,
-    cache: moka::sync::Cache<(Source, TileId), CachedTile>,
+    cache: TileCache<(Source, TileId)>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
@@ -75,8 +122,7 @@ pub struct TileCacheStats {
 impl TileService {
     #[must_use]
     pub fn new(renderer: TileRenderer, capacity_bytes: u64) -> Self {
-        let cache =
-            moka::sync::Cache::builder().max_capacity(capacity_bytes).weigher(|_, t: &CachedTile| t.weight()).build();
+        let cache = TileCache::new(capacity_bytes);
         Self { renderer, cache, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
     }
 
@@ -95,9 +141,7 @@ impl TileService {
     /// A cached tile with its uncompressed bytes added and cached that way, for clients that do not accept gzip:
     /// they are decompressed once, not on every request.
     pub fn with_raw(&self, source: Source, tile: TileId, t: &CachedTile) -> std::io::Result<CachedTile> {
-        let full = t.with_raw()?;
-        self.cache.insert((source, tile), full.clone());
-        Ok(full)
+        self.cache.with_raw((source, tile), t)
     }
 
     /// The tile, from the cache or freshly rendered (then cached).
@@ -121,10 +165,10 @@ impl TileService {
     /// Tiles and bytes currently cached, hits and misses so far.
     #[must_use]
     pub fn stats(&self) -> TileCacheStats {
-        self.cache.run_pending_tasks();
+        let (entries, bytes) = self.cache.size();
         TileCacheStats {
-            entries: self.cache.entry_count(),
-            bytes: self.cache.weighted_size(),
+            entries,
+            bytes,
             hits: self.hits.load(Ordering::Relaxed),
             misses: self.misses.load(Ordering::Relaxed),
         }
@@ -141,6 +185,6 @@ impl TileService {
 
     /// Drops every cached tile.
     pub fn clear(&self) {
-        self.cache.invalidate_all();
+        self.cache.clear();
     }
 }
