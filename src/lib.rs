@@ -8,6 +8,7 @@ pub mod fonts;
 pub mod geography;
 pub mod http;
 pub mod index;
+pub mod resolve;
 pub mod startup;
 pub mod synth;
 pub mod telemetry;

@@ -35,6 +35,53 @@ enum Command {
     /// PostGIS: schema migrations and the bulk import.
     #[command(subcommand)]
     Db(DbCommand),
+    /// Labelled test sets.
+    #[command(subcommand)]
+    Testdata(TestdataCommand),
+    /// Resolve addresses given as arguments (or one per line on stdin) and print the answers as JSON lines.
+    Resolve {
+        /// Addresses; none = read standard input.
+        addresses: Vec<String>,
+        #[command(flatten)]
+        dataset: DatasetArgs,
+    },
+    /// Measure the address resolver on a labelled set.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+#[derive(Subcommand)]
+enum TestdataCommand {
+    /// Write messy addresses with their labels (JSON lines), made by the seeded noise model from the generated set.
+    Noisy {
+        #[command(flatten)]
+        dataset: DatasetArgs,
+        /// Lines to write.
+        #[arg(long, default_value_t = 10_000)]
+        count: u32,
+        /// Seed of the noise model.
+        #[arg(long, default_value_t = 1)]
+        noise_seed: u64,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Ward-level and exact accuracy and single-thread throughput on a labelled set (JSON report on stdout).
+    Resolve {
+        /// The labelled set (`testdata/addresses-noisy.jsonl`).
+        #[arg(default_value = "testdata/addresses-noisy.jsonl")]
+        file: PathBuf,
+        /// The dataset the set was made from (see testdata/README.md).
+        #[command(flatten)]
+        dataset: DatasetArgs,
+        /// Timed passes over the set (the best is reported).
+        #[arg(long, default_value_t = 3)]
+        passes: u32,
+    },
 }
 
 #[derive(Subcommand)]
@@ -205,6 +252,14 @@ enum ImportCommand {
     },
 }
 
+/// The generated set named by `args` (defaults: 1,000,000 households, seed 2025), indexed.
+fn build_index(args: &DatasetArgs) -> anyhow::Result<diachi::index::NationalIndex> {
+    let households = args.households.map_or(diachi::config::DEFAULT_HOUSEHOLDS, |h| h.0);
+    let postcodes = read_postcodes(args.postcodes_file.as_ref())?;
+    let data = diachi::dataset::build(households, args.seed.unwrap_or(DEFAULT_SEED), postcodes)?;
+    Ok(diachi::index::NationalIndex::build(data))
+}
+
 fn read_postcodes(path: Option<&PathBuf>) -> anyhow::Result<Option<PostcodeTable>> {
     path.map(|p| {
         let f = std::fs::File::open(p).with_context(|| format!("opening {}", p.display()))?;
@@ -273,6 +328,47 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Db(cmd) => db_command(cmd),
+        Command::Testdata(TestdataCommand::Noisy { dataset, count, noise_seed, out }) => {
+            diachi::telemetry::init("text");
+            let ix = build_index(&dataset)?;
+            let mut w = std::io::BufWriter::new(open_out(out.as_ref())?);
+            for line in diachi::synth::noise::generate(&ix, count, noise_seed) {
+                serde_json::to_writer(&mut w, &line)?;
+                w.write_all(b"\n")?;
+            }
+            w.flush()?;
+            Ok(())
+        }
+        Command::Resolve { addresses, dataset } => {
+            diachi::telemetry::init("text");
+            let ix = build_index(&dataset)?;
+            let resolver = diachi::resolve::Resolver::build(&ix);
+            let inputs: Vec<String> =
+                if addresses.is_empty() { std::io::stdin().lines().collect::<Result<_, _>>()? } else { addresses };
+            let mut out = std::io::stdout().lock();
+            for a in inputs {
+                serde_json::to_writer(&mut out, &resolver.resolve(&ix, &a, None))?;
+                out.write_all(b"\n")?;
+            }
+            Ok(())
+        }
+        Command::Eval(EvalCommand::Resolve { file, dataset, passes }) => {
+            diachi::telemetry::init("text");
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let lines = text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(serde_json::from_str::<diachi::resolve::eval::Labelled>)
+                .collect::<Result<Vec<_>, _>>()
+                .with_context(|| format!("parsing {}", file.display()))?;
+            let ix = build_index(&dataset)?;
+            let t = Instant::now();
+            let resolver = diachi::resolve::Resolver::build(&ix);
+            tracing::info!(build_s = t.elapsed().as_secs_f64(), lines = lines.len(), "resolver built");
+            let report = diachi::resolve::eval::evaluate(&resolver, &ix, &lines, passes);
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Command::Import(ImportCommand::Postcodes { file, out }) => {
             diachi::telemetry::init("text");
             let table = read_postcodes(Some(&file))?.context("no table")?;

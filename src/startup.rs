@@ -86,8 +86,16 @@ pub fn load_from_database(
     crate::db::feed::spawn(url.to_owned(), index.clone(), last_change, on_change, db.feed.clone())?;
     let _ = state.db.set(db);
     let _ = state.tiles.set(tiles);
-    let _ = state.index.set(index);
+    let _ = state.index.set(index.clone());
+    build_resolver(state, &index);
     Ok(())
+}
+
+/// Builds the address resolver over the index (unless a request already made it build on first use).
+fn build_resolver(state: &AppState, index: &NationalIndex) {
+    let t = Instant::now();
+    let _ = state.resolver.get_or_init(|| Arc::new(crate::resolve::Resolver::build(index)));
+    tracing::info!(build_ms = t.elapsed().as_millis() as u64, "address resolver ready");
 }
 
 impl Application {
@@ -118,7 +126,8 @@ impl Application {
                 bg_state.metrics.set_index(ix.stats());
                 let ix = Arc::new(ix);
                 let _ = bg_state.index.set(ix.clone());
-                let _ = bg_state.tiles.get_or_init(|| Arc::new(tile_service(ix, tile_cache)));
+                let _ = bg_state.tiles.get_or_init(|| Arc::new(tile_service(ix.clone(), tile_cache)));
+                build_resolver(&bg_state, &ix);
             }
             Err(e) => {
                 tracing::error!(error = %e, "building the index failed");

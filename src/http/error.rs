@@ -21,7 +21,7 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-#[derive(Serialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// Stable, snake_case error code (e.g. `invalid_coordinates`, `postcode_not_found`).
     pub code: String,
@@ -32,6 +32,12 @@ pub struct ErrorDetail {
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self { status, code, message: message.into() }
+    }
+
+    /// The `error` member of the answer, for errors carried inside a 200 answer (batch lines).
+    #[must_use]
+    pub fn detail(&self) -> ErrorDetail {
+        ErrorDetail { code: self.code.to_owned(), message: self.message.clone() }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {

@@ -34,6 +34,8 @@ pub struct AppState {
     pub db: OnceLock<Arc<crate::db::Database>>,
     /// The admin endpoints' bearer token (from the configuration); unset = admin endpoints refuse everyone.
     pub admin_token: OnceLock<String>,
+    /// The address resolver, built in the background after the index (or on first use).
+    pub resolver: OnceLock<Arc<crate::resolve::Resolver>>,
     pub metrics: metrics::Metrics,
 }
 
@@ -63,6 +65,16 @@ impl AppState {
         if self.index.get().is_some() { Err(ApiError::database_not_configured()) } else { Err(ApiError::not_ready()) }
     }
 
+    /// The address resolver; built on first use if the background builder has not finished it (this blocks for
+    /// a second or so per ten million addresses, so call it off the async workers).
+    pub fn resolver(&self) -> Result<&Arc<crate::resolve::Resolver>, ApiError> {
+        if let Some(r) = self.resolver.get() {
+            return Ok(r);
+        }
+        let ix = self.index()?;
+        Ok(self.resolver.get_or_init(|| Arc::new(crate::resolve::Resolver::build(ix))))
+    }
+
     /// A state with nothing loaded yet.
     pub fn new(metrics: metrics::Metrics) -> Self {
         Self {
@@ -71,6 +83,7 @@ impl AppState {
             files: OnceLock::new(),
             db: OnceLock::new(),
             admin_token: OnceLock::new(),
+            resolver: OnceLock::new(),
             metrics,
         }
     }

@@ -23,6 +23,8 @@ use super::routes;
         routes::digital_address,
         routes::address,
         routes::nearest_addresses,
+        routes::validate,
+        routes::validate_batch,
         routes::addresses,
         routes::create_address,
         routes::update_address,

@@ -6,7 +6,9 @@
 //! `(households, seed)` gives the same output byte for byte, on any machine and any number of threads: every ward
 //! draws from its own random stream keyed by its code, and wards are concatenated in code order.
 
+pub mod forms;
 mod names;
+pub mod noise;
 pub mod rng;
 
 use rayon::prelude::*;

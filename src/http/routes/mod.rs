@@ -8,6 +8,7 @@ mod h3;
 mod postcodes;
 mod system;
 mod tiles;
+mod validate;
 #[path = "web.rs"]
 mod web_map; // not `mod web`: that name is `actix_web::web` here
 mod writes;
@@ -25,6 +26,7 @@ pub use h3::*;
 pub use postcodes::*;
 pub use system::*;
 pub use tiles::*;
+pub use validate::*;
 pub use web_map::*;
 pub use writes::*;
 
@@ -45,6 +47,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "GET, HEAD, POST",
         ))
         .service(get("/v1/addresses/nearest", nearest_addresses))
+        .service(post("/v1/addresses/validate", validate))
+        .service(post("/v1/addresses/validate/batch", validate_batch))
         .service(with_writes(
             "/v1/addresses/{id}",
             address,
@@ -85,6 +89,25 @@ where
         .route(web::get().to(handler.clone()))
         .route(web::head().to(handler))
         .default_service(web::to(method_not_allowed))
+}
+
+/// A resource that only takes POST (actions such as validation); other methods get 405 with `Allow: POST`.
+fn post<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path).route(web::post().to(handler)).default_service(web::to(|| async {
+        let mut res = ApiError::new(
+            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this endpoint answers POST",
+        )
+        .error_response();
+        res.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        res
+    }))
 }
 
 /// A resource read with GET/HEAD and written with the methods `add` routes; `allow` lists them all for the 405.
