@@ -76,6 +76,8 @@ pub struct Report {
     pub passes: u32,
     /// Lines whose ward was wrong (at most 30), for reading.
     pub ward_errors: Vec<String>,
+    /// Lines whose ward was right but not the delivery point (at most 30).
+    pub exact_errors: Vec<String>,
 }
 
 /// Resolves every line `passes` times on the calling thread; accuracy from the first pass.
@@ -88,6 +90,7 @@ pub fn evaluate(r: &Resolver, ix: &NationalIndex, lines: &[Labelled], passes: u3
         addresses_per_second: 0.0,
         passes: passes.max(1),
         ward_errors: Vec::new(),
+        exact_errors: Vec::new(),
     };
     let hint = |l: &Labelled| l.lat.zip(l.lon).and_then(|(lat, lon)| LonLat::new(lon, lat).ok());
     let mut best = f64::INFINITY;
@@ -108,6 +111,15 @@ pub fn evaluate(r: &Resolver, ix: &NationalIndex, lines: &[Labelled], passes: u3
             report.by_form.entry(l.form.clone()).or_default().add(ward, province, exact, amb);
             for k in &l.noise {
                 report.by_noise.entry(k.clone()).or_default().add(ward, province, exact, amb);
+            }
+            if ward && !exact && report.exact_errors.len() < 30 {
+                report.exact_errors.push(format!(
+                    "#{} [{}] {:?} → {:?}",
+                    l.n,
+                    l.form,
+                    l.input,
+                    a.map(|a| (a.address_id, a.units, res.verdict.validation_granularity)),
+                ));
             }
             if !ward && report.ward_errors.len() < 30 {
                 report.ward_errors.push(format!(

@@ -19,6 +19,8 @@ use crate::index::NationalIndex;
 const MAX_NAME_WORDS: usize = 5;
 /// Candidates kept per level before readings are combined.
 const PER_LEVEL: usize = 12;
+/// Readings tried against the streets and addresses (a common ward name without its province has dozens).
+const MAX_READINGS: usize = 64;
 /// Ward names kept before readings are combined.
 const MAX_WARD_MATCHES: usize = 160;
 
@@ -182,8 +184,10 @@ fn find_matches(r: &Resolver, ix: &NationalIndex, input: &str, tokens: &[Token])
             for e in entries {
                 consider(e.unit, e.kind, e.needs_prefix, false);
             }
-            let alphabetic = tokens[i..=j].iter().all(|t| !t.is_number());
-            if entries.is_empty() && alphabetic && key.len() >= FUZZY_MIN_LEN && j - i < 4 {
+            // `Móng Cái 2` misspelt is still found; a number alone is never a misspelling
+            let letters = key.bytes().filter(u8::is_ascii_alphabetic).count();
+            let wordy = !tokens[i].is_number() && letters >= FUZZY_MIN_LEN;
+            if entries.is_empty() && wordy && j - i < 4 {
                 r.gazetteer.lookup_fuzzy(&key, |_, es| {
                     for e in es {
                         consider(e.unit, e.kind, e.needs_prefix, true);
@@ -280,9 +284,9 @@ fn readings(r: &Resolver, ix: &NationalIndex, matches: &[Match]) -> Vec<Reading>
                 }
                 let mut score: f64 = [w, d, p].iter().flatten().map(|m| m.score).sum();
                 score += w.map_or(0.0, |w| 0.6 * w.score);
-                // one name, misspelt, without its type word: too weak to stand alone
+                // one name, misspelt, without its type word: weak (it must be backed by its street or coordinates)
                 if [w, d, p].iter().flatten().all(|m| m.fuzzy && m.prefix.is_none()) {
-                    continue;
+                    score -= 1.0;
                 }
                 // `Phường 2 Bảo Lộc` is one ward's name, not ward `2` of district `Bảo Lộc`
                 if let (Some(w), Some(d)) = (&w, &d)
@@ -405,6 +409,24 @@ fn street_part(tokens: &[Token], input: &str, used: &[bool]) -> StreetPart {
     s
 }
 
+/// The street's keys from its words, to try in order: as written, then without a misspelt leading `đường`/`phố`
+/// (`Duonng`, `Đườmg`).
+fn street_tokens_keys(tokens: &[Token], street: &[usize]) -> Vec<String> {
+    let words: Vec<&str> = street.iter().map(|&i| tokens[i].text.as_str()).collect();
+    let mut keys = vec![street_key(&words.concat())];
+    if let Some(&w) = words.first()
+        && words.len() > 1
+        && (matches!(w, "d" | "dg")
+            || (w.len() >= 3
+                && (super::gazetteer::edit_distance_within(w, "duong", 1).is_some()
+                    || super::gazetteer::edit_distance_within(w, "pho", 1).is_some())))
+    {
+        keys.push(street_key(&words[1..].concat()));
+    }
+    keys.retain(|k| !k.is_empty());
+    keys
+}
+
 fn original(input: &str, tokens: &[Token], from: usize, to: usize) -> Option<String> {
     if from >= to {
         return None;
@@ -512,17 +534,17 @@ pub(super) fn resolve(r: &Resolver, ix: &NationalIndex, raw: &str, hint: Option<
     let best_score = all.first().map_or(0.0, |x| x.score);
     let mut scored: Vec<Scored> = Vec::new();
     let mut parts: Vec<StreetPart> = Vec::new();
-    for (ri, reading) in all.iter().enumerate().take(8) {
+    for (ri, reading) in all.iter().enumerate().take(MAX_READINGS) {
         if reading.score < best_score - 4.0 {
             break;
         }
+        let weak = reading.matches().all(|m| m.fuzzy && m.prefix.is_none());
         let mut used = vec![false; tokens.len()];
         for m in reading.matches() {
             used[m.from..m.end].iter_mut().for_each(|u| *u = true);
         }
         let part = street_part(&tokens, input, &used);
-        let key: String = part.street.iter().map(|&i| tokens[i].text.as_str()).collect();
-        let key = street_key(&key);
+        let keys = street_tokens_keys(&tokens, &part.street);
         let wards: Vec<u16> = match reading.ward.map(|m| m.unit) {
             Some(Unit::NewWard(w)) => vec![w],
             Some(Unit::OldWard(o)) => {
@@ -531,7 +553,7 @@ pub(super) fn resolve(r: &Resolver, ix: &NationalIndex, raw: &str, hint: Option<
             _ => Vec::new(),
         };
         let province = reading.matches().find_map(|m| province_of(r, ix, m.unit));
-        if wards.is_empty() {
+        if wards.is_empty() && !weak {
             scored.push(Scored {
                 reading: ri,
                 ward: None,
@@ -549,8 +571,11 @@ pub(super) fn resolve(r: &Resolver, ix: &NationalIndex, raw: &str, hint: Option<
             }
             let mut street = None;
             let mut ids = Vec::new();
-            if !key.is_empty() {
-                for (sid, dist) in r.streets.find(w, &key) {
+            for key in &keys {
+                if street.is_some() {
+                    break;
+                }
+                for (sid, dist) in r.streets.find(w, key) {
                     if street.is_none() {
                         street = Some((sid, dist));
                     }
@@ -576,6 +601,9 @@ pub(super) fn resolve(r: &Resolver, ix: &NationalIndex, raw: &str, hint: Option<
                 score += 3.0;
             }
             let hint_in_ward = hint.map(|_| hint_ward == Some(w));
+            if weak && street.is_none() && hint_in_ward != Some(true) {
+                continue;
+            }
             match hint_in_ward {
                 Some(true) => score += 2.5,
                 Some(false) => score -= 1.5,

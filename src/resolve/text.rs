@@ -53,8 +53,9 @@ impl Token {
     }
 }
 
-/// Letters that abbreviate a unit type and are often glued to a number or name: `P12`, `Q1`, `F7`, `TX.`.
-const GLUED_PREFIXES: [&str; 10] = ["p", "q", "f", "x", "tt", "tx", "tp", "h", "k", "so"];
+/// Letters that abbreviate a unit type or a number's kind and are often glued to it: `P12`, `Q1`, `F7`, `SN12`
+/// (số nhà), `CH404` (căn hộ).
+const GLUED_PREFIXES: [&str; 14] = ["p", "q", "f", "x", "tt", "tx", "tp", "h", "k", "so", "sn", "ch", "ng", "can"];
 
 /// At most this many tokens are read; longer input is cut (and said so by the caller).
 pub const MAX_TOKENS: usize = 64;
@@ -84,7 +85,6 @@ pub fn tokenize(input: &str) -> Vec<Token> {
             }
         }
     };
-    let mut prev_space = false;
     for (i, c) in input.char_indices() {
         let folded = fold_char(c);
         match folded {
@@ -94,15 +94,14 @@ pub fn tokenize(input: &str) -> Vec<Token> {
                     start = i;
                 }
                 word.push(f);
-                prev_space = false;
             }
             Some(f) => {
                 flush(&mut word, start, i, part, &mut tokens);
-                let breaks = matches!(f, ',' | ';' | '\n' | '|' | '(' | ')') || (f == '-' && prev_space);
+                // not ` - `: it is inside names too (`Phường Lâm Viên - Đà Lạt`)
+                let breaks = matches!(f, ',' | ';' | '\n' | '|' | '(' | ')');
                 if breaks && tokens.last().is_some_and(|t| t.part == part) {
                     part = part.saturating_add(1);
                 }
-                prev_space = f.is_whitespace();
             }
         }
     }

@@ -222,8 +222,9 @@ fn damage(rng: &mut Rng, mut pieces: Vec<Piece>, old: bool, noise: &mut Vec<&'st
         && let Some(ai) = pieces.iter().position(|p| p.part == Part::Alley)
         && let Some(hi) = pieces.iter().position(|p| p.part == Part::House)
     {
-        let alley = pieces[ai].name.clone();
-        let house = pieces[hi].name.clone();
+        let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+        let alley = digits(&pieces[ai].name);
+        let house = digits(&pieces[hi].name);
         pieces[hi] = Piece { part: Part::House, word: String::new(), name: format!("{alley}/{house}") };
         pieces.remove(ai);
         noise.push("slash_alley");

@@ -50,6 +50,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
+    /// The request with the credentials the test app accepts for every scope.
+    pub fn authorized(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        req
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

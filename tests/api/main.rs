@@ -15,3 +15,4 @@ mod request_id;
 mod reverse;
 mod system;
 mod tiles;
+mod validate;
