@@ -10,6 +10,7 @@
 #   schemathesis  scripts/schemathesis.sh: the running API against its OpenAPI document, every check
 #   style         styles/diachi.json against the MapLibre style specification (gl-style-validate, web/ packages)
 #   browser       scripts/browser-test.sh: the web map in headless Chromium against a running server
+#   fuzz          scripts/fuzz.sh: the address resolver under libFuzzer (cargo-fuzz) for FUZZ_SECONDS (default 60)
 #
 # Every phase runs even after a failure; the last line is the count of phases passed and failed.
 # Environment: ONLY="fmt clippy" runs only the phases named; VERBOSE=1 prints all clippy warnings.
@@ -93,6 +94,7 @@ run_phase doctests cargo test --locked --doc --quiet
 run_phase schemathesis bash scripts/schemathesis.sh
 run_phase style style
 run_phase browser bash scripts/browser-test.sh
+run_phase fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
 
 echo
 echo "phase         result    time"

@@ -81,6 +81,12 @@ enum EvalCommand {
         /// Timed passes over the set (the best is reported).
         #[arg(long, default_value_t = 3)]
         passes: u32,
+        /// Do not give the lines' coordinates to the resolver (text only).
+        #[arg(long)]
+        no_coordinates: bool,
+        /// Resolve without the street register (administrative names only), as a parser without one would.
+        #[arg(long)]
+        without_register: bool,
     },
 }
 
@@ -352,7 +358,7 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Eval(EvalCommand::Resolve { file, dataset, passes }) => {
+        Command::Eval(EvalCommand::Resolve { file, dataset, passes, no_coordinates, without_register }) => {
             diachi::telemetry::init("text");
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let lines = text
@@ -363,9 +369,13 @@ fn main() -> anyhow::Result<()> {
                 .with_context(|| format!("parsing {}", file.display()))?;
             let ix = build_index(&dataset)?;
             let t = Instant::now();
-            let resolver = diachi::resolve::Resolver::build(&ix);
+            let resolver = if without_register {
+                diachi::resolve::Resolver::without_register(&ix)
+            } else {
+                diachi::resolve::Resolver::build(&ix)
+            };
             tracing::info!(build_s = t.elapsed().as_secs_f64(), lines = lines.len(), "resolver built");
-            let report = diachi::resolve::eval::evaluate(&resolver, &ix, &lines, passes);
+            let report = diachi::resolve::eval::evaluate(&resolver, &ix, &lines, passes, !no_coordinates);
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }

@@ -80,9 +80,10 @@ pub struct Report {
     pub exact_errors: Vec<String>,
 }
 
-/// Resolves every line `passes` times on the calling thread; accuracy from the first pass.
+/// Resolves every line `passes` times on the calling thread; accuracy from the first pass. With `coordinates`
+/// false the lines' coordinates are not given to the resolver (text only, as a text-only peer sees them).
 #[must_use]
-pub fn evaluate(r: &Resolver, ix: &NationalIndex, lines: &[Labelled], passes: u32) -> Report {
+pub fn evaluate(r: &Resolver, ix: &NationalIndex, lines: &[Labelled], passes: u32, coordinates: bool) -> Report {
     let mut report = Report {
         all: Tally::default(),
         by_form: BTreeMap::new(),
@@ -92,7 +93,8 @@ pub fn evaluate(r: &Resolver, ix: &NationalIndex, lines: &[Labelled], passes: u3
         ward_errors: Vec::new(),
         exact_errors: Vec::new(),
     };
-    let hint = |l: &Labelled| l.lat.zip(l.lon).and_then(|(lat, lon)| LonLat::new(lon, lat).ok());
+    let hint =
+        |l: &Labelled| l.lat.zip(l.lon).filter(|_| coordinates).and_then(|(lat, lon)| LonLat::new(lon, lat).ok());
     let mut best = f64::INFINITY;
     for pass in 0..passes.max(1) {
         let t = Instant::now();

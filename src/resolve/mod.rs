@@ -44,6 +44,13 @@ impl Resolver {
         Resolver { gazetteer: Gazetteer::build(geo), streets: Streets::build(&ix.data.addresses, geo.wards.len()) }
     }
 
+    /// A resolver that knows the administrative names but not the street register (for comparing with parsers that
+    /// have no register: every answer is at most ward-level).
+    #[must_use]
+    pub fn without_register(ix: &NationalIndex) -> Self {
+        Resolver { gazetteer: Gazetteer::build(&ix.data.geography), streets: Streets::default() }
+    }
+
     /// Resolves one address. Never fails: input that names nothing gets a verdict saying so.
     #[must_use]
     pub fn resolve(&self, ix: &NationalIndex, input: &str, hint: Option<LonLat>) -> Resolution {
