@@ -7,6 +7,7 @@
 //! draws from its own random stream keyed by its code, and wards are concatenated in code order.
 
 mod names;
+pub mod residents;
 pub mod rng;
 
 use rayon::prelude::*;
