@@ -161,6 +161,15 @@ pub fn router_paths() -> Vec<&'static str> {
     paths
 }
 
+/// The paths of `registry_routes` in src/http/routes/mod.rs (POST, with GET on a registration).
+pub fn registry_paths() -> Vec<&'static str> {
+    let src = include_str!("../../src/http/routes/mod.rs");
+    let body = src.split("fn registry_routes").nth(1).and_then(|s| s.split("\n}").next()).unwrap_or_default();
+    let paths: Vec<&str> = body.split('"').skip(1).step_by(2).filter(|s| s.starts_with('/')).collect();
+    assert!(paths.len() >= 5, "could not read the registry routes: {paths:?}");
+    paths
+}
+
 /// Every number's bounding box in a GeoJSON coordinate tree, as `[min_lon, min_lat, max_lon, max_lat]`.
 pub fn geojson_bbox(coords: &Value) -> [f64; 4] {
     fn walk(v: &Value, b: &mut [f64; 4]) {
