@@ -65,7 +65,7 @@ async fn keys_from_the_file_scopes_and_rate_limits() {
         assert!(stored.contains(&k[4..12]), "the id is");
     }
     let listed = cli(&["keys", "list", "--keys-file", file.to_str().unwrap()]);
-    assert!(listed.contains("identity:verify,registry:write") && !listed.contains(&identity[13..]), "{listed}");
+    assert!(listed.contains("registry:write,identity:verify") && !listed.contains(&identity[13..]), "{listed}");
 
     let base = spawn_with_keys(&file, false).await;
     let body = json!({"citizen_id": "001190012345", "address": "V98-F6P-FJY6"});
