@@ -24,7 +24,7 @@ impl RateLimiter {
         if per_minute == 0 {
             return Ok(());
         }
-        let interval = Duration::from_secs(60) / per_minute;
+        let interval = Duration::from_mins(1) / per_minute;
         let tolerance = interval * (per_minute - 1);
         let mut map = self.tat.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let tat = map.get(key).copied().unwrap_or(now).max(now);
@@ -65,7 +65,7 @@ mod tests {
         assert!(l.check_at("a", 3, t1).is_ok());
         assert!(l.check_at("a", 3, t1).is_err());
         // a full refill after a minute
-        let t2 = t1 + Duration::from_secs(60);
+        let t2 = t1 + Duration::from_mins(1);
         for _ in 0..3 {
             assert!(l.check_at("a", 3, t2).is_ok());
         }

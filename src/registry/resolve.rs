@@ -40,16 +40,12 @@ impl AddressResolver for DigitalAddressResolver {
         }
         let da = DigitalAddress::parse(text).ok()?;
         let ix = &self.index;
-        match ix.address_by_code(da) {
-            Some(id) => {
-                let ward = ix.with_address(id, |r| r.ward)?;
-                Some(ResolvedTarget { ward, address_id: Some(id), digital_address: Some(da) })
-            }
-            None => {
-                let (ward, _) = ix.data.geography.ward_near(da.cell().center(), SNAP_M)?;
-                Some(ResolvedTarget { ward, address_id: None, digital_address: Some(da) })
-            }
+        if let Some(id) = ix.address_by_code(da) {
+            let ward = ix.with_address(id, |r| r.ward)?;
+            return Some(ResolvedTarget { ward, address_id: Some(id), digital_address: Some(da) });
         }
+        let (ward, _) = ix.data.geography.ward_near(da.cell().center(), SNAP_M)?;
+        Some(ResolvedTarget { ward, address_id: None, digital_address: Some(da) })
     }
 }
 

@@ -32,7 +32,7 @@ impl CitizenId {
     /// From its parts (the synthetic residents).
     #[must_use]
     pub fn from_parts(province: u8, birth_year: u16, female: bool, serial: u32) -> Option<Self> {
-        let century = u16::try_from(birth_year.checked_sub(1900)? / 100).ok()?;
+        let century = birth_year.checked_sub(1900)? / 100;
         let digit = century * 2 + u16::from(female);
         if digit > 9 || serial > 999_999 {
             return None;

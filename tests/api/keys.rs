@@ -27,6 +27,7 @@ fn create(file: &Path, scopes: &[&str], limit: Option<&str>) -> String {
 }
 
 /// The app over the shared index, with keys from `file`; `pii` sets a PII key.
+#[allow(clippy::unused_async)]
 async fn spawn_with_keys(file: &Path, pii: bool) -> String {
     let app = Application::with_services("127.0.0.1:0", index(), Some(tiles())).unwrap();
     let keyring = diachi::auth::Keyring::new(Some("legacy-token".into()), Some(file.to_owned()), 100, Duration::ZERO);
