@@ -2,8 +2,10 @@
 # Property-based conformance of the HTTP API to its own OpenAPI document (schemathesis, every check): builds the
 # release binary, serves a small synthetic set on a free loopback port, waits for /ready, runs `st run` against
 # /openapi.json, stops the server. Exits non-zero on any failure. The server runs on PostGIS (a throwaway cluster,
-# scripts/pg-cluster.sh, with the set imported by `diachi db import`) and schemathesis carries the admin token, so
-# that the address writes (POST/PATCH/DELETE /v1/addresses) and the PostGIS tile sources are exercised for real.
+# scripts/pg-cluster.sh, with the set imported by `diachi db import`) with a fresh PII key, and schemathesis carries an
+# API key with every scope and no rate limit (`diachi keys create`), so that the address writes
+# (POST/PATCH/DELETE /v1/addresses), the registry and identity endpoints and the PostGIS tile sources are exercised
+# for real. The legacy admin token is set too (it stays accepted as a key with every scope).
 #
 # Settings: scripts/schemathesis.toml. Environment:
 #   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase (default 50)
@@ -48,7 +50,10 @@ bash scripts/ensure-postgis.sh
 db_url=$(PG_SHARED_BUFFERS=128MB bash scripts/pg-cluster.sh start "$work/pg" "$pg_port")
 "$work/diachi" db import --database-url "$db_url" --households "$households" --quiet
 token=$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(24))')
-DIACHI_ADMIN_TOKEN=$token "$work/diachi" serve --bind "127.0.0.1:$port" --database-url "$db_url" \
+api_key=$("$work/diachi" keys create --database-url "$db_url" --name schemathesis --rate-limit 0 \
+  --scope address:validate --scope registry:write --scope identity:verify --scope admin)
+pii_key=$("$work/diachi" keys pii-key)
+DIACHI_ADMIN_TOKEN=$token DIACHI_PII_KEY=$pii_key "$work/diachi" serve --bind "127.0.0.1:$port" --database-url "$db_url" \
   >"$work/server.log" 2>&1 &
 server=$!
 cleanup() {
@@ -78,7 +83,7 @@ case ${SCHEMATHESIS_SEED:-} in
 esac
 status=0
 (cd "$work" && "$venv/bin/st" --config-file "$root/scripts/schemathesis.toml" --no-color run "$base/openapi.json" \
-  --checks all --max-examples "$max_examples" --request-timeout 10 -H "Authorization: Bearer $token" \
+  --checks all --max-examples "$max_examples" --request-timeout 10 -H "Authorization: Bearer $api_key" \
   "${seed_args[@]}") || status=$?
 if [[ $status -ne 0 ]]; then
   echo "--- schemathesis failed (exit $status); last lines of the server log:"

@@ -14,6 +14,10 @@ pub const DEFAULT_HOUSEHOLDS: u64 = 1_000_000;
 pub const DEFAULT_SEED: u64 = 2025;
 /// Megabytes of compressed tiles kept in memory by default.
 pub const DEFAULT_TILE_CACHE_MB: u64 = 256;
+/// Requests per minute of an API key without a limit of its own.
+pub const DEFAULT_RATE_LIMIT: u32 = 600;
+/// Seconds an API key read from the database is cached (a revocation takes effect within this time).
+pub const DEFAULT_KEY_CACHE_TTL_S: u64 = 30;
 
 /// A number of households: a count or `full` (the national figure).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +88,17 @@ pub struct Config {
     /// The bearer token of the admin endpoints (address writes); they answer 401/403 without it. Keep it out of
     /// the repository: set `DIACHI_ADMIN_TOKEN` or put it in a configuration file that is not committed.
     pub admin_token: Option<String>,
+    /// API keys without a database (JSON lines, as `diachi keys create` writes them); read again when it changes.
+    pub keys_file: Option<PathBuf>,
+    /// Requests per minute of a key that has no limit of its own (0 = unlimited).
+    pub rate_limit: u32,
+    /// Seconds a key read from the database is cached; a revocation takes effect within this time (0 = no cache).
+    pub key_cache_ttl_s: u64,
+    /// The master key of personal data at rest: 32 bytes, base64 (`diachi keys pii-key`). Without it the registry
+    /// and identity endpoints answer 503. Keep it out of the repository: set `DIACHI_PII_KEY`.
+    pub pii_key: Option<String>,
+    /// Days a pending registration's code stays valid.
+    pub registration_ttl_days: u32,
 }
 
 impl Default for Config {
@@ -100,6 +115,11 @@ impl Default for Config {
             database_url: None,
             db_pool_size: 16,
             admin_token: None,
+            keys_file: None,
+            rate_limit: DEFAULT_RATE_LIMIT,
+            key_cache_ttl_s: DEFAULT_KEY_CACHE_TTL_S,
+            pii_key: None,
+            registration_ttl_days: crate::registry::DEFAULT_TTL_DAYS,
         }
     }
 }
@@ -123,6 +143,11 @@ impl std::fmt::Debug for Config {
             .field("database_url", &url)
             .field("db_pool_size", &self.db_pool_size)
             .field("admin_token", &self.admin_token.as_ref().map(|_| "…"))
+            .field("keys_file", &self.keys_file)
+            .field("rate_limit", &self.rate_limit)
+            .field("key_cache_ttl_s", &self.key_cache_ttl_s)
+            .field("pii_key", &self.pii_key.as_ref().map(|_| "…"))
+            .field("registration_ttl_days", &self.registration_ttl_days)
             .finish()
     }
 }
@@ -162,10 +187,11 @@ mod tests {
         let c = Config {
             database_url: Some("postgres://diachi:hunter2@db.example:5432/vn".into()),
             admin_token: Some("s3cret-token".into()),
+            pii_key: Some("cGlpLWtleS1zZWNyZXQ=".into()),
             ..Config::default()
         };
         let d = format!("{c:?}");
-        assert!(!d.contains("hunter2") && !d.contains("s3cret-token"), "{d}");
+        assert!(!d.contains("hunter2") && !d.contains("s3cret-token") && !d.contains("cGlpLWtleS1zZWNyZXQ"), "{d}");
         assert!(d.contains("db.example:5432/vn"), "{d}");
     }
 

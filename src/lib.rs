@@ -1,5 +1,6 @@
 //! diachi — Vietnam's national digital-address layer.
 
+pub mod auth;
 pub mod config;
 pub mod dataset;
 pub mod db;
@@ -8,6 +9,8 @@ pub mod fonts;
 pub mod geography;
 pub mod http;
 pub mod index;
+pub mod pii;
+pub mod registry;
 pub mod resolve;
 pub mod startup;
 pub mod synth;

@@ -48,6 +48,11 @@ enum Command {
     /// Measure the address resolver on a labelled set.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// API keys (in the database when one is configured, else in the keys file) and the PII master key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Synthetic residents of the generated households, as CSV on standard output.
+    Residents(ResidentsArgs),
 }
 
 #[derive(Subcommand)]
@@ -88,6 +93,66 @@ enum EvalCommand {
         #[arg(long)]
         without_register: bool,
     },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a key and print it once (only its hash is stored).
+    Create(KeysCreateArgs),
+    /// List the keys (never their secrets).
+    List(KeysStoreArgs),
+    /// Revoke a key by its id (the 8 characters after `dck_`).
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        store: KeysStoreArgs,
+    },
+    /// Print a fresh PII master key (base64, 32 bytes) for `pii_key` / DIACHI_PII_KEY.
+    PiiKey,
+}
+
+/// Where keys are kept.
+#[derive(clap::Args, Serialize)]
+struct KeysStoreArgs {
+    /// Configuration file (TOML); `diachi.toml` is read when present.
+    #[arg(long)]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// Keep keys in this database (default: the `DATABASE_URL` variable, the configuration).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+    /// Without a database: the keys file (JSON lines).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keys_file: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct KeysCreateArgs {
+    /// A scope: address:validate, registry:write, identity:verify, admin (repeatable).
+    #[arg(long = "scope", required = true)]
+    scopes: Vec<diachi::auth::Scope>,
+    /// Who or what the key is for.
+    #[arg(long, default_value = "")]
+    name: String,
+    /// Requests per minute (default: the service's `rate_limit`; 0 = unlimited).
+    #[arg(long)]
+    rate_limit: Option<u32>,
+    #[command(flatten)]
+    store: KeysStoreArgs,
+}
+
+#[derive(clap::Args)]
+struct ResidentsArgs {
+    /// Households of the generated set the residents live in.
+    #[arg(long, default_value = "100000")]
+    households: u32,
+    /// Residents to write.
+    #[arg(long, default_value = "1000")]
+    count: u64,
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
 }
 
 #[derive(Subcommand)]
@@ -379,6 +444,12 @@ fn main() -> anyhow::Result<()> {
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
+        Command::Keys(cmd) => keys_command(cmd),
+        Command::Residents(args) => {
+            let people = diachi::synth::residents::residents(args.seed, args.households, args.count);
+            diachi::synth::residents::write_csv(std::io::stdout().lock(), people)?;
+            Ok(())
+        }
         Command::Import(ImportCommand::Postcodes { file, out }) => {
             diachi::telemetry::init("text");
             let table = read_postcodes(Some(&file))?.context("no table")?;
@@ -447,6 +518,90 @@ fn db_command(cmd: DbCommand) -> anyhow::Result<()> {
                 report.index_s,
                 report.overall_rate(),
             );
+            Ok(())
+        }
+    }
+}
+
+/// Where `keys` commands keep keys: the database when one is configured, else the keys file.
+enum KeyStore {
+    Db(String),
+    File(PathBuf),
+}
+
+fn key_store(args: &KeysStoreArgs) -> anyhow::Result<KeyStore> {
+    let config = Config::load(args.config.as_deref(), args).map_err(|e| anyhow::anyhow!("{e}"))?;
+    match (config.database_url, config.keys_file) {
+        (Some(url), _) => Ok(KeyStore::Db(url)),
+        (None, Some(path)) => Ok(KeyStore::File(path)),
+        (None, None) => {
+            anyhow::bail!("no key store: give --database-url (or DATABASE_URL) or --keys-file (or DIACHI_KEYS_FILE)")
+        }
+    }
+}
+
+fn print_keys(keys: &[diachi::auth::KeyRecord]) {
+    println!("id\tname\tscopes\trate_limit\tcreated_at\trevoked_at");
+    for k in keys {
+        let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
+        println!(
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            k.id,
+            k.name,
+            scopes.join(","),
+            k.rate_limit.map_or_else(|| "default".to_owned(), |n| n.to_string()),
+            k.created_at,
+            k.revoked_at.as_deref().unwrap_or("-")
+        );
+    }
+}
+
+fn keys_command(cmd: KeysCommand) -> anyhow::Result<()> {
+    use diachi::auth::{ApiKey, KeyId, KeyRecord, keyring};
+    match cmd {
+        KeysCommand::PiiKey => {
+            println!("{}", diachi::pii::new_master_key()?);
+            Ok(())
+        }
+        KeysCommand::Create(args) => {
+            let key = ApiKey::generate()?;
+            let record = KeyRecord::new(&key, args.name, args.scopes, args.rate_limit, diachi::auth::now_rfc3339());
+            match key_store(&args.store)? {
+                KeyStore::Db(url) => db_runtime()?.block_on(async {
+                    let client = diachi::db::connect(&url).await?;
+                    diachi::db::keys::insert(&client, &record).await?;
+                    Ok::<_, anyhow::Error>(())
+                })?,
+                KeyStore::File(path) => keyring::add_to_keys_file(&path, record)?,
+            }
+            eprintln!("key {} created; it is shown once, keep it now:", key.id());
+            println!("{}", key.reveal());
+            Ok(())
+        }
+        KeysCommand::List(store) => {
+            let keys = match key_store(&store)? {
+                KeyStore::Db(url) => db_runtime()?.block_on(async {
+                    let client = diachi::db::connect(&url).await?;
+                    Ok::<_, anyhow::Error>(diachi::db::keys::list(&client).await?)
+                })?,
+                KeyStore::File(path) => keyring::read_keys_file(&path)?,
+            };
+            print_keys(&keys);
+            Ok(())
+        }
+        KeysCommand::Revoke { id, store } => {
+            let id = KeyId::parse(id.trim_start_matches("dck_")).map_err(|e| anyhow::anyhow!(e))?;
+            match key_store(&store)? {
+                KeyStore::Db(url) => db_runtime()?.block_on(async {
+                    let client = diachi::db::connect(&url).await?;
+                    if !diachi::db::keys::revoke(&client, &id).await? {
+                        anyhow::bail!("no key {id} that is not revoked already");
+                    }
+                    Ok(())
+                })?,
+                KeyStore::File(path) => keyring::revoke_in_keys_file(&path, &id)?,
+            }
+            println!("revoked {id} (running services notice within their key cache time, 30 s by default)");
             Ok(())
         }
     }

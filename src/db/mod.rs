@@ -6,8 +6,10 @@ pub mod addresses;
 pub mod copy;
 pub mod feed;
 pub mod import;
+pub mod keys;
 pub mod load;
 pub mod migrate;
+pub mod registry;
 pub mod tiles;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};

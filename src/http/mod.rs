@@ -1,5 +1,7 @@
 //! The HTTP layer: thin handlers over the index, one error mapping, request logging and metrics.
 
+mod audit;
+pub mod auth;
 mod dto;
 pub mod error;
 pub mod metrics;
@@ -7,6 +9,7 @@ mod openapi;
 mod params;
 mod routes;
 
+use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
@@ -36,6 +39,10 @@ pub struct AppState {
     pub admin_token: OnceLock<String>,
     /// The address resolver, built in the background after the index (or on first use).
     pub resolver: OnceLock<Arc<crate::resolve::Resolver>>,
+    /// API keys, scopes and rate limits; set at start (else: the admin token only, the default limit).
+    pub keyring: OnceLock<Arc<crate::auth::Keyring>>,
+    /// The registry (needs a PII key); unset = registry and identity endpoints answer 503 `pii_key_not_configured`.
+    pub registry: OnceLock<Arc<crate::registry::Registry>>,
     pub metrics: metrics::Metrics,
 }
 
@@ -75,6 +82,30 @@ impl AppState {
         Ok(self.resolver.get_or_init(|| Arc::new(crate::resolve::Resolver::build(ix))))
     }
 
+    /// The keys of this service.
+    pub fn keyring(&self) -> &crate::auth::Keyring {
+        self.keyring.get_or_init(|| {
+            Arc::new(crate::auth::Keyring::new(
+                self.admin_token.get().cloned(),
+                None,
+                crate::config::DEFAULT_RATE_LIMIT,
+                std::time::Duration::from_secs(crate::config::DEFAULT_KEY_CACHE_TTL_S),
+            ))
+        })
+    }
+
+    /// The registry, or 503 `pii_key_not_configured`.
+    pub fn registry(&self) -> Result<&crate::registry::Registry, ApiError> {
+        self.registry.get().map(AsRef::as_ref).ok_or_else(ApiError::pii_key_not_configured)
+    }
+
+    /// Turns an address (a digital address or free text) into a place, for the registry and identity checks.
+    pub fn target_resolver(&self) -> Result<Arc<dyn crate::registry::AddressResolver>, ApiError> {
+        let index = self.index.get().ok_or_else(ApiError::not_ready)?.clone();
+        let resolver = self.resolver()?.clone();
+        Ok(Arc::new(crate::registry::TextResolver { index, resolver }))
+    }
+
     /// A state with nothing loaded yet.
     pub fn new(metrics: metrics::Metrics) -> Self {
         Self {
@@ -83,6 +114,8 @@ impl AppState {
             files: OnceLock::new(),
             db: OnceLock::new(),
             admin_token: OnceLock::new(),
+            keyring: OnceLock::new(),
+            registry: OnceLock::new(),
             resolver: OnceLock::new(),
             metrics,
         }
@@ -120,6 +153,10 @@ pub fn router(cfg: &mut web::ServiceConfig) {
     }));
 }
 
+/// The id of a request (from `X-Request-Id`, or a new UUID), in the request's extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 fn request_id(req: &ServiceRequest) -> String {
@@ -138,6 +175,7 @@ pub async fn observe(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let start = Instant::now();
     let id = request_id(&req);
+    req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().to_string();
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let mut res = next.call(req).await?;

@@ -40,6 +40,11 @@ use super::routes;
         routes::tilejson,
         routes::catalog,
         routes::style,
+        routes::create_registration,
+        routes::registration,
+        routes::verify_registration,
+        routes::revoke_registration,
+        routes::verify_address,
     ),
     // the error responses (`error::BadRequest`, …) reference this schema without registering it
     components(schemas(ErrorBody)),
@@ -57,6 +62,13 @@ impl utoipa::Modify for AdminToken {
         components.add_security_scheme(
             "admin_token",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        // API keys (`dck_…`, made by `diachi keys create`) with scopes, also as `Authorization: Bearer …`
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("dck_<id>_<secret>").build(),
+            ),
         );
     }
 }

@@ -9,6 +9,7 @@
 pub mod forms;
 mod names;
 pub mod noise;
+pub mod residents;
 pub mod rng;
 
 use rayon::prelude::*;

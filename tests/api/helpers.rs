@@ -9,6 +9,8 @@ use std::sync::{Arc, OnceLock};
 
 /// Households of the test dataset (about as many addresses).
 pub const HOUSEHOLDS: u64 = 20_000;
+/// The admin token of the test app: every scope.
+pub const TEST_TOKEN: &str = "test-token-with-every-scope";
 /// Seed of the test dataset.
 pub const SEED: u64 = 7;
 
@@ -43,6 +45,9 @@ pub struct TestApp {
 pub async fn spawn_app() -> TestApp {
     let index = index();
     let app = Application::with_services("127.0.0.1:0", index.clone(), Some(tiles())).expect("the app binds");
+    // the configured admin token stands for a key with every scope
+    let keyring = diachi::auth::Keyring::new(Some(TEST_TOKEN.into()), None, 1_000_000, std::time::Duration::ZERO);
+    assert!(app.state.keyring.set(Arc::new(keyring)).is_ok());
     let address = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
@@ -52,7 +57,7 @@ pub async fn spawn_app() -> TestApp {
 impl TestApp {
     /// The request with the credentials the test app accepts for every scope.
     pub fn authorized(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        req
+        req.bearer_auth(TEST_TOKEN)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -163,6 +168,15 @@ pub fn router_paths() -> Vec<&'static str> {
     let body = src.split("pub fn configure").nth(1).and_then(|s| s.split("\n}").next()).unwrap_or_default();
     let paths: Vec<&str> = body.split('"').skip(1).step_by(2).filter(|s| s.starts_with('/')).collect();
     assert!(paths.len() >= 18, "could not read the routes: {paths:?}");
+    paths
+}
+
+/// The paths of `registry_routes` in src/http/routes/mod.rs (POST, with GET on a registration).
+pub fn registry_paths() -> Vec<&'static str> {
+    let src = include_str!("../../src/http/routes/mod.rs");
+    let body = src.split("fn registry_routes").nth(1).and_then(|s| s.split("\n}").next()).unwrap_or_default();
+    let paths: Vec<&str> = body.split('"').skip(1).step_by(2).filter(|s| s.starts_with('/')).collect();
+    assert!(paths.len() >= 5, "could not read the registry routes: {paths:?}");
     paths
 }
 

@@ -9,6 +9,7 @@ mod errors;
 mod fonts;
 mod h3;
 mod helpers;
+mod keys;
 mod post_offices;
 mod postcodes;
 mod request_id;

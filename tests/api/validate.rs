@@ -161,3 +161,27 @@ async fn a_batch_stops_after_ten_thousand_lines_and_says_so() {
         .expect("sent");
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
+
+#[actix_web::test]
+async fn validation_needs_a_key_with_its_scope() {
+    let app = spawn_app().await;
+    let res = app
+        .client
+        .post(app.url("/v1/addresses/validate"))
+        .json(&json!({ "address": "Hà Nội" }))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_error(&res.json().await.expect("JSON"), "unauthorized", "no key");
+    let res = app
+        .client
+        .post(app.url("/v1/addresses/validate/batch"))
+        .bearer_auth("dck_zzzzzzzz_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG")
+        .header("content-type", "application/x-ndjson")
+        .body("{\"address\":\"Hà Nội\"}\n")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

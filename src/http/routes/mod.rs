@@ -5,7 +5,9 @@ mod admin;
 mod digital;
 mod fonts;
 mod h3;
+mod identity;
 mod postcodes;
+mod registrations;
 mod system;
 mod tiles;
 mod validate;
@@ -23,7 +25,9 @@ pub use admin::*;
 pub use digital::*;
 pub use fonts::*;
 pub use h3::*;
+pub use identity::*;
 pub use postcodes::*;
+pub use registrations::*;
 pub use system::*;
 pub use tiles::*;
 pub use validate::*;
@@ -61,12 +65,48 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get("/v1/admin/provinces", provinces))
         .service(get("/v1/admin/provinces/{code}/wards", province_wards))
         .service(get("/v1/admin/wards/{code}", ward))
+        .configure(registry_routes)
         .service(get("/catalog", catalog))
         .service(get("/tiles/{source}.json", tilejson))
         .service(get("/tiles/{source}/{z}/{x}/{y}", tile))
         .service(get("/styles/diachi.json", style))
         .service(get("/fonts/{fontstack}/{range}.pbf", glyphs))
         .configure(web_pages);
+}
+
+/// The registry and identity endpoints: POST (and GET) only, each request written to the audit log.
+fn registry_routes(cfg: &mut web::ServiceConfig) {
+    use actix_web::middleware::from_fn;
+    let audited = |r: Resource, allow: &'static str| {
+        r.default_service(web::to(move || async move { not_allowed(allow) })).wrap(from_fn(crate::http::audit::audit))
+    };
+    cfg.service(audited(web::resource("/v1/registrations").route(web::post().to(create_registration)), "POST"))
+        .service(audited(
+            web::resource("/v1/registrations/{id}")
+                .route(web::get().to(registration))
+                .route(web::head().to(registration)),
+            "GET, HEAD",
+        ))
+        .service(audited(
+            web::resource("/v1/registrations/{id}/verify").route(web::post().to(verify_registration)),
+            "POST",
+        ))
+        .service(audited(
+            web::resource("/v1/registrations/{id}/revoke").route(web::post().to(revoke_registration)),
+            "POST",
+        ))
+        .service(audited(web::resource("/v1/identity/verify-address").route(web::post().to(verify_address)), "POST"));
+}
+
+fn not_allowed(allow: &'static str) -> HttpResponse {
+    let mut res = ApiError::new(
+        actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!("this endpoint answers {allow}"),
+    )
+    .error_response();
+    res.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
+    res
 }
 
 /// The web map's page and files: not API, so not in the OpenAPI document (nor in the API route list above).

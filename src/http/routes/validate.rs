@@ -9,6 +9,7 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 
 use crate::domain::LonLat;
+use crate::http::auth::{Forbidden, NoKey, RateLimited, Scoped, scope};
 use crate::http::error::{BadRequest, NotReady, UnsupportedBody};
 use crate::http::{ApiError, AppState};
 use crate::index::NationalIndex;
@@ -49,12 +50,14 @@ impl ValidateRequest {
 
 /// Validates one address.
 #[utoipa::path(post, path = "/v1/addresses/validate", tag = "validation", request_body = ValidateRequest,
+    security(("api_key" = ["address:validate"])),
     responses(
         (status = 200, description = "The resolution: the address on today's map, candidates and a verdict. Input \
             that names nothing gets a verdict saying so (`validation_granularity: other`), not an error.",
             body = Resolution),
-        BadRequest, UnsupportedBody, NotReady))]
+        BadRequest, NoKey, Forbidden, RateLimited, UnsupportedBody, NotReady))]
 pub async fn validate(
+    _key: Scoped<scope::AddressValidate>,
     state: web::Data<AppState>,
     body: web::Json<ValidateRequest>,
 ) -> Result<web::Json<Resolution>, ApiError> {
@@ -233,13 +236,15 @@ impl Batch {
 /// `id` optional and echoed), one per line out in the same order, streamed as they are resolved. A bad line gets
 /// an `error` line and the others go on.
 #[utoipa::path(post, path = "/v1/addresses/validate/batch", tag = "validation",
+    security(("api_key" = ["address:validate"])),
     request_body(content = String, content_type = "application/x-ndjson",
         description = "One `{\"id\"?, \"address\", \"lat\"?, \"lon\"?}` per line, at most 10,000 lines"),
     responses(
         (status = 200, description = "One BatchLine per input line, as NDJSON", content_type = "application/x-ndjson",
             body = BatchLine),
-        UnsupportedBody, NotReady))]
+        NoKey, Forbidden, RateLimited, UnsupportedBody, NotReady))]
 pub async fn validate_batch(
+    _key: Scoped<scope::AddressValidate>,
     state: web::Data<AppState>,
     req: actix_web::HttpRequest,
     payload: web::Payload,

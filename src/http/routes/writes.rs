@@ -1,67 +1,22 @@
 //! Live updates of addresses (admin only): written to PostGIS, then seen by every instance through the change feed.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::db::addresses::{self as writes, AddressInput, AddressPatch};
 use crate::domain::{LonLat, WardCode};
+use crate::http::auth::{Forbidden, RateLimited, Scoped, scope};
 use crate::http::dto::Address;
 use crate::http::error::{
     BadRequest, Conflict, DatabaseUnavailable, NotFound, Unauthorized, Unprocessable, UnsupportedBody,
 };
 use crate::http::{ApiError, AppState};
 
-/// Compares without an early exit, so the time taken does not tell how much of a guess was right.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let mut diff = a.len() ^ b.len();
-    for i in 0..a.len().max(b.len()) {
-        diff |= usize::from(a.get(i).copied().unwrap_or(0) ^ b.get(i).copied().unwrap_or(0));
-    }
-    diff == 0
-}
-
-/// 401 without a bearer token, 403 with a wrong one (or when no admin token is configured).
-pub fn require_admin(req: &HttpRequest, state: &AppState) -> Result<(), ApiError> {
-    let given = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| {
-            ApiError::new(
-                actix_web::http::StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "this endpoint needs `Authorization: Bearer <admin token>`",
-            )
-        })?;
-    match state.admin_token.get() {
-        Some(token) if constant_time_eq(given.as_bytes(), token.as_bytes()) => Ok(()),
-        _ => {
-            Err(ApiError::new(actix_web::http::StatusCode::FORBIDDEN, "forbidden", "the token is not the admin token"))
-        }
-    }
-}
-
-/// The admin check as an extractor, listed first so that it runs before the body is read: a request without the
-/// token gets 401/403 whatever its body.
-pub struct Admin;
-
-impl actix_web::FromRequest for Admin {
-    type Error = ApiError;
-    type Future = std::future::Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
-        let result = match req.app_data::<web::Data<AppState>>() {
-            Some(state) => require_admin(req, state).map(|()| Admin),
-            None => Err(ApiError::not_ready()),
-        };
-        std::future::ready(result)
-    }
-}
+/// Address writes need a key with scope `admin` (or the configuration's `admin_token`), checked before the body
+/// is read: 401 without a key, 403 with a wrong one or one without the scope, 429 over its rate limit.
+pub type Admin = Scoped<scope::Admin>;
 
 /// A new address.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -135,7 +90,7 @@ fn created(state: &AppState, id: u32, r: &crate::dataset::AddressRecord) -> Resu
     security(("admin_token" = [])),
     responses(
         (status = 201, description = "Created; `Location` names it", body = Address),
-        BadRequest, Unauthorized, Conflict, UnsupportedBody, Unprocessable, DatabaseUnavailable))]
+        BadRequest, Unauthorized, Forbidden, RateLimited, Conflict, UnsupportedBody, Unprocessable, DatabaseUnavailable))]
 pub async fn create_address(
     _admin: Admin,
     state: web::Data<AppState>,
@@ -164,7 +119,7 @@ pub async fn create_address(
     security(("admin_token" = [])),
     responses(
         (status = 200, description = "The address as changed", body = Address),
-        BadRequest, Unauthorized, NotFound, Conflict, UnsupportedBody, Unprocessable, DatabaseUnavailable))]
+        BadRequest, Unauthorized, Forbidden, RateLimited, NotFound, Conflict, UnsupportedBody, Unprocessable, DatabaseUnavailable))]
 pub async fn update_address(
     _admin: Admin,
     state: web::Data<AppState>,
@@ -198,7 +153,7 @@ pub async fn update_address(
     security(("admin_token" = [])),
     responses(
         (status = 204, description = "Deleted"),
-        BadRequest, Unauthorized, NotFound, DatabaseUnavailable))]
+        BadRequest, Unauthorized, Forbidden, RateLimited, NotFound, DatabaseUnavailable))]
 pub async fn delete_address(
     _admin: Admin,
     state: web::Data<AppState>,
@@ -208,17 +163,4 @@ pub async fn delete_address(
     let id = address_path(&path)?;
     writes::delete(&db.pool, id).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::constant_time_eq;
-
-    #[test]
-    fn token_comparison() {
-        assert!(constant_time_eq(b"secret", b"secret"));
-        assert!(!constant_time_eq(b"secret", b"secreT"));
-        assert!(!constant_time_eq(b"secret", b"secret2"));
-        assert!(!constant_time_eq(b"", b"x"));
-    }
 }

@@ -1,0 +1,1 @@
+UPDATE registrations SET status = 'expired' WHERE id = $1 AND status = 'pending'
