@@ -42,7 +42,7 @@ pub struct AppState {
     /// The registry (needs a PII key); unset = registry and identity endpoints answer 503 `pii_key_not_configured`.
     pub registry: OnceLock<Arc<crate::registry::Registry>>,
     /// Turns address text into a place for the registry; unset = digital addresses only, over the index.
-    pub resolver: OnceLock<Arc<dyn crate::registry::AddressResolver>>,
+    pub address_resolver: OnceLock<Arc<dyn crate::registry::AddressResolver>>,
     pub metrics: metrics::Metrics,
 }
 
@@ -90,12 +90,12 @@ impl AppState {
     }
 
     /// The address resolver (digital addresses over the index until another one is set).
-    pub fn resolver(&self) -> Result<Arc<dyn crate::registry::AddressResolver>, ApiError> {
-        if let Some(r) = self.resolver.get() {
+    pub fn address_resolver(&self) -> Result<Arc<dyn crate::registry::AddressResolver>, ApiError> {
+        if let Some(r) = self.address_resolver.get() {
             return Ok(r.clone());
         }
         let index = self.index.get().ok_or_else(ApiError::not_ready)?.clone();
-        Ok(self.resolver.get_or_init(|| Arc::new(crate::registry::DigitalAddressResolver { index })).clone())
+        Ok(self.address_resolver.get_or_init(|| Arc::new(crate::registry::DigitalAddressResolver { index })).clone())
     }
 
     /// A state with nothing loaded yet.
@@ -108,7 +108,7 @@ impl AppState {
             admin_token: OnceLock::new(),
             keyring: OnceLock::new(),
             registry: OnceLock::new(),
-            resolver: OnceLock::new(),
+            address_resolver: OnceLock::new(),
             metrics,
         }
     }
