@@ -32,74 +32,14 @@ enum Command {
     /// Vector tiles.
     #[command(subcommand)]
     Tiles(TilesCommand),
-    /// PostGIS: schema migrations and the bulk import.
-    #[command(subcommand)]
-    Db(DbCommand),
     /// API keys (in the database when one is configured, else in the keys file) and the PII master key.
     #[command(subcommand)]
     Keys(KeysCommand),
     /// Synthetic residents of the generated households, as CSV on standard output.
     Residents(ResidentsArgs),
-}
-
-#[derive(Subcommand)]
-enum KeysCommand {
-    /// Make a key and print it once (only its hash is stored).
-    Create(KeysCreateArgs),
-    /// List the keys (never their secrets).
-    List(KeysStoreArgs),
-    /// Revoke a key by its id (the 8 characters after `dck_`).
-    Revoke {
-        id: String,
-        #[command(flatten)]
-        store: KeysStoreArgs,
-    },
-    /// Print a fresh PII master key (base64, 32 bytes) for `pii_key` / DIACHI_PII_KEY.
-    PiiKey,
-}
-
-/// Where keys are kept.
-#[derive(clap::Args, Serialize)]
-struct KeysStoreArgs {
-    /// Configuration file (TOML); `diachi.toml` is read when present.
-    #[arg(long)]
-    #[serde(skip)]
-    config: Option<PathBuf>,
-    /// Keep keys in this database (default: the `DATABASE_URL` variable, the configuration).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    database_url: Option<String>,
-    /// Without a database: the keys file (JSON lines).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    keys_file: Option<PathBuf>,
-}
-
-#[derive(clap::Args)]
-struct KeysCreateArgs {
-    /// A scope: address:validate, registry:write, identity:verify, admin (repeatable).
-    #[arg(long = "scope", required = true)]
-    scopes: Vec<diachi::auth::Scope>,
-    /// Who or what the key is for.
-    #[arg(long, default_value = "")]
-    name: String,
-    /// Requests per minute (default: the service's `rate_limit`; 0 = unlimited).
-    #[arg(long)]
-    rate_limit: Option<u32>,
-    #[command(flatten)]
-    store: KeysStoreArgs,
-}
-
-#[derive(clap::Args)]
-struct ResidentsArgs {
-    /// Households of the generated set the residents live in.
-    #[arg(long, default_value = "100000")]
-    households: u32,
-    /// Residents to write.
-    #[arg(long, default_value = "1000")]
-    count: u64,
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    seed: u64,
+    /// PostGIS: schema migrations and the bulk import.
+    #[command(subcommand)]
+    Db(DbCommand),
 }
 
 #[derive(Subcommand)]
@@ -337,13 +277,13 @@ fn main() -> anyhow::Result<()> {
             print!("{summary}");
             Ok(())
         }
-        Command::Db(cmd) => db_command(cmd),
         Command::Keys(cmd) => keys_command(cmd),
         Command::Residents(args) => {
             let people = diachi::synth::residents::residents(args.seed, args.households, args.count);
             diachi::synth::residents::write_csv(std::io::stdout().lock(), people)?;
             Ok(())
         }
+        Command::Db(cmd) => db_command(cmd),
         Command::Import(ImportCommand::Postcodes { file, out }) => {
             diachi::telemetry::init("text");
             let table = read_postcodes(Some(&file))?.context("no table")?;
@@ -415,6 +355,66 @@ fn db_command(cmd: DbCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a key and print it once (only its hash is stored).
+    Create(KeysCreateArgs),
+    /// List the keys (never their secrets).
+    List(KeysStoreArgs),
+    /// Revoke a key by its id (the 8 characters after `dck_`).
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        store: KeysStoreArgs,
+    },
+    /// Print a fresh PII master key (base64, 32 bytes) for `pii_key` / DIACHI_PII_KEY.
+    PiiKey,
+}
+
+/// Where keys are kept.
+#[derive(clap::Args, Serialize)]
+struct KeysStoreArgs {
+    /// Configuration file (TOML); `diachi.toml` is read when present.
+    #[arg(long)]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// Keep keys in this database (default: the `DATABASE_URL` variable, the configuration).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+    /// Without a database: the keys file (JSON lines).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keys_file: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct KeysCreateArgs {
+    /// A scope: address:validate, registry:write, identity:verify, admin (repeatable).
+    #[arg(long = "scope", required = true)]
+    scopes: Vec<diachi::auth::Scope>,
+    /// Who or what the key is for.
+    #[arg(long, default_value = "")]
+    name: String,
+    /// Requests per minute (default: the service's `rate_limit`; 0 = unlimited).
+    #[arg(long)]
+    rate_limit: Option<u32>,
+    #[command(flatten)]
+    store: KeysStoreArgs,
+}
+
+#[derive(clap::Args)]
+struct ResidentsArgs {
+    /// Households of the generated set the residents live in.
+    #[arg(long, default_value = "100000")]
+    households: u32,
+    /// Residents to write.
+    #[arg(long, default_value = "1000")]
+    count: u64,
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
 }
 
 /// Where `keys` commands keep keys: the database when one is configured, else the keys file.

@@ -35,14 +35,14 @@ pub struct AppState {
     pub files: OnceLock<Arc<FileSources>>,
     /// The database (`serve --database-url`), set once the index is loaded from it; none on the embedded dataset.
     pub db: OnceLock<Arc<crate::db::Database>>,
-    /// The admin endpoints' bearer token (from the configuration); unset = admin endpoints refuse everyone.
-    pub admin_token: OnceLock<String>,
     /// API keys, scopes and rate limits; set at start (else: the admin token only, the default limit).
     pub keyring: OnceLock<Arc<crate::auth::Keyring>>,
     /// The registry (needs a PII key); unset = registry and identity endpoints answer 503 `pii_key_not_configured`.
     pub registry: OnceLock<Arc<crate::registry::Registry>>,
     /// Turns address text into a place for the registry; unset = digital addresses only, over the index.
     pub address_resolver: OnceLock<Arc<dyn crate::registry::AddressResolver>>,
+    /// The admin endpoints' bearer token (from the configuration); unset = admin endpoints refuse everyone.
+    pub admin_token: OnceLock<String>,
     pub metrics: metrics::Metrics,
 }
 
@@ -72,32 +72,6 @@ impl AppState {
         if self.index.get().is_some() { Err(ApiError::database_not_configured()) } else { Err(ApiError::not_ready()) }
     }
 
-    /// The keys of this service.
-    pub fn keyring(&self) -> &crate::auth::Keyring {
-        self.keyring.get_or_init(|| {
-            Arc::new(crate::auth::Keyring::new(
-                self.admin_token.get().cloned(),
-                None,
-                crate::config::DEFAULT_RATE_LIMIT,
-                std::time::Duration::from_secs(crate::config::DEFAULT_KEY_CACHE_TTL_S),
-            ))
-        })
-    }
-
-    /// The registry, or 503 `pii_key_not_configured`.
-    pub fn registry(&self) -> Result<&crate::registry::Registry, ApiError> {
-        self.registry.get().map(AsRef::as_ref).ok_or_else(ApiError::pii_key_not_configured)
-    }
-
-    /// The address resolver (digital addresses over the index until another one is set).
-    pub fn address_resolver(&self) -> Result<Arc<dyn crate::registry::AddressResolver>, ApiError> {
-        if let Some(r) = self.address_resolver.get() {
-            return Ok(r.clone());
-        }
-        let index = self.index.get().ok_or_else(ApiError::not_ready)?.clone();
-        Ok(self.address_resolver.get_or_init(|| Arc::new(crate::registry::DigitalAddressResolver { index })).clone())
-    }
-
     /// A state with nothing loaded yet.
     pub fn new(metrics: metrics::Metrics) -> Self {
         Self {
@@ -105,10 +79,10 @@ impl AppState {
             tiles: OnceLock::new(),
             files: OnceLock::new(),
             db: OnceLock::new(),
-            admin_token: OnceLock::new(),
             keyring: OnceLock::new(),
             registry: OnceLock::new(),
             address_resolver: OnceLock::new(),
+            admin_token: OnceLock::new(),
             metrics,
         }
     }
@@ -182,4 +156,33 @@ pub async fn observe(
     }
     tracing::info!(request_id = %id, method = %method, route = %route, status, latency_us = (secs * 1e6) as u64, "request");
     Ok(res)
+}
+
+/// The keys and the registry of the service.
+impl AppState {
+    /// The keys of this service.
+    pub fn keyring(&self) -> &crate::auth::Keyring {
+        self.keyring.get_or_init(|| {
+            Arc::new(crate::auth::Keyring::new(
+                self.admin_token.get().cloned(),
+                None,
+                crate::config::DEFAULT_RATE_LIMIT,
+                std::time::Duration::from_secs(crate::config::DEFAULT_KEY_CACHE_TTL_S),
+            ))
+        })
+    }
+
+    /// The registry, or 503 `pii_key_not_configured`.
+    pub fn registry(&self) -> Result<&crate::registry::Registry, ApiError> {
+        self.registry.get().map(AsRef::as_ref).ok_or_else(ApiError::pii_key_not_configured)
+    }
+
+    /// The address resolver (digital addresses over the index until another one is set).
+    pub fn address_resolver(&self) -> Result<Arc<dyn crate::registry::AddressResolver>, ApiError> {
+        if let Some(r) = self.address_resolver.get() {
+            return Ok(r.clone());
+        }
+        let index = self.index.get().ok_or_else(ApiError::not_ready)?.clone();
+        Ok(self.address_resolver.get_or_init(|| Arc::new(crate::registry::DigitalAddressResolver { index })).clone())
+    }
 }
