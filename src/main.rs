@@ -32,6 +32,11 @@ enum Command {
     /// Vector tiles.
     #[command(subcommand)]
     Tiles(TilesCommand),
+    /// API keys (in the database when one is configured, else in the keys file) and the PII master key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Synthetic residents of the generated households, as CSV on standard output.
+    Residents(ResidentsArgs),
     /// PostGIS: schema migrations and the bulk import.
     #[command(subcommand)]
     Db(DbCommand),
@@ -48,111 +53,6 @@ enum Command {
     /// Measure the address resolver on a labelled set.
     #[command(subcommand)]
     Eval(EvalCommand),
-    /// API keys (in the database when one is configured, else in the keys file) and the PII master key.
-    #[command(subcommand)]
-    Keys(KeysCommand),
-    /// Synthetic residents of the generated households, as CSV on standard output.
-    Residents(ResidentsArgs),
-}
-
-#[derive(Subcommand)]
-enum TestdataCommand {
-    /// Write messy addresses with their labels (JSON lines), made by the seeded noise model from the generated set.
-    Noisy {
-        #[command(flatten)]
-        dataset: DatasetArgs,
-        /// Lines to write.
-        #[arg(long, default_value_t = 10_000)]
-        count: u32,
-        /// Seed of the noise model.
-        #[arg(long, default_value_t = 1)]
-        noise_seed: u64,
-        /// Output file (default: standard output).
-        #[arg(long)]
-        out: Option<PathBuf>,
-    },
-}
-
-#[derive(Subcommand)]
-enum EvalCommand {
-    /// Ward-level and exact accuracy and single-thread throughput on a labelled set (JSON report on stdout).
-    Resolve {
-        /// The labelled set (`testdata/addresses-noisy.jsonl`).
-        #[arg(default_value = "testdata/addresses-noisy.jsonl")]
-        file: PathBuf,
-        /// The dataset the set was made from (see testdata/README.md).
-        #[command(flatten)]
-        dataset: DatasetArgs,
-        /// Timed passes over the set (the best is reported).
-        #[arg(long, default_value_t = 3)]
-        passes: u32,
-        /// Do not give the lines' coordinates to the resolver (text only).
-        #[arg(long)]
-        no_coordinates: bool,
-        /// Resolve without the street register (administrative names only), as a parser without one would.
-        #[arg(long)]
-        without_register: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum KeysCommand {
-    /// Make a key and print it once (only its hash is stored).
-    Create(KeysCreateArgs),
-    /// List the keys (never their secrets).
-    List(KeysStoreArgs),
-    /// Revoke a key by its id (the 8 characters after `dck_`).
-    Revoke {
-        id: String,
-        #[command(flatten)]
-        store: KeysStoreArgs,
-    },
-    /// Print a fresh PII master key (base64, 32 bytes) for `pii_key` / DIACHI_PII_KEY.
-    PiiKey,
-}
-
-/// Where keys are kept.
-#[derive(clap::Args, Serialize)]
-struct KeysStoreArgs {
-    /// Configuration file (TOML); `diachi.toml` is read when present.
-    #[arg(long)]
-    #[serde(skip)]
-    config: Option<PathBuf>,
-    /// Keep keys in this database (default: the `DATABASE_URL` variable, the configuration).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    database_url: Option<String>,
-    /// Without a database: the keys file (JSON lines).
-    #[arg(long)]
-    #[serde(skip_serializing_if = "Option::is_none")]
-    keys_file: Option<PathBuf>,
-}
-
-#[derive(clap::Args)]
-struct KeysCreateArgs {
-    /// A scope: address:validate, registry:write, identity:verify, admin (repeatable).
-    #[arg(long = "scope", required = true)]
-    scopes: Vec<diachi::auth::Scope>,
-    /// Who or what the key is for.
-    #[arg(long, default_value = "")]
-    name: String,
-    /// Requests per minute (default: the service's `rate_limit`; 0 = unlimited).
-    #[arg(long)]
-    rate_limit: Option<u32>,
-    #[command(flatten)]
-    store: KeysStoreArgs,
-}
-
-#[derive(clap::Args)]
-struct ResidentsArgs {
-    /// Households of the generated set the residents live in.
-    #[arg(long, default_value = "100000")]
-    households: u32,
-    /// Residents to write.
-    #[arg(long, default_value = "1000")]
-    count: u64,
-    #[arg(long, default_value_t = DEFAULT_SEED)]
-    seed: u64,
 }
 
 #[derive(Subcommand)]
@@ -312,6 +212,46 @@ struct GenerateArgs {
 }
 
 #[derive(Subcommand)]
+enum TestdataCommand {
+    /// Write messy addresses with their labels (JSON lines), made by the seeded noise model from the generated set.
+    Noisy {
+        #[command(flatten)]
+        dataset: DatasetArgs,
+        /// Lines to write.
+        #[arg(long, default_value_t = 10_000)]
+        count: u32,
+        /// Seed of the noise model.
+        #[arg(long, default_value_t = 1)]
+        noise_seed: u64,
+        /// Output file (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum EvalCommand {
+    /// Ward-level and exact accuracy and single-thread throughput on a labelled set (JSON report on stdout).
+    Resolve {
+        /// The labelled set (`testdata/addresses-noisy.jsonl`).
+        #[arg(default_value = "testdata/addresses-noisy.jsonl")]
+        file: PathBuf,
+        /// The dataset the set was made from (see testdata/README.md).
+        #[command(flatten)]
+        dataset: DatasetArgs,
+        /// Timed passes over the set (the best is reported).
+        #[arg(long, default_value_t = 3)]
+        passes: u32,
+        /// Do not give the lines' coordinates to the resolver (text only).
+        #[arg(long)]
+        no_coordinates: bool,
+        /// Resolve without the street register (administrative names only), as a parser without one would.
+        #[arg(long)]
+        without_register: bool,
+    },
+}
+
+#[derive(Subcommand)]
 enum ImportCommand {
     /// Replace the generated ward postcodes with an official table (CSV: ward_code,postcode).
     Postcodes {
@@ -398,6 +338,18 @@ fn main() -> anyhow::Result<()> {
             print!("{summary}");
             Ok(())
         }
+        Command::Keys(cmd) => keys_command(cmd),
+        Command::Residents(args) => {
+            let data = diachi::dataset::build(u64::from(args.households), args.seed, None)?;
+            let ix = diachi::index::NationalIndex::build(data);
+            let forms = diachi::synth::forms::OldForms::new(&ix.data.geography);
+            let people = diachi::synth::residents::residents(args.seed, args.households, args.count).map(|r| {
+                let address = diachi::synth::residents::papers_address(&ix, &forms, &r).unwrap_or_default();
+                (r, address)
+            });
+            diachi::synth::residents::write_csv(std::io::stdout().lock(), people)?;
+            Ok(())
+        }
         Command::Db(cmd) => db_command(cmd),
         Command::Testdata(TestdataCommand::Noisy { dataset, count, noise_seed, out }) => {
             diachi::telemetry::init("text");
@@ -442,12 +394,6 @@ fn main() -> anyhow::Result<()> {
             tracing::info!(build_s = t.elapsed().as_secs_f64(), lines = lines.len(), "resolver built");
             let report = diachi::resolve::eval::evaluate(&resolver, &ix, &lines, passes, !no_coordinates);
             println!("{}", serde_json::to_string_pretty(&report)?);
-            Ok(())
-        }
-        Command::Keys(cmd) => keys_command(cmd),
-        Command::Residents(args) => {
-            let people = diachi::synth::residents::residents(args.seed, args.households, args.count);
-            diachi::synth::residents::write_csv(std::io::stdout().lock(), people)?;
             Ok(())
         }
         Command::Import(ImportCommand::Postcodes { file, out }) => {
@@ -521,6 +467,66 @@ fn db_command(cmd: DbCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a key and print it once (only its hash is stored).
+    Create(KeysCreateArgs),
+    /// List the keys (never their secrets).
+    List(KeysStoreArgs),
+    /// Revoke a key by its id (the 8 characters after `dck_`).
+    Revoke {
+        id: String,
+        #[command(flatten)]
+        store: KeysStoreArgs,
+    },
+    /// Print a fresh PII master key (base64, 32 bytes) for `pii_key` / DIACHI_PII_KEY.
+    PiiKey,
+}
+
+/// Where keys are kept.
+#[derive(clap::Args, Serialize)]
+struct KeysStoreArgs {
+    /// Configuration file (TOML); `diachi.toml` is read when present.
+    #[arg(long)]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// Keep keys in this database (default: the `DATABASE_URL` variable, the configuration).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+    /// Without a database: the keys file (JSON lines).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    keys_file: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct KeysCreateArgs {
+    /// A scope: address:validate, registry:write, identity:verify, admin (repeatable).
+    #[arg(long = "scope", required = true)]
+    scopes: Vec<diachi::auth::Scope>,
+    /// Who or what the key is for.
+    #[arg(long, default_value = "")]
+    name: String,
+    /// Requests per minute (default: the service's `rate_limit`; 0 = unlimited).
+    #[arg(long)]
+    rate_limit: Option<u32>,
+    #[command(flatten)]
+    store: KeysStoreArgs,
+}
+
+#[derive(clap::Args)]
+struct ResidentsArgs {
+    /// Households of the generated set the residents live in.
+    #[arg(long, default_value = "100000")]
+    households: u32,
+    /// Residents to write.
+    #[arg(long, default_value = "1000")]
+    count: u64,
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
 }
 
 /// Where `keys` commands keep keys: the database when one is configured, else the keys file.

@@ -98,23 +98,6 @@ fn build_resolver(state: &AppState, index: &NationalIndex) {
     tracing::info!(build_ms = t.elapsed().as_millis() as u64, "address resolver ready");
 }
 
-/// The API keys and, with a PII key, the registry.
-pub fn set_security(config: &Config, state: &AppState) -> anyhow::Result<()> {
-    let _ = state.keyring.set(Arc::new(crate::auth::Keyring::new(
-        config.admin_token.clone(),
-        config.keys_file.clone(),
-        config.rate_limit,
-        std::time::Duration::from_secs(config.key_cache_ttl_s),
-    )));
-    if let Some(key) = config.pii_key.as_deref().filter(|k| !k.trim().is_empty()) {
-        let pii = crate::pii::Pii::from_base64(key)?;
-        let _ = state.registry.set(Arc::new(crate::registry::Registry::new(pii, config.registration_ttl_days)));
-    } else {
-        tracing::warn!("no pii_key: the registry and identity endpoints answer 503");
-    }
-    Ok(())
-}
-
 impl Application {
     /// Binds the listener and starts building the index in the background; `/health` answers at once,
     /// `/ready` once the index is loaded.
@@ -204,4 +187,21 @@ pub fn run(config: Config, postcodes: Option<PostcodeTable>) -> anyhow::Result<(
         app.run_until_stopped().await?;
         Ok(())
     })
+}
+
+/// The API keys and, with a PII key, the registry.
+pub fn set_security(config: &Config, state: &AppState) -> anyhow::Result<()> {
+    let _ = state.keyring.set(Arc::new(crate::auth::Keyring::new(
+        config.admin_token.clone(),
+        config.keys_file.clone(),
+        config.rate_limit,
+        std::time::Duration::from_secs(config.key_cache_ttl_s),
+    )));
+    if let Some(key) = config.pii_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        let pii = crate::pii::Pii::from_base64(key)?;
+        let _ = state.registry.set(Arc::new(crate::registry::Registry::new(pii, config.registration_ttl_days)));
+    } else {
+        tracing::warn!("no pii_key: the registry and identity endpoints answer 503");
+    }
+    Ok(())
 }

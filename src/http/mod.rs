@@ -43,6 +43,8 @@ pub struct AppState {
     pub keyring: OnceLock<Arc<crate::auth::Keyring>>,
     /// The registry (needs a PII key); unset = registry and identity endpoints answer 503 `pii_key_not_configured`.
     pub registry: OnceLock<Arc<crate::registry::Registry>>,
+    /// Turns address text into a place for the registry; unset = the address resolver over the index.
+    pub address_resolver: OnceLock<Arc<dyn crate::registry::AddressResolver>>,
     pub metrics: metrics::Metrics,
 }
 
@@ -82,30 +84,6 @@ impl AppState {
         Ok(self.resolver.get_or_init(|| Arc::new(crate::resolve::Resolver::build(ix))))
     }
 
-    /// The keys of this service.
-    pub fn keyring(&self) -> &crate::auth::Keyring {
-        self.keyring.get_or_init(|| {
-            Arc::new(crate::auth::Keyring::new(
-                self.admin_token.get().cloned(),
-                None,
-                crate::config::DEFAULT_RATE_LIMIT,
-                std::time::Duration::from_secs(crate::config::DEFAULT_KEY_CACHE_TTL_S),
-            ))
-        })
-    }
-
-    /// The registry, or 503 `pii_key_not_configured`.
-    pub fn registry(&self) -> Result<&crate::registry::Registry, ApiError> {
-        self.registry.get().map(AsRef::as_ref).ok_or_else(ApiError::pii_key_not_configured)
-    }
-
-    /// Turns an address (a digital address or free text) into a place, for the registry and identity checks.
-    pub fn target_resolver(&self) -> Result<Arc<dyn crate::registry::AddressResolver>, ApiError> {
-        let index = self.index.get().ok_or_else(ApiError::not_ready)?.clone();
-        let resolver = self.resolver()?.clone();
-        Ok(Arc::new(crate::registry::TextResolver { index, resolver }))
-    }
-
     /// A state with nothing loaded yet.
     pub fn new(metrics: metrics::Metrics) -> Self {
         Self {
@@ -113,10 +91,11 @@ impl AppState {
             tiles: OnceLock::new(),
             files: OnceLock::new(),
             db: OnceLock::new(),
-            admin_token: OnceLock::new(),
             keyring: OnceLock::new(),
             registry: OnceLock::new(),
+            address_resolver: OnceLock::new(),
             resolver: OnceLock::new(),
+            admin_token: OnceLock::new(),
             metrics,
         }
     }
@@ -190,4 +169,34 @@ pub async fn observe(
     }
     tracing::info!(request_id = %id, method = %method, route = %route, status, latency_us = (secs * 1e6) as u64, "request");
     Ok(res)
+}
+
+/// The keys and the registry of the service.
+impl AppState {
+    /// The keys of this service.
+    pub fn keyring(&self) -> &crate::auth::Keyring {
+        self.keyring.get_or_init(|| {
+            Arc::new(crate::auth::Keyring::new(
+                self.admin_token.get().cloned(),
+                None,
+                crate::config::DEFAULT_RATE_LIMIT,
+                std::time::Duration::from_secs(crate::config::DEFAULT_KEY_CACHE_TTL_S),
+            ))
+        })
+    }
+
+    /// The registry, or 503 `pii_key_not_configured`.
+    pub fn registry(&self) -> Result<&crate::registry::Registry, ApiError> {
+        self.registry.get().map(AsRef::as_ref).ok_or_else(ApiError::pii_key_not_configured)
+    }
+
+    /// Turns an address (a digital address or free text) into a place, for the registry and identity checks.
+    pub fn address_resolver(&self) -> Result<Arc<dyn crate::registry::AddressResolver>, ApiError> {
+        if let Some(r) = self.address_resolver.get() {
+            return Ok(r.clone());
+        }
+        let index = self.index.get().ok_or_else(ApiError::not_ready)?.clone();
+        let resolver = self.resolver()?.clone();
+        Ok(self.address_resolver.get_or_init(|| Arc::new(crate::registry::TextResolver { index, resolver })).clone())
+    }
 }

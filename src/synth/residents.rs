@@ -123,11 +123,32 @@ pub fn residents(seed: u64, households: u32, count: u64) -> impl Iterator<Item =
     (0..count).map(move |i| resident(seed, households, i))
 }
 
-/// Writes residents as CSV (with a header).
-pub fn write_csv<W: std::io::Write>(w: W, people: impl Iterator<Item = Resident>) -> csv::Result<()> {
+/// The address as the resident's papers give it: today's form, or the pre-2025 form (old ward, district and
+/// province, through one of the old wards that went to the household's ward) when `pre_reform`. None for an id that
+/// is not in the index.
+#[must_use]
+pub fn papers_address(
+    ix: &crate::index::NationalIndex,
+    forms: &super::forms::OldForms,
+    r: &Resident,
+) -> Option<String> {
+    let geo = &ix.data.geography;
+    let v = ix.view(r.address_id)?;
+    let pieces = if r.pre_reform {
+        let pick =
+            u32::try_from(r.citizen_id.as_str().bytes().fold(0u64, |h, b| h * 31 + u64::from(b)) % 65_536).unwrap_or(0);
+        forms.old_form(geo, &v, pick).map_or_else(|| super::forms::new_form(geo, &v), |(p, _)| p)
+    } else {
+        super::forms::new_form(geo, &v)
+    };
+    Some(super::forms::join(&pieces))
+}
+
+/// Writes residents with the address on their papers as CSV (with a header).
+pub fn write_csv<W: std::io::Write>(w: W, people: impl Iterator<Item = (Resident, String)>) -> csv::Result<()> {
     let mut out = csv::Writer::from_writer(w);
-    out.write_record(["address_id", "citizen_id", "name", "sex", "birth_year", "phone", "pre_reform"])?;
-    for r in people {
+    out.write_record(["address_id", "citizen_id", "name", "sex", "birth_year", "phone", "pre_reform", "address"])?;
+    for (r, address) in people {
         out.write_record([
             r.address_id.to_string(),
             r.citizen_id.as_str().to_owned(),
@@ -136,6 +157,7 @@ pub fn write_csv<W: std::io::Write>(w: W, people: impl Iterator<Item = Resident>
             r.birth_year.to_string(),
             r.phone,
             r.pre_reform.to_string(),
+            address,
         ])?;
     }
     out.flush()?;

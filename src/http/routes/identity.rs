@@ -51,7 +51,7 @@ pub async fn verify_address(
     let ix = state.index()?;
     let citizen = CitizenId::parse(&body.citizen_id).map_err(|m| ApiError::bad_request("invalid_citizen_id", m))?;
     let address = AddressText::parse(&body.address).map_err(|m| ApiError::bad_request("invalid_address", m))?;
-    let given = state.target_resolver()?.resolve(address.as_str());
+    let given = state.address_resolver()?.resolve(address.as_str());
     let m = registry.check_identity(&db.pool, ix, &citizen, given.as_ref()).await?;
     Ok(web::Json(AddressMatch { is_match: m.level.is_match(), level: m.level, verified: m.verified }))
 }

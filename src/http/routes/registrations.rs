@@ -143,7 +143,7 @@ pub async fn create_registration(
     let phone = field("invalid_phone", Phone::parse(&b.phone))?;
     let address = field("invalid_address", AddressText::parse(&b.address))?;
     let target =
-        state.target_resolver()?.resolve(address.as_str()).ok_or(crate::registry::RegistryError::AddressNotFound)?;
+        state.address_resolver()?.resolve(address.as_str()).ok_or(crate::registry::RegistryError::AddressNotFound)?;
     let r = NewRegistration { citizen_id, name, phone, address, target };
     let created = registry.register(&db.pool, &r, &key.0.key_id).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/v1/registrations/{}", created.id))).json(
