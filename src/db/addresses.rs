@@ -176,6 +176,31 @@ pub async fn insert(pool: &Pool, geo: &Geography, input: &AddressInput) -> Resul
     Ok((id, record(input, ward, unit)))
 }
 
+/// Address `id` as the database has it now (none when there is no such row): what a lookup by id answers when a
+/// database is configured, so that a write is seen at once by whoever made it.
+pub async fn get(pool: &Pool, geo: &Geography, id: u32) -> Result<Option<AddressRecord>, WriteError> {
+    let client = pool.get().await?;
+    let Some(row) = client.query_opt(include_str!("../../sql/db/get_address.sql"), &[&i64::from(id)]).await? else {
+        return Ok(None);
+    };
+    let ward_code: &str = row.try_get(0)?;
+    let geom: postgis::ewkb::Point = row.try_get(5)?;
+    let small = |i: usize| -> Result<u16, WriteError> {
+        let v: i32 = row.try_get(i)?;
+        u16::try_from(v).map_err(|_| WriteError::Db(DbError::BadData(format!("address {id}: column {i} is {v}"))))
+    };
+    Ok(Some(AddressRecord {
+        lon_e7: to_e7(geom.x),
+        lat_e7: to_e7(geom.y),
+        ward: super::ward_index(geo, ward_code)?,
+        street: row.try_get::<_, String>(1)?.into(),
+        house: small(2)?,
+        alley: small(3)?,
+        apartment: small(4)?,
+        da_unit: small(7)?,
+    }))
+}
+
 /// Changes some fields of address `id`; the digital address changes only when the location leaves its 1 m cell.
 pub async fn update(pool: &Pool, geo: &Geography, id: u32, patch: &AddressPatch) -> Result<AddressRecord, WriteError> {
     let client = pool.get().await?;

@@ -237,8 +237,9 @@ impl Batch {
 /// an `error` line and the others go on.
 #[utoipa::path(post, path = "/v1/addresses/validate/batch", tag = "validation",
     security(("api_key" = ["address:validate"])),
-    request_body(content = String, content_type = "application/x-ndjson",
-        description = "One `{\"id\"?, \"address\", \"lat\"?, \"lon\"?}` per line, at most 10,000 lines"),
+    request_body(description = "One `{\"id\"?, \"address\", \"lat\"?, \"lon\"?}` per line, at most 10,000 lines \
+        (`application/x-ndjson`; `text/plain` is taken too)",
+        content((String = "application/x-ndjson"), (String = "text/plain"))),
     responses(
         (status = 200, description = "One BatchLine per input line, as NDJSON", content_type = "application/x-ndjson",
             body = BatchLine),
