@@ -82,6 +82,8 @@ case ${SCHEMATHESIS_SEED:-} in
   *) seed_args=(--seed "$SCHEMATHESIS_SEED") ;;
 esac
 status=0
+# the NDJSON deserializer (scripts/schemathesis_hooks.py)
+export SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH="$root/scripts${PYTHONPATH:+:$PYTHONPATH}"
 (cd "$work" && "$venv/bin/st" --config-file "$root/scripts/schemathesis.toml" --no-color run "$base/openapi.json" \
   --checks all --max-examples "$max_examples" --request-timeout 10 -H "Authorization: Bearer $api_key" \
   "${seed_args[@]}") || status=$?

@@ -154,6 +154,15 @@ async fn a_batch_stops_after_ten_thousand_lines_and_says_so() {
     assert_eq!(lines[10_000]["error"]["code"], "batch_too_large");
     let res = app
         .authorized(app.client.post(app.url("/v1/addresses/validate/batch")))
+        .header("content-type", "application/x-ndjson")
+        .body("\n  \n")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_error(&res.json().await.expect("JSON"), "empty_batch", "empty batch");
+    let res = app
+        .authorized(app.client.post(app.url("/v1/addresses/validate/batch")))
         .header("content-type", "application/xml")
         .body("<a/>")
         .send()

@@ -243,7 +243,7 @@ impl Batch {
     responses(
         (status = 200, description = "One BatchLine per input line, as NDJSON", content_type = "application/x-ndjson",
             body = BatchLine),
-        NoKey, Forbidden, RateLimited, UnsupportedBody, NotReady))]
+        BadRequest, NoKey, Forbidden, RateLimited, UnsupportedBody, NotReady))]
 pub async fn validate_batch(
     _key: Scoped<scope::AddressValidate>,
     state: web::Data<AppState>,
@@ -261,9 +261,14 @@ pub async fn validate_batch(
         ));
     }
     let (ix, resolver) = resolver(&state).await?;
-    let batch = Batch { payload, buf: BytesMut::new(), line: 0, eof: false, done: false, ix, resolver };
-    let stream = futures_util::stream::unfold(batch, |mut b| async move {
+    let mut batch = Batch { payload, buf: BytesMut::new(), line: 0, eof: false, done: false, ix, resolver };
+    // the first lines are read before answering, so that an empty batch is a clear error rather than an empty 200
+    let Some(first) = batch.next().await else {
+        return Err(ApiError::bad_request("empty_batch", "the batch has no line: send one JSON object per line"));
+    };
+    let rest = futures_util::stream::unfold(batch, |mut b| async move {
         b.next().await.map(|bytes| (Ok::<_, actix_web::Error>(bytes), b))
     });
+    let stream = futures_util::stream::once(async move { Ok::<_, actix_web::Error>(first) }).chain(rest);
     Ok(HttpResponse::Ok().content_type("application/x-ndjson").streaming(stream))
 }
