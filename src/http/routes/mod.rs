@@ -138,16 +138,7 @@ where
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    web::resource(path).route(web::post().to(handler)).default_service(web::to(|| async {
-        let mut res = ApiError::new(
-            actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
-            "this endpoint answers POST",
-        )
-        .error_response();
-        res.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
-        res
-    }))
+    web::resource(path).route(web::post().to(handler)).default_service(web::to(|| async { not_allowed("POST") }))
 }
 
 /// A resource read with GET/HEAD and written with the methods `add` routes; `allow` lists them all for the 405.
@@ -157,18 +148,8 @@ where
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    add(web::resource(path).route(web::get().to(handler.clone())).route(web::head().to(handler))).default_service(
-        web::to(move || async move {
-            let mut res = ApiError::new(
-                actix_web::http::StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                format!("this endpoint answers {allow}"),
-            )
-            .error_response();
-            res.headers_mut().insert(ALLOW, HeaderValue::from_static(allow));
-            res
-        }),
-    )
+    add(web::resource(path).route(web::get().to(handler.clone())).route(web::head().to(handler)))
+        .default_service(web::to(move || async move { not_allowed(allow) }))
 }
 
 async fn method_not_allowed() -> HttpResponse {
