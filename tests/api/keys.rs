@@ -154,6 +154,6 @@ fn residents_command_writes_csv() {
     let out = cli(&["residents", "--households", "500", "--count", "20", "--seed", "3"]);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 21);
-    assert_eq!(lines[0], "address_id,citizen_id,name,sex,birth_year,phone,pre_reform");
+    assert_eq!(lines[0], "address_id,citizen_id,name,sex,birth_year,phone,pre_reform,address");
     assert_eq!(out, cli(&["residents", "--households", "500", "--count", "20", "--seed", "3"]));
 }

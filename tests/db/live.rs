@@ -78,6 +78,15 @@ impl Instance {
     }
 }
 
+impl Instance {
+    /// Whether the instance's in-memory index has address `id` near (`lat`, `lon`): the nearest lookups never read
+    /// the database (a lookup by id does, when one is configured).
+    fn in_index(&self, id: u64, lat: f64, lon: f64) -> bool {
+        let (_, near) = self.get(&format!("/v1/addresses/nearest?lat={lat}&lon={lon}&k=20"));
+        near["results"].as_array().is_some_and(|r| r.iter().any(|a| a["id"].as_u64() == Some(id)))
+    }
+}
+
 fn tile_of(lon: f64, lat: f64) -> String {
     let (x, y) = diachi::tiles::geom::world(lon, lat);
     let n = f64::from(1u32 << 14);
@@ -117,8 +126,8 @@ fn a_live_update_is_seen_by_a_second_instance_in_lookups_and_tiles() {
     let code = created["digital_address"].as_str().unwrap().to_owned();
 
     // B sees it: by id, by digital address, as the nearest address, and in both kinds of tiles
-    let took =
-        b.wait_for("the new address on B", Duration::from_secs(10), |b| b.get(&format!("/v1/addresses/{id}")).0 == 200);
+    let took = b.wait_for("the new address on B", Duration::from_secs(10), |b| b.in_index(id, lat, lon));
+    assert_eq!(b.get(&format!("/v1/addresses/{id}")).0, 200);
     eprintln!("a new address was visible on the second instance after {took:?}");
     let (s, found) = b.get(&format!("/v1/digital-addresses/{code}"));
     assert_eq!(s, 200, "{found}");
@@ -139,8 +148,9 @@ fn a_live_update_is_seen_by_a_second_instance_in_lookups_and_tiles() {
     );
     assert_eq!(s, 200, "{moved}");
     assert_ne!(moved["digital_address"].as_str(), Some(code.as_str()));
+    assert_eq!(b.get(&format!("/v1/addresses/{id}")).1["house_number"], 100, "the record, read at once");
     b.wait_for("the move on B", Duration::from_secs(10), |b| {
-        b.get(&format!("/v1/addresses/{id}")).1["house_number"] == 100
+        b.get("/v1/addresses/nearest?lat=21.0301&lon=105.8520&k=1").1["results"][0]["house_number"] == 100
     });
     let (_, near) = b.get("/v1/addresses/nearest?lat=21.0301&lon=105.8520&k=1");
     assert_eq!(near["results"][0]["id"].as_u64(), Some(id), "{near}");
@@ -156,11 +166,16 @@ fn a_live_update_is_seen_by_a_second_instance_in_lookups_and_tiles() {
     // a delete
     assert_eq!(a.send(reqwest::Method::DELETE, &format!("/v1/addresses/{id}"), Some(TOKEN), None).0, 204);
     assert_eq!(a.send(reqwest::Method::DELETE, &format!("/v1/addresses/{id}"), Some(TOKEN), None).0, 404);
-    b.wait_for("the delete on B", Duration::from_secs(10), |b| b.get(&format!("/v1/addresses/{id}")).0 == 404);
+    assert_eq!(b.get(&format!("/v1/addresses/{id}")).0, 404);
+    b.wait_for("the delete on B", Duration::from_secs(10), |b| !b.in_index(id, 21.0301, 105.8520));
     // an address of the import, changed and deleted, disappears from lookups too
+    let (_, a17) = b.get("/v1/addresses/17");
+    let (lat17, lon17) = (a17["lat"].as_f64().unwrap(), a17["lon"].as_f64().unwrap());
+    assert!(b.in_index(17, lat17, lon17));
     let (s, _) = a.send(reqwest::Method::DELETE, "/v1/addresses/17", Some(TOKEN), None);
     assert_eq!(s, 204);
-    b.wait_for("the deletion of 17 on B", Duration::from_secs(10), |b| b.get("/v1/addresses/17").0 == 404);
+    assert_eq!(b.get("/v1/addresses/17").0, 404);
+    b.wait_for("the deletion of 17 on B", Duration::from_secs(10), |b| !b.in_index(17, lat17, lon17));
 }
 
 #[test]
@@ -231,9 +246,7 @@ fn the_database_killed_and_restarted_under_the_service() {
     eprintln!("writes answered again {took:?} after the database restarted");
     let (_, created) = a.send(reqwest::Method::POST, "/v1/addresses", Some(TOKEN), Some(body));
     let id = created["id"].as_u64().unwrap();
-    a.wait_for("the feed to deliver the write", Duration::from_secs(30), |a| {
-        a.get(&format!("/v1/addresses/{id}")).0 == 200
-    });
+    a.wait_for("the feed to deliver the write", Duration::from_secs(30), |a| a.in_index(id, lat, lon));
     let (_, ready) = a.get("/ready");
     assert_eq!(ready["database"]["feed_connected"], true, "{ready}");
     assert!(ready["database"]["reconnects"].as_i64().unwrap() >= 1, "{ready}");
