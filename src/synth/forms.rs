@@ -41,15 +41,10 @@ pub fn join(pieces: &[Piece]) -> String {
         .join(", ")
 }
 
-/// Splits `Phường Phúc Xá` into (`Phường`, `Phúc Xá`).
-fn split_type(full: &str) -> (&str, &str) {
-    for w in ["Phường ", "Xã ", "Thị trấn ", "Đặc khu ", "Quận ", "Huyện ", "Thị xã ", "Thành phố ", "Tỉnh "]
-    {
-        if let Some(rest) = full.strip_prefix(w) {
-            return (w.trim_end(), rest);
-        }
-    }
-    ("", full)
+/// Splits `Phường Phúc Xá` into (`Phường`, `Phúc Xá`), with the resolver's own list of type words.
+fn split_type(full: &str) -> (&'static str, &str) {
+    let (kind, name) = crate::resolve::gazetteer::Gazetteer::split_name(full);
+    (kind.map_or("", crate::resolve::gazetteer::UnitKind::label), name)
 }
 
 fn street_pieces(v: &AddressView<'_>, province_code: u32) -> Vec<Piece> {
