@@ -16,3 +16,4 @@ pub mod startup;
 pub mod synth;
 pub mod telemetry;
 pub mod tiles;
+pub mod vrp;
