@@ -489,6 +489,18 @@ async function run(browser) {
       shown: !document.getElementById('plan-loaded').hidden,
     }));
     check('"clear plan" removes the plan from the map and the panel', !cleared.source && cleared.layers === 0 && cleared.legend === 0 && !cleared.shown, JSON.stringify(cleared));
+
+    // a plan file dropped on the map
+    const text = await readFile(path.join(root, 'web', 'test', 'fixtures', 'plan.geojson'), 'utf8');
+    await page.evaluate((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'dropped.geojson', { type: 'application/geo+json' }));
+      const box = window.diachiMap.getContainer();
+      for (const type of ['dragover', 'drop']) box.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, text);
+    await page.waitForFunction(() => document.getElementById('plan').dataset.state === 'loaded', { timeout: 10_000 });
+    const dropped = await page.$eval('#plan-summary', (e) => e.textContent);
+    check('a plan file dropped on the map is shown', dropped.startsWith('dropped.geojson'), dropped);
   });
 
   check('no console errors, page errors or failed requests', problems.length === 0, problems.slice(0, 10).join(' | '));
