@@ -28,10 +28,9 @@ const MAX_STRING: f64 = 10.0;
 const BLINK: f64 = 0.01;
 /// Nearest jobs kept per job, for the ruin's neighbourhood and the candidate routes of an insertion.
 const NEIGHBOURS: usize = 100;
-/// Above this many jobs an insertion only looks at routes that hold one of the job's nearest jobs.
+/// Above this many jobs an insertion looks at the routes that hold one of the job's nearest jobs, then at a new
+/// route, and only then at every route.
 const FOCUS_ABOVE: usize = 400;
-/// Nearest jobs whose routes are tried first in a large problem.
-const FOCUS_NEIGHBOURS: usize = 40;
 
 /// Route `problem`.
 ///
@@ -58,7 +57,7 @@ pub fn solve(problem: &Problem<'_>, options: &Options) -> Result<Solution, VrpEr
 pub fn default_iterations(jobs: usize) -> u64 {
     match jobs {
         0..=1 => 0,
-        n => (n as u64 * 60).clamp(5_000, 50_000),
+        n => (n as u64 * 30).clamp(3_000, 40_000),
     }
 }
 
@@ -641,7 +640,7 @@ impl<'c, 'a> Chain<'c, 'a> {
             let mut best: Option<(f64, usize, usize)> = None;
             if focus {
                 candidates.clear();
-                for &k in ctx.neighbours[j as usize].iter().take(FOCUS_NEIGHBOURS) {
+                for &k in &ctx.neighbours[j as usize] {
                     let r = s.route_of[k as usize];
                     if r != u32::MAX && !candidates.contains(&r) {
                         candidates.push(r);
@@ -651,7 +650,9 @@ impl<'c, 'a> Chain<'c, 'a> {
                     self.best_in_route(&s.routes[ri as usize], ri as usize, job, &mut best);
                 }
             }
-            if best.is_none() {
+            // a large problem opens a route before it searches every route
+            let fresh = if best.is_none() && allow_new { self.best_new_route(s, job) } else { None };
+            if best.is_none() && (fresh.is_none() || !focus) {
                 for (ri, r) in s.routes.iter().enumerate() {
                     if !(focus && candidates.contains(&(ri as u32))) {
                         self.best_in_route(r, ri, job, &mut best);
@@ -663,7 +664,7 @@ impl<'c, 'a> Chain<'c, 'a> {
                 r.jobs.insert(pos, j);
                 r.update(ctx);
                 s.route_of[j as usize] = ri as u32;
-            } else if let Some((_, vtype)) = if allow_new { self.best_new_route(s, job) } else { None } {
+            } else if let Some((_, vtype)) = fresh {
                 let mut r = R { vtype, jobs: vec![j], ..R::default() };
                 r.update(ctx);
                 s.used[vtype] += 1;
