@@ -53,6 +53,16 @@ enum Command {
     /// Measure the address resolver on a labelled set.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Plan a day's deliveries from a request file (the body of `POST /v1/deliveries/plan`); the plan on stdout.
+    Plan {
+        /// The plan request (JSON); `-` = standard input.
+        file: PathBuf,
+        /// Print the plan as GeoJSON instead of JSON.
+        #[arg(long)]
+        geojson: bool,
+        #[command(flatten)]
+        dataset: DatasetArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -375,6 +385,30 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Plan { file, geojson, dataset } => {
+            diachi::telemetry::init("text");
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
+            };
+            let request: diachi::delivery::PlanRequest =
+                serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+            let settings = diachi::delivery::Settings::default();
+            let batch = request.check(settings.max_shipments)?;
+            let ix = build_index(&dataset)?;
+            diachi::delivery::plan::check_offices(&ix, &batch)?;
+            let resolver = diachi::resolve::Resolver::build(&ix);
+            let plan = diachi::delivery::plan(&ix, &resolver, &batch, &settings, &|_| {})?;
+            let mut out = std::io::stdout().lock();
+            if geojson {
+                serde_json::to_writer(&mut out, &diachi::delivery::output::geojson(&plan))?;
+            } else {
+                serde_json::to_writer_pretty(&mut out, &plan)?;
+            }
+            out.write_all(b"\n")?;
+            Ok(())
+        }
         Command::Eval(EvalCommand::Resolve { file, dataset, passes, no_coordinates, without_register }) => {
             diachi::telemetry::init("text");
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -504,7 +538,7 @@ struct KeysStoreArgs {
 
 #[derive(clap::Args)]
 struct KeysCreateArgs {
-    /// A scope: address:validate, registry:write, identity:verify, admin (repeatable).
+    /// A scope: address:validate, registry:write, identity:verify, admin, delivery:plan (repeatable).
     #[arg(long = "scope", required = true)]
     scopes: Vec<diachi::auth::Scope>,
     /// Who or what the key is for.
