@@ -160,7 +160,7 @@ fn request(ix: &NationalIndex) -> (Value, HashMap<String, (u32, bool)>) {
             {"id": a, "couriers": {"count": 2, "capacity": 20, "profile": "motorbike",
                 "shift": {"start": "07:30", "end": "18:00"}}},
             {"id": b, "couriers": [
-                {"count": 1, "capacity": 10, "profile": "walking", "shift": {"start": "08:00", "end": "17:30"}},
+                {"count": 1, "capacity": 15, "profile": "walking", "shift": {"start": "08:00", "end": "17:30"}},
                 {"count": 1, "capacity": 20, "profile": "motorbike", "shift": {"start": "07:30", "end": "18:00"}}]},
         ],
     });
@@ -232,7 +232,9 @@ fn check_plan(req: &Value, plan: &Value) {
                     let we = format!("{}:00", w["end"].as_str().unwrap());
                     assert!(ws.as_str() <= start && start <= we.as_str(), "{s} outside {w}");
                 }
-                assert!(s["recipient"].as_str().unwrap().ends_with('*'), "{s}");
+                if given.get("recipient").is_some() {
+                    assert!(s["recipient"].as_str().unwrap().ends_with('*'), "{s}");
+                }
                 assert!(!s["address"].as_str().unwrap().is_empty());
             }
         }
