@@ -80,7 +80,7 @@ mod tests {
         // w3 has none: the nearer of the two
         let p = label(w3);
         let d = |w: u16| p.distance_m(label(w));
-        let want = if d(w1) <= d(w2) { 0 } else { 1 };
+        let want = usize::from(d(w1) > d(w2));
         assert_eq!(offices.serving(g, w3, p), Some(want));
         // another province: none
         assert_eq!(offices.serving(g, other, label(other)), None);

@@ -3,6 +3,7 @@
 //! the key that asked for it.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -22,7 +23,10 @@ impl PlanId {
             // no system randomness: a v4 UUID's 122 random bits (which draw on the same source, so this is moot)
             b = *uuid::Uuid::new_v4().as_bytes();
         }
-        Self(b.iter().map(|x| format!("{x:02x}")).collect())
+        Self(b.iter().fold(String::with_capacity(32), |mut s, x| {
+            let _ = write!(s, "{x:02x}");
+            s
+        }))
     }
 
     /// An id as given in a URL; none if it cannot be one.
@@ -109,7 +113,7 @@ pub struct PlanStore {
 
 impl Default for PlanStore {
     fn default() -> Self {
-        Self::new(Duration::from_secs(3600), 1_000, 4)
+        Self::new(Duration::from_hours(1), 1_000, 4)
     }
 }
 

@@ -98,7 +98,7 @@ impl Default for Settings {
         Self {
             max_shipments: 500_000,
             sync_max_shipments: 2_000,
-            time_limit: Duration::from_secs(60),
+            time_limit: Duration::from_mins(1),
             matrix_max_locations: 1_500,
             max_body_bytes: 48 << 20,
         }

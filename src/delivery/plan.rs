@@ -308,6 +308,9 @@ fn reason_name(r: Reason) -> &'static str {
     }
 }
 
+/// A shipment on no route: (shipment index, reason, office, message, candidates).
+type Failed = (usize, Reason, Option<u32>, String, Option<usize>);
+
 /// Checks that every listed post office is in the index (before a plan is queued).
 pub fn check_offices(ix: &NationalIndex, batch: &Batch) -> Result<(), DeliveryError> {
     let known: std::collections::HashSet<u32> = ix.data.post_offices.iter().map(|p| p.id).collect();
@@ -344,8 +347,7 @@ pub fn plan(
     let locate_ms = t0.elapsed().as_millis() as u64;
     progress(0.3);
 
-    // (shipment index, reason, office, candidates) of the shipments on no route
-    let mut failed: Vec<(usize, Reason, Option<u32>, String, Option<usize>)> = Vec::new();
+    let mut failed: Vec<Failed> = Vec::new();
     let mut work: Vec<OfficeWork<'_>> = offices
         .iter()
         .zip(&batch.offices)

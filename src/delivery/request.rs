@@ -184,7 +184,7 @@ impl Clock {
 impl fmt::Display for Clock {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:02}:{:02}", self.0 / 3600, self.0 / 60 % 60)?;
-        if self.0 % 60 != 0 {
+        if !self.0.is_multiple_of(60) {
             write!(f, ":{:02}", self.0 % 60)?;
         }
         Ok(())

@@ -51,7 +51,11 @@ impl TestApp {
 
     /// Polls a plan made in the background until it is done (or fails), within a deadline.
     async fn wait_done(&self, href: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(120);
+        self.wait_done_within(href, Duration::from_mins(2)).await
+    }
+
+    async fn wait_done_within(&self, href: &str, limit: Duration) -> Value {
+        let deadline = Instant::now() + limit;
         loop {
             let res = self.get_authorized(href).await;
             assert_eq!(res.status(), StatusCode::OK);
@@ -61,7 +65,7 @@ impl TestApp {
                 "queued" | "running" => {}
                 other => panic!("the plan is {other}: {body}"),
             }
-            assert!(Instant::now() < deadline, "the plan is not done after 2 minutes: {body}");
+            assert!(Instant::now() < deadline, "the plan is not done after {limit:?}: {body}");
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
     }
@@ -598,4 +602,54 @@ async fn only_keys_with_the_scope_plan_and_see_their_own_plans() {
     assert_error(&res.json().await.unwrap(), "plan_not_found", "another key");
     assert_eq!(get(Some(&planner)).await.unwrap().status(), StatusCode::OK);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// 100,000 shipments over the whole country (text, digital addresses and coordinates), one office per province:
+/// through HTTP in the background. Slow with a real solver: `cargo nextest run --run-ignored all … hundred`.
+#[actix_web::test]
+#[ignore = "slow: 100,000 shipments"]
+async fn a_hundred_thousand_shipments() {
+    let app = spawn_app().await;
+    let ix = &app.index;
+    let geo = &ix.data.geography;
+    let n = ix.data.addresses.len() as u32;
+    let shipments: Vec<Value> = (0..100_000u32)
+        .map(|k| {
+            let v = ix.view(k % n).unwrap();
+            let id = format!("S{k}");
+            match k % 3 {
+                0 => json!({"id": id, "address": diachi::synth::noise::strip_marks(&v.formatted), "recipient": "Lê Văn Tám"}),
+                1 => json!({"id": id, "digital_address": v.digital_address}),
+                _ => json!({"id": id, "lon": v.lon, "lat": v.lat}),
+            }
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    let offices: Vec<Value> = ix
+        .data
+        .post_offices
+        .iter()
+        .filter(|o| seen.insert(geo.wards[usize::from(o.ward)].province))
+        .map(|o| {
+            json!({"id": o.id, "couriers": {"count": 100, "capacity": 80, "profile": "motorbike",
+            "shift": {"start": "07:00", "end": "19:00"}}})
+        })
+        .collect();
+    let body = json!({"shipments": shipments, "post_offices": offices, "seed": 1});
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let t = Instant::now();
+    let res = app
+        .authorized(app.client.post(app.url(PLAN)))
+        .header("content-type", "application/json")
+        .body(bytes.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::ACCEPTED, "{} bytes", bytes.len());
+    let accepted: Value = res.json().await.unwrap();
+    let done = app.wait_done_within(accepted["href"].as_str().unwrap(), Duration::from_mins(30)).await;
+    let s = &done["plan"]["summary"];
+    eprintln!("{} MB, {} offices: {:?} in all; summary {s}", bytes.len() >> 20, offices.len(), t.elapsed());
+    assert_eq!(s["shipments"], 100_000);
+    assert_eq!(s["routed"].as_u64().unwrap() + s["unassigned"].as_u64().unwrap(), 100_000);
 }
