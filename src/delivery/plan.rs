@@ -412,8 +412,9 @@ pub fn plan(
         couriers_used: routes.clone().count(),
         couriers_available: batch.offices.iter().flat_map(|o| &o.fleets).map(|f| f.count as usize).sum(),
         parcels_routed: routes.clone().map(|c| u64::from(c.parcels)).sum(),
-        distance_m: routes.clone().map(|c| c.distance_m).sum(),
-        duration_s: routes.map(|c| c.duration_s).sum(),
+        // (a fold from +0: an empty `sum` of floats is -0)
+        distance_m: routes.clone().fold(0.0, |a, c| a + c.distance_m),
+        duration_s: routes.fold(0.0, |a, c| a + c.duration_s),
         locate_ms,
         solve_ms,
     };
