@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Browser test of the web map (web/test/browser.mjs): the system Chromium, headless with software WebGL
 # (SwiftShader), loads the page from a freshly built server and checks what the map renders at the national view,
-# over Hà Nội and at an address, the search box and the click popup; screenshots go to target/browser/*.png.
+# over Hà Nội and at an address, the search box, the click popup and a delivery plan (web/test/fixtures/plan.geojson);
+# screenshots go to target/browser/*.png.
 #
 # Installs what it needs: Chromium (Debian package `chromium`, with sudo when not root) and the web packages
 # (npm ci --prefix web). Without Chromium it fails under CI=true and skips (exit 0, with a message) elsewhere.

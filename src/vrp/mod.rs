@@ -8,8 +8,8 @@
 //! tries to empty the shortest route. It is deterministic for a seed and an iteration budget.
 
 mod cost;
-mod solver;
 pub mod solomon;
+mod solver;
 
 pub use cost::{Euclidean, Matrix, TravelCost};
 pub use solver::solve;
@@ -137,3 +137,64 @@ pub enum VrpError {
     #[error("job {0}: time window ends before it starts or is not a number")]
     BadWindow(usize),
 }
+
+/// Check a solution against its problem independently of the solver: every job exactly once (routed or
+/// unassigned), each vehicle at most once, loads within capacity, every service start within its window, travel
+/// times respected, every vehicle back by the end of its shift, and the reported distances.
+///
+/// # Errors
+/// The first violation found, in words.
+pub fn check(problem: &Problem<'_>, solution: &Solution) -> Result<(), String> {
+    const TOL: f64 = 1e-6;
+    let mut seen = vec![0u32; problem.jobs.len()];
+    let mut vehicles = vec![false; problem.vehicles.len()];
+    for (j, _) in &solution.unassigned {
+        *seen.get_mut(*j).ok_or(format!("unassigned job {j} does not exist"))? += 1;
+    }
+    for r in &solution.routes {
+        let v = problem.vehicles.get(r.vehicle).ok_or(format!("vehicle {} does not exist", r.vehicle))?;
+        if std::mem::replace(&mut vehicles[r.vehicle], true) {
+            return Err(format!("vehicle {} has two routes", r.vehicle));
+        }
+        if r.departure + TOL < v.shift.start {
+            return Err(format!("vehicle {} leaves at {} before its shift {}", r.vehicle, r.departure, v.shift.start));
+        }
+        let load: u32 = r.visits.iter().map(|x| problem.jobs[x.job].demand).sum();
+        if load > v.capacity || load != r.load {
+            return Err(format!("vehicle {} carries {load} (reported {}), capacity {}", r.vehicle, r.load, v.capacity));
+        }
+        let (mut clock, mut at, mut distance) = (r.departure, v.depot, 0.0);
+        for x in &r.visits {
+            let job = problem.jobs.get(x.job).ok_or(format!("job {} does not exist", x.job))?;
+            seen[x.job] += 1;
+            let earliest = clock + problem.cost.duration(v.profile, at, job.location);
+            if x.start + TOL < earliest || x.start + TOL < job.window.start || x.start > job.window.end + TOL {
+                return Err(format!(
+                    "job {} starts at {} (arrives {earliest}, window {}–{})",
+                    x.job, x.start, job.window.start, job.window.end
+                ));
+            }
+            distance += problem.cost.distance(v.profile, at, job.location);
+            clock = x.start + job.service;
+            at = job.location;
+        }
+        let back = clock + problem.cost.duration(v.profile, at, v.depot);
+        distance += problem.cost.distance(v.profile, at, v.depot);
+        if back > v.shift.end + TOL || (back - r.return_time).abs() > TOL {
+            return Err(format!(
+                "vehicle {} back at {back} (reported {}), shift ends {}",
+                r.vehicle, r.return_time, v.shift.end
+            ));
+        }
+        if (distance - r.distance).abs() > TOL * distance.max(1.0) {
+            return Err(format!("vehicle {} drives {distance}, reported {}", r.vehicle, r.distance));
+        }
+    }
+    if let Some(j) = seen.iter().position(|&c| c != 1) {
+        return Err(format!("job {j} appears {} times", seen[j]));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

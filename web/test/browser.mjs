@@ -6,7 +6,7 @@
 // Environment: CHROMIUM (default /usr/bin/chromium), SCREENSHOTS (default target/browser of the repository).
 // Fails on any console error, page error or failed request (except the ones a step expects). Prints one line per
 // check and a closing `N passed, N failed`.
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import puppeteer from 'puppeteer-core';
@@ -330,6 +330,177 @@ async function run(browser) {
     const hidden = await page.$eval('#search-error', (e) => e.hidden);
     check('a postcode search fits its zone', fit && hidden, `zone ${zone.code}, ${zone.wards.length} ward(s)`);
     console.log(`       screenshot ${await screenshot(page, 'postcode')}`);
+  });
+
+  // 8. A delivery plan from a file (web/test/fixtures/plan.geojson, the API's GeoJSON): routes in their couriers'
+  // colours, numbered stops, post offices, a legend whose couriers filter the map, stop popups, and a style reload
+  await step('delivery plan', async () => {
+    const fixture = path.join(root, 'web', 'test', 'fixtures', 'plan.geojson');
+    const want = JSON.parse(await readFile(fixture, 'utf8'));
+    const of = (kind) => want.features.filter((f) => f.properties.kind === kind);
+    const colors = Object.fromEntries(of('route').map((f) => [f.properties.courier, f.properties.color]));
+    const couriers = Object.keys(colors).sort();
+    const stops = of('stop');
+    await page.$eval('#plan', (d) => { d.open = true; });
+    await (await page.$('#plan-file')).uploadFile(fixture);
+    await page.waitForFunction(() => document.getElementById('plan').dataset.state === 'loaded', { timeout: 10_000 });
+    await idle(page, 'plan');
+
+    /** What the map shows of the plan: per layer, the distinct couriers/stops and the colours drawn. */
+    const shown = () =>
+      page.evaluate(() => {
+        const m = window.diachiMap;
+        const hex = (c) => '#' + [c.r, c.g, c.b].map((v) => Math.round(v * 255).toString(16).padStart(2, '0')).join('');
+        const q = (layer) => (m.getLayer(layer) ? m.queryRenderedFeatures({ layers: [layer] }) : []);
+        const routes = {};
+        for (const f of q('plan-route')) routes[f.properties.courier] = hex(f.layer.paint['line-color']);
+        const stopColors = {};
+        for (const f of q('plan-stops')) stopColors[f.properties.courier] = hex(f.layer.paint['circle-color']);
+        const numbers = [...new Set(q('plan-stop-numbers').map((f) => `${f.properties.courier}#${f.properties.sequence}`))];
+        const offices = [...new Set(q('plan-post-office').map((f) => f.properties.post_office))];
+        const source = m.getSource('plan') ? m.querySourceFeatures('plan') : null;
+        const layers = m.getStyle().layers.map((l) => l.id);
+        return {
+          source: source && [...new Set(source.map((f) => JSON.stringify(f.properties)))].length,
+          routes,
+          stopColors,
+          numbers: numbers.sort(),
+          offices,
+          onTop: layers.slice(-7).every((id) => id.startsWith('plan-')),
+        };
+      });
+    const all = await shown();
+    check(
+      'the plan file makes a source "plan", drawn on top of the base style',
+      all.source === want.features.length && all.onTop,
+      `${all.source} distinct features of ${want.features.length}`,
+    );
+    const sameColors = (got) => couriers.every((c) => got[c] === colors[c]) && Object.keys(got).length === couriers.length;
+    check('each route is drawn in its courier\'s colour', sameColors(all.routes), JSON.stringify(all.routes));
+    const wantNumbers = stops.map((f) => `${f.properties.courier}#${f.properties.sequence}`).sort();
+    check(
+      'every stop is drawn in its courier\'s colour with its number, and the post office',
+      sameColors(all.stopColors) && JSON.stringify(all.numbers) === JSON.stringify(wantNumbers) && all.offices.length === of('post_office').length,
+      `${all.numbers.length} numbers of ${stops.length}, ${all.offices.length} post office(s)`,
+    );
+    const fits = await page.evaluate((fs) => {
+      const b = window.diachiMap.getBounds();
+      return fs.every((f) => b.contains(f.geometry.coordinates));
+    }, stops);
+    check('the map fits the plan', fits, `zoom ${(await page.evaluate(() => window.diachiMap.getZoom())).toFixed(2)}`);
+    const legend = await page.$$eval('#plan-legend .courier', (bs) =>
+      bs.map((b) => ({ courier: b.dataset.courier, text: b.innerText, color: b.querySelector('.swatch').style.backgroundColor })),
+    );
+    const rgb = (h) => `rgb(${[1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)).join(', ')})`;
+    check(
+      'the legend lists the couriers with colour, stops and km',
+      legend.length === couriers.length &&
+        legend.every((l) => l.color === rgb(colors[l.courier]) && l.text.includes(l.courier) && /\d+ điểm/.test(l.text) && /km/.test(l.text)),
+      legend.map((l) => l.text.replace(/\s+/g, ' ')).join(' | '),
+    );
+    console.log(`       screenshot ${await screenshot(page, 'plan')}`);
+
+    // one courier alone, and back
+    const one = legend[1].courier;
+    await page.click(`#plan-legend .courier[data-courier="${one}"]`);
+    await idle(page, `courier ${one} alone`);
+    const alone = await shown();
+    check(
+      'a click on a courier in the legend shows its route and stops alone',
+      Object.keys(alone.routes).join() === one && alone.numbers.every((n) => n.startsWith(`${one}#`)) &&
+        alone.numbers.length === stops.filter((f) => f.properties.courier === one).length && alone.offices.length > 0,
+      `${Object.keys(alone.routes).join()}: ${alone.numbers.join(' ')}`,
+    );
+    console.log(`       screenshot ${await screenshot(page, 'plan-one-courier')}`);
+
+    // a style reload (with a diff and without) keeps the plan and the courier shown
+    for (const diff of [true, false]) {
+      await page.evaluate((diff) => window.diachiMap.setStyle('/styles/diachi.json', { diff }), diff);
+      await idle(page, `setStyle, diff ${diff}`);
+      const after = await shown();
+      check(
+        `the plan survives setStyle (diff: ${diff})`,
+        after.onTop && Object.keys(after.routes).join() === one && after.numbers.length === alone.numbers.length,
+        `${Object.keys(after.routes).join()}, ${after.numbers.length} stops`,
+      );
+    }
+    await page.click(`#plan-legend .courier[data-courier="${one}"]`);
+    await idle(page, 'all couriers again');
+    check('a second click shows all couriers again', sameColors((await shown()).routes));
+
+    // a stop's popup
+    const stop = stops.find((f) => f.properties.courier === legend[0].courier && f.properties.sequence === 2);
+    const p = await page.evaluate((c) => window.diachiMap.project(c), stop.geometry.coordinates);
+    await page.mouse.click(p.x, p.y);
+    await page.waitForSelector('.diachi-popup .plan-stop-title', { timeout: 10_000 });
+    const text = await page.$eval('.diachi-popup .maplibregl-popup-content', (e) => e.innerText);
+    const sp = stop.properties;
+    check(
+      'a click on a stop shows its sequence, shipment, arrival and addresses',
+      [`Điểm ${sp.sequence}`, sp.shipment, sp.arrival, sp.address, sp.digital_address].every((t) => text.includes(t)),
+      text.replace(/\s+/g, ' ').slice(0, 160),
+    );
+    console.log(`       screenshot ${await screenshot(page, 'plan-stop')}`);
+    await page.$eval('.diachi-popup .maplibregl-popup-close-button', (b) => b.click());
+  });
+
+  // 9. The plan panel's errors (a file that is no plan; the API's answer to an unknown plan or key), the key kept in
+  // sessionStorage and sent as a bearer token only, `#plan=ID`, and clearing the plan
+  await step('plan errors and clearing', async () => {
+    const bad = path.join(shots, 'not-a-plan.json');
+    await writeFile(bad, JSON.stringify({ type: 'FeatureCollection', features: [{ type: 'Feature', geometry: null, properties: {} }] }));
+    await (await page.$('#plan-file')).uploadFile(bad);
+    await page.waitForFunction(() => document.getElementById('plan').dataset.state === 'error', { timeout: 10_000 });
+    const fileErr = await page.$eval('#plan-error', (e) => ({ hidden: e.hidden, text: e.textContent, title: e.title }));
+    const kept = await page.evaluate(() => Boolean(window.diachiMap.getSource('plan')));
+    check(
+      'a file that is no plan shows an error in the panel (the plan shown stays)',
+      !fileErr.hidden && fileErr.title.startsWith('not_a_plan') && kept,
+      `"${fileErr.text}"`,
+    );
+
+    const key = 'test-key-not-a-real-one';
+    // no delivery API or no such key: 401, 403 or 404 (503 where keys need a database that is not there)
+    for (const status of [401, 403, 404, 503]) expected.push({ pattern: '/v1/deliveries/plans/', status });
+    await page.evaluate(() => { location.hash = 'plan=P-unknown'; });
+    await page.waitForFunction(() => document.getElementById('plan-id').value === 'P-unknown', { timeout: 5_000 });
+    await page.type('#plan-key', key);
+    const sent = page.waitForRequest((r) => r.url().includes('/v1/deliveries/plans/'));
+    await page.click('#plan-fetch-button');
+    const req = await sent;
+    await page.waitForFunction(() => document.getElementById('plan').dataset.state === 'error', { timeout: 10_000 });
+    const apiErr = await page.$eval('#plan-error', (e) => ({ hidden: e.hidden, text: e.textContent, title: e.title }));
+    const stored = await page.evaluate(() => sessionStorage.getItem('diachi.planKey'));
+    check(
+      '#plan=ID fills the form; the key goes in the Authorization header and sessionStorage, not the URL',
+      req.url().endsWith('/v1/deliveries/plans/P-unknown?format=geojson') && req.headers().authorization === `Bearer ${key}` &&
+        stored === key && !(await page.evaluate(() => location.href)).includes(key),
+      req.url().replace(base, ''),
+    );
+    check('an error answer of the API is shown in the panel', !apiErr.hidden && apiErr.text.length > 0, `${apiErr.title}: "${apiErr.text}"`);
+    console.log(`       screenshot ${await screenshot(page, 'plan-error')}`);
+
+    await page.click('#plan-clear');
+    await idle(page, 'plan cleared');
+    const cleared = await page.evaluate(() => ({
+      source: Boolean(window.diachiMap.getSource('plan')),
+      layers: window.diachiMap.getStyle().layers.filter((l) => l.id.startsWith('plan-')).length,
+      legend: document.querySelectorAll('#plan-legend .courier').length,
+      shown: !document.getElementById('plan-loaded').hidden,
+    }));
+    check('"clear plan" removes the plan from the map and the panel', !cleared.source && cleared.layers === 0 && cleared.legend === 0 && !cleared.shown, JSON.stringify(cleared));
+
+    // a plan file dropped on the map
+    const text = await readFile(path.join(root, 'web', 'test', 'fixtures', 'plan.geojson'), 'utf8');
+    await page.evaluate((text) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([text], 'dropped.geojson', { type: 'application/geo+json' }));
+      const box = window.diachiMap.getContainer();
+      for (const type of ['dragover', 'drop']) box.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    }, text);
+    await page.waitForFunction(() => document.getElementById('plan').dataset.state === 'loaded', { timeout: 10_000 });
+    const dropped = await page.$eval('#plan-summary', (e) => e.textContent);
+    check('a plan file dropped on the map is shown', dropped.startsWith('dropped.geojson'), dropped);
   });
 
   check('no console errors, page errors or failed requests', problems.length === 0, problems.slice(0, 10).join(' | '));
