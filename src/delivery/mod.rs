@@ -87,6 +87,10 @@ pub struct Settings {
     pub sync_max_shipments: usize,
     /// Wall-time cap of the solver per post office.
     pub time_limit: Duration,
+    /// Wall time of the whole routing phase, shared among the offices by their shipments (each gets at least a
+    /// second, at most `time_limit`). Small offices end on their iteration budget long before their share, so only
+    /// big plans feel it (and are then not bit-for-bit reproducible: their search stops on time).
+    pub solve_budget: Duration,
     /// Post offices with up to this many stops get a precomputed distance matrix.
     pub matrix_max_locations: usize,
     /// Bytes of a request body at most (100,000 shipments take about 20 MB).
@@ -99,6 +103,7 @@ impl Default for Settings {
             max_shipments: 500_000,
             sync_max_shipments: 2_000,
             time_limit: Duration::from_mins(1),
+            solve_budget: Duration::from_mins(5),
             matrix_max_locations: 1_500,
             max_body_bytes: 48 << 20,
         }

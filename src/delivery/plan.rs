@@ -186,6 +186,7 @@ fn solve_office(
     batch: &Batch,
     located: &[Result<Located, NotLocated>],
     settings: &Settings,
+    time_limit: std::time::Duration,
 ) -> Result<OfficeResult, DeliveryError> {
     let geo = &ix.data.geography;
     let o = work.office;
@@ -236,8 +237,7 @@ fn solve_office(
     };
     let fleet = vehicles(&work.input.fleets, &profiles);
     let problem = Problem { jobs, vehicles: fleet.iter().map(|(v, _)| v.clone()).collect(), cost };
-    let options =
-        Options { seed: batch.seed, iterations: None, time_limit: settings.time_limit, minimize_vehicles: false };
+    let options = Options { seed: batch.seed, iterations: None, time_limit, minimize_vehicles: false };
     let solution = vrp::solve(&problem, &options)?;
 
     let unassigned = solution.unassigned.iter().map(|&(j, why)| (work.shipments[j], Reason::from(why))).collect();
@@ -373,12 +373,19 @@ pub fn plan(
 
     let t1 = Instant::now();
     let total = work.len().max(1) as f64;
+    // the routing budget shared by the offices' shares of the shipments (they run `threads` at a time)
+    let routed_total = work.iter().map(|w| w.shipments.len()).sum::<usize>().max(1) as f64;
+    let threads = rayon::current_num_threads() as f64;
+    let limit_of = |w: &OfficeWork<'_>| {
+        let share = settings.solve_budget.as_secs_f64() * threads * w.shipments.len() as f64 / routed_total;
+        std::time::Duration::from_secs_f64(share.clamp(1.0, settings.time_limit.as_secs_f64().max(1.0)))
+    };
     let done = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<OfficeResult> = work
         .par_iter()
         .with_max_len(1)
         .map(|w| {
-            let r = solve_office(ix, w, batch, &located, settings);
+            let r = solve_office(ix, w, batch, &located, settings, limit_of(w));
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(0.3 + 0.7 * n as f64 / total);
             r

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::delivery::jobs::{PlanId, QueueError, State};
 use crate::delivery::{self, Plan, PlanRequest, output};
 use crate::http::auth::{Forbidden, NoKey, RateLimited, Scoped, scope};
-use crate::http::error::{BadRequest, ErrorBody, ErrorDetail, NotFound};
+use crate::http::error::{BadRequest, ErrorBody, ErrorDetail, NotFound, UnsupportedBody};
 use crate::http::{ApiError, AppState};
 
 /// How to answer with a plan.
@@ -87,7 +87,7 @@ struct StatusOut<'a> {
 #[response(
     status = 413,
     description = "`body_too_large`: the body is over the limit (48 MiB); `too_many_shipments`: over 500,000 \
-        shipments (415 `unsupported_media_type`: not sent as application/json)"
+        shipments"
 )]
 pub struct TooLarge(#[allow(dead_code)] ErrorBody);
 
@@ -166,7 +166,7 @@ fn plan_not_found() -> ApiError {
             content((Plan = "application/json"), (Object = "application/geo+json"))),
         (status = 202, description = "Accepted: poll `href` (also in `Location`)", body = PlanAccepted,
             headers(("Location" = String, description = "the plan's URL"))),
-        BadRequest, NoKey, Forbidden, RateLimited, TooLarge, Busy))]
+        BadRequest, NoKey, Forbidden, RateLimited, TooLarge, UnsupportedBody, Busy))]
 pub async fn plan_deliveries(
     key: Scoped<scope::DeliveryPlan>,
     state: web::Data<AppState>,
