@@ -112,8 +112,9 @@ pub struct PlanStore {
 }
 
 impl Default for PlanStore {
+    /// An hour, 64 plans (a plan of 100,000 shipments holds some 60 MB), 4 being made at once.
     fn default() -> Self {
-        Self::new(Duration::from_hours(1), 1_000, 4)
+        Self::new(Duration::from_hours(1), 64, 4)
     }
 }
 
