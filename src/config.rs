@@ -99,6 +99,10 @@ pub struct Config {
     pub pii_key: Option<String>,
     /// Days a pending registration's code stays valid.
     pub registration_ttl_days: u32,
+    /// Delivery plans up to this many shipments are answered at once; bigger ones are made in the background.
+    pub delivery_sync_max_shipments: usize,
+    /// Shipments of one delivery plan at most.
+    pub delivery_max_shipments: usize,
 }
 
 impl Default for Config {
@@ -120,6 +124,8 @@ impl Default for Config {
             key_cache_ttl_s: DEFAULT_KEY_CACHE_TTL_S,
             pii_key: None,
             registration_ttl_days: crate::registry::DEFAULT_TTL_DAYS,
+            delivery_sync_max_shipments: crate::delivery::Settings::default().sync_max_shipments,
+            delivery_max_shipments: crate::delivery::Settings::default().max_shipments,
         }
     }
 }
@@ -148,6 +154,8 @@ impl std::fmt::Debug for Config {
             .field("key_cache_ttl_s", &self.key_cache_ttl_s)
             .field("pii_key", &self.pii_key.as_ref().map(|_| "…"))
             .field("registration_ttl_days", &self.registration_ttl_days)
+            .field("delivery_sync_max_shipments", &self.delivery_sync_max_shipments)
+            .field("delivery_max_shipments", &self.delivery_max_shipments)
             .finish()
     }
 }

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod config;
 pub mod dataset;
 pub mod db;
+pub mod delivery;
 pub mod domain;
 pub mod fonts;
 pub mod geography;

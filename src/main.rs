@@ -53,6 +53,16 @@ enum Command {
     /// Measure the address resolver on a labelled set.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Plan a day's deliveries from a request file (the body of `POST /v1/deliveries/plan`); the plan on stdout.
+    Plan {
+        /// The plan request (JSON); `-` = standard input.
+        file: PathBuf,
+        /// Print the plan as GeoJSON instead of JSON.
+        #[arg(long)]
+        geojson: bool,
+        #[command(flatten)]
+        dataset: DatasetArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -264,6 +274,32 @@ enum ImportCommand {
 }
 
 /// The generated set named by `args` (defaults: 1,000,000 households, seed 2025), indexed.
+/// `diachi plan`: a plan request file in, the plan (JSON or GeoJSON) out.
+fn plan(file: &std::path::Path, geojson: bool, dataset: &DatasetArgs) -> anyhow::Result<()> {
+    diachi::telemetry::init("text");
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
+    };
+    let request: diachi::delivery::PlanRequest =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+    let settings = diachi::delivery::Settings::default();
+    let batch = request.check(settings.max_shipments)?;
+    let ix = build_index(dataset)?;
+    diachi::delivery::plan::check_offices(&ix, &batch)?;
+    let resolver = diachi::resolve::Resolver::build(&ix);
+    let plan = diachi::delivery::plan(&ix, &resolver, &batch, &settings, &|_| {})?;
+    let mut out = std::io::stdout().lock();
+    if geojson {
+        serde_json::to_writer(&mut out, &diachi::delivery::output::geojson(&plan))?;
+    } else {
+        serde_json::to_writer_pretty(&mut out, &plan)?;
+    }
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
 fn build_index(args: &DatasetArgs) -> anyhow::Result<diachi::index::NationalIndex> {
     let households = args.households.map_or(diachi::config::DEFAULT_HOUSEHOLDS, |h| h.0);
     let postcodes = read_postcodes(args.postcodes_file.as_ref())?;
@@ -375,6 +411,7 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Plan { file, geojson, dataset } => plan(&file, geojson, &dataset),
         Command::Eval(EvalCommand::Resolve { file, dataset, passes, no_coordinates, without_register }) => {
             diachi::telemetry::init("text");
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
@@ -504,7 +541,7 @@ struct KeysStoreArgs {
 
 #[derive(clap::Args)]
 struct KeysCreateArgs {
-    /// A scope: address:validate, registry:write, identity:verify, admin (repeatable).
+    /// A scope: address:validate, registry:write, identity:verify, admin, delivery:plan (repeatable).
     #[arg(long = "scope", required = true)]
     scopes: Vec<diachi::auth::Scope>,
     /// Who or what the key is for.

@@ -110,6 +110,11 @@ impl Application {
             let _ = state.admin_token.set(token);
         }
         set_security(config, &state)?;
+        let _ = state.delivery.set(crate::delivery::Settings {
+            sync_max_shipments: config.delivery_sync_max_shipments,
+            max_shipments: config.delivery_max_shipments,
+            ..crate::delivery::Settings::default()
+        });
         let bg_state = state.clone();
         let tile_cache = config.tile_cache_mb;
         let cfg = config.clone();

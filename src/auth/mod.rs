@@ -33,10 +33,14 @@ pub enum Scope {
     /// address writes (`POST/PATCH/DELETE /v1/addresses`)
     #[serde(rename = "admin")]
     Admin,
+    /// courier delivery planning (`POST /v1/deliveries/plan` and the plans it makes)
+    #[serde(rename = "delivery:plan")]
+    DeliveryPlan,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [Scope::AddressValidate, Scope::RegistryWrite, Scope::IdentityVerify, Scope::Admin];
+    pub const ALL: [Scope; 5] =
+        [Scope::AddressValidate, Scope::RegistryWrite, Scope::IdentityVerify, Scope::Admin, Scope::DeliveryPlan];
 
     #[must_use]
     pub fn as_str(self) -> &'static str {
@@ -45,6 +49,7 @@ impl Scope {
             Scope::RegistryWrite => "registry:write",
             Scope::IdentityVerify => "identity:verify",
             Scope::Admin => "admin",
+            Scope::DeliveryPlan => "delivery:plan",
         }
     }
 }

@@ -39,7 +39,7 @@ pub mod scope {
             }
         )*};
     }
-    marker!(AddressValidate, RegistryWrite, IdentityVerify, Admin);
+    marker!(AddressValidate, RegistryWrite, IdentityVerify, Admin, DeliveryPlan);
 }
 
 /// A request let through for a key with scope `S`; holds who made it.

@@ -237,3 +237,18 @@ impl From<crate::db::tiles::PgTileError> for ApiError {
         }
     }
 }
+
+impl From<crate::delivery::DeliveryError> for ApiError {
+    fn from(e: crate::delivery::DeliveryError) -> Self {
+        use crate::delivery::DeliveryError as D;
+        match e {
+            D::Invalid { code, message } => Self::bad_request(code, message),
+            D::TooManyShipments { .. } => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many_shipments", e.to_string()),
+            D::UnknownPostOffice(_) => Self::bad_request("unknown_post_office", e.to_string()),
+            D::Solver(_) => {
+                tracing::error!(error = %e, "the solver refused a delivery problem");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "solver_error", "the routing failed")
+            }
+        }
+    }
+}

@@ -46,6 +46,10 @@ pub struct AppState {
     /// Turns address text into a place for the registry; unset = the address resolver over the index.
     pub address_resolver: OnceLock<Arc<dyn crate::registry::AddressResolver>>,
     pub metrics: metrics::Metrics,
+    /// Delivery plans made in the background (in memory only).
+    pub plans: Arc<crate::delivery::jobs::PlanStore>,
+    /// Limits of delivery planning; unset = the defaults.
+    pub delivery: OnceLock<crate::delivery::Settings>,
 }
 
 impl AppState {
@@ -84,6 +88,11 @@ impl AppState {
         Ok(self.resolver.get_or_init(|| Arc::new(crate::resolve::Resolver::build(ix))))
     }
 
+    /// The limits of delivery planning.
+    pub fn delivery_settings(&self) -> &crate::delivery::Settings {
+        self.delivery.get_or_init(crate::delivery::Settings::default)
+    }
+
     /// A state with nothing loaded yet.
     pub fn new(metrics: metrics::Metrics) -> Self {
         Self {
@@ -97,6 +106,8 @@ impl AppState {
             resolver: OnceLock::new(),
             admin_token: OnceLock::new(),
             metrics,
+            plans: Arc::new(crate::delivery::jobs::PlanStore::default()),
+            delivery: OnceLock::new(),
         }
     }
 }

@@ -31,7 +31,9 @@ async fn other_methods_get_a_json_405() {
             "/v1/addresses" => (&[Method::POST], "GET, HEAD, POST"),
             "/v1/addresses/{id}" => (&[Method::PATCH, Method::DELETE], "GET, HEAD, PATCH, DELETE"),
             // validation: POST only, with a key (401 without)
-            "/v1/addresses/validate" | "/v1/addresses/validate/batch" => (&[Method::POST], "POST"),
+            "/v1/addresses/validate" | "/v1/addresses/validate/batch" | "/v1/deliveries/plan" => {
+                (&[Method::POST], "POST")
+            }
             _ => (&[], "GET, HEAD"),
         };
         let path = route.replace("{code}", "01").replace("{id}", "0").replace("{cell}", "8a415cb4ac6ffff");

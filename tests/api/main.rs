@@ -4,6 +4,7 @@
 
 mod addresses;
 mod admin;
+mod deliveries;
 mod digital_addresses;
 mod errors;
 mod fonts;

@@ -2,6 +2,7 @@
 
 mod addresses;
 mod admin;
+mod deliveries;
 mod digital;
 mod fonts;
 mod h3;
@@ -22,6 +23,7 @@ use crate::http::ApiError;
 
 pub use addresses::*;
 pub use admin::*;
+pub use deliveries::*;
 pub use digital::*;
 pub use fonts::*;
 pub use h3::*;
@@ -60,6 +62,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "GET, HEAD, PATCH, DELETE",
         ))
         .service(get("/v1/post-offices/nearest", nearest_post_offices))
+        .service(post("/v1/deliveries/plan", plan_deliveries))
+        .service(get("/v1/deliveries/plans/{id}", delivery_plan))
+        .service(get("/v1/deliveries/plans/{id}/couriers/{courier}/route.gpx", courier_gpx))
+        .service(get("/v1/deliveries/plans/{id}/couriers/{courier}/manifest.csv", courier_manifest))
         .service(get("/v1/h3/{cell}", h3_cell))
         .service(get("/v1/h3/{cell}/addresses", h3_addresses))
         .service(get("/v1/admin/provinces", provinces))

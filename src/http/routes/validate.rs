@@ -71,7 +71,7 @@ pub async fn validate(
 }
 
 /// The index and the resolver (built on first use if the background build has not finished).
-async fn resolver(state: &web::Data<AppState>) -> Result<(Arc<NationalIndex>, Arc<Resolver>), ApiError> {
+pub(super) async fn resolver(state: &web::Data<AppState>) -> Result<(Arc<NationalIndex>, Arc<Resolver>), ApiError> {
     let ix = state.index.get().cloned().ok_or_else(ApiError::not_ready)?;
     if let Some(r) = state.resolver.get() {
         return Ok((ix, r.clone()));
