@@ -68,8 +68,7 @@ fn bench(c: &mut Criterion) {
             &planar
         };
         let p = Problem { jobs, vehicles, cost };
-        let opts =
-            Options { seed: 1, iterations: None, time_limit: Duration::from_mins(2), minimize_vehicles: false };
+        let opts = Options { seed: 1, iterations: None, time_limit: Duration::from_mins(2), minimize_vehicles: false };
         let t = std::time::Instant::now();
         let s = vrp::solve(&p, &opts).unwrap();
         let ms = t.elapsed().as_secs_f64() * 1e3;

@@ -28,6 +28,8 @@ const MAX_STRING: f64 = 10.0;
 const BLINK: f64 = 0.01;
 /// Nearest jobs kept per job, for the ruin's neighbourhood and the candidate routes of an insertion.
 const NEIGHBOURS: usize = 100;
+/// Jobs left out that one annealing iteration tries to put back, at most.
+const RETRY_UNASSIGNED: usize = 32;
 /// Above this many jobs an insertion looks at the routes that hold one of the job's nearest jobs, then at a new
 /// route, and only then at every route.
 const FOCUS_ABOVE: usize = 400;
@@ -57,7 +59,7 @@ pub fn solve(problem: &Problem<'_>, options: &Options) -> Result<Solution, VrpEr
 pub fn default_iterations(jobs: usize) -> u64 {
     match jobs {
         0..=1 => 0,
-        n => (n as u64 * 30).clamp(3_000, 40_000),
+        n => (n as u64 * 30).clamp(3_000, 20_000),
     }
 }
 
@@ -518,7 +520,7 @@ impl<'c, 'a> Chain<'c, 'a> {
             cand.clone_from(&current);
             self.ruin(&mut cand);
             let mut todo = std::mem::take(&mut self.removed);
-            todo.append(&mut cand.unassigned);
+            self.retry_some(&mut todo, &mut cand.unassigned);
             let order = self.rng.below(11);
             self.sort_removed(&mut todo, order);
             self.recreate(&mut cand, &todo, allow_new);
@@ -536,6 +538,20 @@ impl<'c, 'a> Chain<'c, 'a> {
             best.iterations = it + 1;
         }
         best
+    }
+
+    /// Add the jobs left out to the ones to put back: all of them, or a random [`RETRY_UNASSIGNED`] when there are
+    /// more (a batch bigger than its couriers can carry would otherwise spend each iteration on hopeless jobs).
+    fn retry_some(&mut self, todo: &mut Vec<u32>, unassigned: &mut Vec<u32>) {
+        if unassigned.len() <= RETRY_UNASSIGNED {
+            todo.append(unassigned);
+            return;
+        }
+        for i in 0..RETRY_UNASSIGNED {
+            let k = i + self.rng.below((unassigned.len() - i) as u32) as usize;
+            unassigned.swap(i, k);
+        }
+        todo.extend(unassigned.drain(..RETRY_UNASSIGNED));
     }
 
     /// Remove strings of jobs from routes near a random job (SISR's ruin); the removed jobs go to `self.removed`.
