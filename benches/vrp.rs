@@ -26,6 +26,9 @@ impl TravelCost for Planar {
     fn duration(&self, p: usize, a: usize, b: usize) -> f64 {
         self.distance(p, a, b) / (22.0 / 3.6)
     }
+    fn symmetric(&self) -> bool {
+        true
+    }
 }
 
 fn problem(n: usize) -> (Planar, Vec<Job>, Vec<Vehicle>) {

@@ -75,6 +75,9 @@ impl TravelCost for GreatCircle {
     fn duration(&self, profile: usize, a: usize, b: usize) -> f64 {
         self.distance(profile, a, b) / self.profiles[profile].speed_m_s()
     }
+    fn symmetric(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

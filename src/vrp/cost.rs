@@ -11,6 +11,10 @@ pub trait TravelCost: Sync {
     fn distance(&self, profile: usize, a: usize, b: usize) -> f64;
     /// Travel time from `a` to `b` (seconds, or instance units).
     fn duration(&self, profile: usize, a: usize, b: usize) -> f64;
+    /// `true` when distance and time from `a` to `b` equal those from `b` to `a` (the solver then reuses legs).
+    fn symmetric(&self) -> bool {
+        false
+    }
 }
 
 /// Plain Euclidean distance between planar points, travel time = distance (the academic benchmarks).
@@ -32,12 +36,16 @@ impl TravelCost for Euclidean {
     fn duration(&self, profile: usize, a: usize, b: usize) -> f64 {
         self.distance(profile, a, b)
     }
+    fn symmetric(&self) -> bool {
+        true
+    }
 }
 
 /// Precomputed distances and times (`profiles × n × n`), for small problems where lookups pay.
 pub struct Matrix {
     n: usize,
     profiles: usize,
+    symmetric: bool,
     distance: Vec<f32>,
     duration: Vec<f32>,
 }
@@ -60,7 +68,7 @@ impl Matrix {
                 }
             }
         }
-        Self { n, profiles, distance, duration }
+        Self { n, profiles, symmetric: inner.symmetric(), distance, duration }
     }
 }
 
@@ -76,5 +84,8 @@ impl TravelCost for Matrix {
     }
     fn duration(&self, profile: usize, a: usize, b: usize) -> f64 {
         f64::from(self.duration[(profile * self.n + a) * self.n + b])
+    }
+    fn symmetric(&self) -> bool {
+        self.symmetric
     }
 }

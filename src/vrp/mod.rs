@@ -59,7 +59,9 @@ pub struct Problem<'a> {
     pub cost: &'a dyn TravelCost,
 }
 
-/// How hard to search. A plan is reproducible for a seed as long as `time_limit` is not what stops it.
+/// How hard to search. The cooling follows whichever of the iteration count and the elapsed share of `time_limit` is
+/// further along, so a plan is reproducible for a seed as long as the search runs its iterations faster than
+/// `iterations / time_limit` (it does by far at the defaults: ~25 µs an iteration at 200 stops, 1 s or more of limit).
 #[derive(Debug, Clone)]
 pub struct Options {
     pub seed: u64,

@@ -86,6 +86,8 @@ struct Ctx<'a> {
     /// Cost of leaving a job out: above any route's distance.
     penalty: f64,
     minimize_vehicles: bool,
+    /// The cost is the same both ways (lets an insertion reuse a leg).
+    symmetric: bool,
     time_limit: std::time::Duration,
     /// Initial annealing temperature (final is 1 % of it): 15 × the mean distance to the nearest job, tuned on the
     /// Solomon instances (3×, 30× and 60× did worse at 50,000 iterations).
@@ -157,6 +159,7 @@ impl<'a> Ctx<'a> {
             neighbours,
             penalty: (far + 1.0) * 1e3,
             minimize_vehicles: options.minimize_vehicles,
+            symmetric: p.cost.symmetric(),
             time_limit: options.time_limit,
             t0: (nearest * 15.0).max(1e-6),
             min_routes,
@@ -283,6 +286,8 @@ struct R {
     earliest: Vec<f64>,
     /// Latest service start per position that keeps every later position on time.
     latest: Vec<f64>,
+    /// Distance from each position to the next (`len + 1` legs).
+    edge: Vec<f64>,
     load: u32,
     dist: f64,
 }
@@ -298,6 +303,7 @@ impl Clone for R {
         self.jobs.clone_from(&o.jobs);
         self.earliest.clone_from(&o.earliest);
         self.latest.clone_from(&o.latest);
+        self.edge.clone_from(&o.edge);
         self.load = o.load;
         self.dist = o.dist;
     }
@@ -311,18 +317,23 @@ impl R {
         self.earliest.resize(k + 2, 0.0);
         self.latest.resize(k + 2, 0.0);
         self.earliest[0] = t.start;
+        self.edge.clear();
         let (mut load, mut dist, mut prev, mut depart) = (0, 0.0, t.depot, t.start);
         for i in 1..=k {
             let job = &ctx.jobs[self.jobs[i - 1] as usize];
             let start = (depart + ctx.time(t.profile, prev, job.location)).max(job.window.start);
             self.earliest[i] = start;
-            dist += ctx.dist(t.profile, prev, job.location);
+            let leg = ctx.dist(t.profile, prev, job.location);
+            self.edge.push(leg);
+            dist += leg;
             load += job.demand;
             depart = start + job.service;
             prev = job.location;
         }
         self.earliest[k + 1] = depart + ctx.time(t.profile, prev, t.depot);
-        dist += ctx.dist(t.profile, prev, t.depot);
+        let leg = ctx.dist(t.profile, prev, t.depot);
+        self.edge.push(leg);
+        dist += leg;
         self.latest[k + 1] = t.end;
         let mut next = t.depot;
         for i in (1..=k).rev() {
@@ -699,22 +710,22 @@ impl<'c, 'a> Chain<'c, 'a> {
         if r.load + job.demand > t.capacity {
             return;
         }
-        let k = r.jobs.len();
+        let (k, p, u) = (r.jobs.len(), t.profile, job.location);
         let mut prev_loc = t.depot;
         let mut prev_service = 0.0;
+        // legs into the job; on a symmetric cost the leg out of it at one position is the leg into it at the next
+        let (mut d_in, mut t_in) = (ctx.dist(p, prev_loc, u), ctx.time(p, prev_loc, u));
         for i in 0..=k {
             let next_loc = ctx.loc(t, &r.jobs, i + 1);
-            let arrival = r.earliest[i] + prev_service + ctx.time(t.profile, prev_loc, job.location);
+            let arrival = r.earliest[i] + prev_service + t_in;
             if arrival > job.window.end + EPS {
                 break; // later positions only arrive later
             }
+            let (d_out, t_out) = (ctx.dist(p, u, next_loc), ctx.time(p, u, next_loc));
             if !self.rng.chance(BLINK) {
                 let start = arrival.max(job.window.start);
-                let back = start + job.service + ctx.time(t.profile, job.location, next_loc);
-                if back <= r.latest[i + 1] + EPS {
-                    let delta = ctx.dist(t.profile, prev_loc, job.location)
-                        + ctx.dist(t.profile, job.location, next_loc)
-                        - ctx.dist(t.profile, prev_loc, next_loc);
+                if start + job.service + t_out <= r.latest[i + 1] + EPS {
+                    let delta = d_in + d_out - r.edge[i];
                     if best.is_none_or(|b| delta < b.0) {
                         *best = Some((delta, ri, i));
                     }
@@ -723,6 +734,8 @@ impl<'c, 'a> Chain<'c, 'a> {
             if i < k {
                 prev_loc = next_loc;
                 prev_service = ctx.jobs[r.jobs[i] as usize].service;
+                (d_in, t_in) =
+                    if ctx.symmetric { (d_out, t_out) } else { (ctx.dist(p, prev_loc, u), ctx.time(p, prev_loc, u)) };
             }
         }
     }
