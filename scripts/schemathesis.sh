@@ -51,7 +51,7 @@ db_url=$(PG_SHARED_BUFFERS=128MB bash scripts/pg-cluster.sh start "$work/pg" "$p
 "$work/diachi" db import --database-url "$db_url" --households "$households" --quiet
 token=$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(24))')
 api_key=$("$work/diachi" keys create --database-url "$db_url" --name schemathesis --rate-limit 0 \
-  --scope address:validate --scope registry:write --scope identity:verify --scope admin)
+  --scope address:validate --scope registry:write --scope identity:verify --scope admin --scope delivery:plan)
 pii_key=$("$work/diachi" keys pii-key)
 DIACHI_ADMIN_TOKEN=$token DIACHI_PII_KEY=$pii_key "$work/diachi" serve --bind "127.0.0.1:$port" --database-url "$db_url" \
   >"$work/server.log" 2>&1 &
