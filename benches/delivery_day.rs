@@ -6,8 +6,8 @@
 //! issue's 100,000-shipment province batch). Prints the time of each step and the plan's summary.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::cast_precision_loss)]
 
-use diachi::delivery::request::{FleetInput, Fleets, PostOfficeInput, ShipmentInput, WindowInput};
-use diachi::delivery::{PlanRequest, Settings};
+use diachi_delivery::request::{FleetInput, Fleets, PostOfficeInput, ShipmentInput, WindowInput};
+use diachi_delivery::{PlanRequest, Settings};
 use std::time::Instant;
 
 fn env<T: std::str::FromStr>(k: &str, d: T) -> T {
@@ -18,17 +18,18 @@ fn main() {
     let shipments: u32 = env("DAY_SHIPMENTS", 500_000);
     let couriers: u32 = env("DAY_COURIERS", 1);
     let province: Option<String> = std::env::var("DAY_PROVINCE").ok();
-    let households = std::env::var("DAY_HOUSEHOLDS")
-        .map_or(diachi::config::DEFAULT_HOUSEHOLDS, |h| h.parse::<diachi::config::Households>().unwrap().0);
+    let households = std::env::var("DAY_HOUSEHOLDS").map_or(diachi_server::config::DEFAULT_HOUSEHOLDS, |h| {
+        h.parse::<diachi_server::config::Households>().unwrap().0
+    });
     let t = Instant::now();
-    let data = diachi::dataset::build(households, 2025, None).unwrap();
-    let ix = diachi::index::NationalIndex::build(data);
-    let resolver = diachi::resolve::Resolver::build(&ix);
+    let data = diachi_synth::build_dataset(households, 2025, None).unwrap();
+    let ix = diachi_geo::index::NationalIndex::build(data);
+    let resolver = diachi_resolve::Resolver::build(&ix);
     eprintln!("index + resolver: {:.1} s ({} addresses)", t.elapsed().as_secs_f64(), ix.data.addresses.len());
 
     let t = Instant::now();
     let draw = if province.is_some() { shipments * 40 } else { shipments };
-    let mut lines = diachi::synth::noise::generate(&ix, draw, 7);
+    let mut lines = diachi_synth::noise::generate(&ix, draw, 7);
     if let Some(p) = &province {
         lines.retain(|l| &l.expected.province_code == p);
         lines.truncate(shipments as usize);
@@ -60,9 +61,9 @@ fn main() {
         .collect();
     // couriers by the office's load: its shipments as the planner will assign them, 60 a courier, plus spares
     let geo = &ix.data.geography;
-    let places: Vec<(u16, diachi::domain::LonLat)> =
+    let places: Vec<(u16, diachi_domain::LonLat)> =
         ix.data.post_offices.iter().filter_map(|o| Some((o.ward, o.location()?))).collect();
-    let serving = diachi::delivery::assign::Offices::new(geo, &places);
+    let serving = diachi_delivery::assign::Offices::new(geo, &places);
     let mut load = vec![0u32; places.len()];
     for l in &lines {
         if let Some(v) = ix.view(l.expected.address_id)
@@ -89,7 +90,7 @@ fn main() {
                 count: load / 60 + couriers,
                 capacity: 80,
                 shift: WindowInput { start: "07:30".into(), end: "16:30".into() },
-                profile: diachi::delivery::Profile::Motorbike,
+                profile: diachi_delivery::Profile::Motorbike,
             }),
         })
         .collect();
@@ -100,7 +101,7 @@ fn main() {
     eprintln!("request: {} shipments, {n_offices} post offices: {:.1} s", lines.len(), t.elapsed().as_secs_f64());
 
     let t = Instant::now();
-    let plan = diachi::delivery::plan(&ix, &resolver, &batch, &settings, &|_| {}).unwrap();
+    let plan = diachi_delivery::plan(&ix, &resolver, &batch, &settings, &|_| {}).unwrap();
     let secs = t.elapsed().as_secs_f64();
     let s = &plan.summary;
     let mut reasons = std::collections::BTreeMap::new();
@@ -137,7 +138,7 @@ fn main() {
     }
     let t = Instant::now();
     let json = serde_json::to_vec(&plan).unwrap();
-    let geo = serde_json::to_vec(&diachi::delivery::output::geojson(&plan)).unwrap();
+    let geo = serde_json::to_vec(&diachi_delivery::output::geojson(&plan)).unwrap();
     eprintln!(
         "outputs: JSON {} MB, GeoJSON {} MB in {:.1} s",
         json.len() >> 20,

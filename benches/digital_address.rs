@@ -3,7 +3,7 @@
 //! Run with `cargo bench --bench digital_address`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use diachi::domain::{DigitalAddress, GridCell, LonLat};
+use diachi_domain::{DigitalAddress, GridCell, LonLat};
 use std::hint::black_box;
 
 /// Deterministic points spread over the coverage box (lon 100–120, lat 4–24).

@@ -12,10 +12,10 @@
 #![allow(clippy::expect_used)]
 
 use criterion::{BatchSize, Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
-use diachi::config::DEFAULT_SEED;
-use diachi::geography::{Geography, LoadOptions};
-use diachi::index::NationalIndex;
-use diachi::synth::{GenerateOptions, generate_addresses, generate_post_offices};
+use diachi_geo::geography::{Geography, LoadOptions};
+use diachi_geo::index::NationalIndex;
+use diachi_server::config::DEFAULT_SEED;
+use diachi_synth::{GenerateOptions, generate_addresses, generate_post_offices};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
@@ -42,14 +42,14 @@ fn bench_generate(c: &mut Criterion) {
             });
         });
     }
-    g.throughput(Throughput::Elements(diachi::synth::POST_OFFICES as u64));
+    g.throughput(Throughput::Elements(diachi_synth::POST_OFFICES as u64));
     g.bench_function("post_offices", |b| b.iter(|| generate_post_offices(&geo, black_box(DEFAULT_SEED))));
     g.finish();
 }
 
 fn bench_build(c: &mut Criterion) {
     let households = 1_000_000u64;
-    let mut data = Some(diachi::dataset::build(households, DEFAULT_SEED, None).expect("dataset builds"));
+    let mut data = Some(diachi_synth::build_dataset(households, DEFAULT_SEED, None).expect("dataset builds"));
     let n = data.as_ref().map_or(0, |d| d.addresses.len());
     let mut g = c.benchmark_group("build/1M");
     g.sample_size(10).sampling_mode(SamplingMode::Flat);

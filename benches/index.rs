@@ -21,11 +21,11 @@
 #![allow(clippy::expect_used)]
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use diachi::config::DEFAULT_SEED;
-use diachi::dataset::from_e7;
-use diachi::domain::lonlat::haversine_m;
-use diachi::domain::{GridCell, LonLat};
-use diachi::index::NationalIndex;
+use diachi_domain::lonlat::haversine_m;
+use diachi_domain::{GridCell, LonLat};
+use diachi_geo::dataset::from_e7;
+use diachi_geo::index::NationalIndex;
+use diachi_server::config::DEFAULT_SEED;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use std::hint::black_box;
@@ -73,7 +73,7 @@ fn project(lon: f64, lat: f64) -> [f32; 2] {
 
 fn build(households: u64) -> Fixture {
     let t = Instant::now();
-    let data = diachi::dataset::build(households, DEFAULT_SEED, None).expect("embedded geography loads");
+    let data = diachi_synth::build_dataset(households, DEFAULT_SEED, None).expect("embedded geography loads");
     let generated = t.elapsed();
     let index = NationalIndex::build(data);
     let set = &index.data.addresses;
@@ -228,9 +228,11 @@ fn ward_at(c: &mut Criterion) {
 }
 
 /// The geography alone (the index fixtures carry one too, but the ward benchmark should not need 1M addresses).
-fn fixture_geo() -> &'static diachi::geography::Geography {
-    static G: OnceLock<diachi::geography::Geography> = OnceLock::new();
-    G.get_or_init(|| diachi::geography::Geography::load(&diachi::geography::LoadOptions::default()).expect("loads"))
+fn fixture_geo() -> &'static diachi_geo::geography::Geography {
+    static G: OnceLock<diachi_geo::geography::Geography> = OnceLock::new();
+    G.get_or_init(|| {
+        diachi_geo::geography::Geography::load(&diachi_geo::geography::LoadOptions::default()).expect("loads")
+    })
 }
 
 fn area_1m(c: &mut Criterion) {

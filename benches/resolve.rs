@@ -16,16 +16,16 @@
 #![allow(clippy::expect_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use diachi::domain::LonLat;
-use diachi::index::NationalIndex;
-use diachi::resolve::Resolver;
-use diachi::resolve::eval::Labelled;
+use diachi_domain::LonLat;
+use diachi_geo::index::NationalIndex;
+use diachi_resolve::Resolver;
+use diachi_synth::eval::Labelled;
 use std::hint::black_box;
 
 const SET: &str = include_str!("../testdata/addresses-noisy.jsonl");
 
 fn bench(c: &mut Criterion) {
-    let data = diachi::dataset::build(1_000_000, 2025, None).expect("the embedded geography loads");
+    let data = diachi_synth::build_dataset(1_000_000, 2025, None).expect("the embedded geography loads");
     let ix = NationalIndex::build(data);
     let resolver = Resolver::build(&ix);
     let lines: Vec<Labelled> = SET.lines().map(|l| serde_json::from_str(l).expect("a labelled line")).collect();
@@ -40,7 +40,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("tokenize", |b| {
         b.iter(|| {
             i = (i + 1) % lines.len();
-            black_box(diachi::resolve::text::tokenize(black_box(&lines[i].input)))
+            black_box(diachi_resolve::text::tokenize(black_box(&lines[i].input)))
         });
     });
     g.bench_function("resolve", |b| {

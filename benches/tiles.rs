@@ -9,9 +9,9 @@
 #![allow(clippy::expect_used)]
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use diachi::index::NationalIndex;
-use diachi::tiles::geom::world;
-use diachi::tiles::{Source, TileId, TileRenderer, TileService};
+use diachi_geo::index::NationalIndex;
+use diachi_tiles::geom::world;
+use diachi_tiles::{Source, TileId, TileRenderer, TileService};
 use std::collections::BTreeSet;
 use std::hint::black_box;
 use std::sync::Arc;
@@ -34,7 +34,8 @@ fn tiles_of_addresses(index: &NationalIndex, z: u8, n: usize) -> Vec<TileId> {
 }
 
 fn bench(c: &mut Criterion) {
-    let data = diachi::dataset::build(1_000_000, diachi::config::DEFAULT_SEED, None).expect("the set builds");
+    let data =
+        diachi_synth::build_dataset(1_000_000, diachi_server::config::DEFAULT_SEED, None).expect("the set builds");
     let index = Arc::new(NationalIndex::build(data));
     let service = TileService::new(TileRenderer::new(index.clone()), 512_000_000);
     let mut g = c.benchmark_group("tiles/1M");

@@ -6,8 +6,8 @@
 #![allow(clippy::unwrap_used, clippy::cast_precision_loss, clippy::cast_possible_truncation)]
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use diachi::synth::rng::Rng;
-use diachi::vrp::{self, Job, Matrix, Options, Problem, TravelCost, Vehicle, Window};
+use diachi_synth::rng::Rng;
+use diachi_vrp::{self as vrp, Job, Matrix, Options, Problem, TravelCost, Vehicle, Window};
 use std::time::Duration;
 
 /// Planar metres, motorbike speed.

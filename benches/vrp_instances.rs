@@ -6,7 +6,7 @@
 //! both), `VRP_ITERATIONS` (default: the solver's budget for the size) and `VRP_SECONDS` (time cap, default 1).
 //! Every solution is checked with `vrp::check` before it is counted.
 
-use diachi::vrp::{self, Matrix, Options, Problem, solomon::Instance};
+use diachi_vrp::{self as vrp, Matrix, Options, Problem, solomon::Instance};
 use std::time::{Duration, Instant};
 
 fn env<T: std::str::FromStr>(k: &str) -> Option<T> {

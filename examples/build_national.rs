@@ -13,9 +13,9 @@
 
 use std::time::Instant;
 
-use diachi::config::{DEFAULT_SEED, Households};
-use diachi::geography::{Geography, LoadOptions};
-use diachi::index::NationalIndex;
+use diachi_geo::geography::{Geography, LoadOptions};
+use diachi_geo::index::NationalIndex;
+use diachi_server::config::{DEFAULT_SEED, Households};
 
 /// A `kB` field of `/proc/self/status` (`VmHWM` = peak resident set, `VmRSS` = current), in bytes.
 fn status_kb(field: &str) -> Option<u64> {
@@ -34,7 +34,7 @@ fn thread_cpu_s() -> f64 {
 }
 
 /// `n` deterministic points near addresses (an address moved by up to ±0.001° on each axis).
-fn query_points(set: &diachi::dataset::AddressSet, n: usize) -> Vec<diachi::domain::LonLat> {
+fn query_points(set: &diachi_geo::dataset::AddressSet, n: usize) -> Vec<diachi_domain::LonLat> {
     let mut state = 0x9E37_79B9_7F4A_7C15_u64;
     let mut next = move || {
         state ^= state << 13;
@@ -46,15 +46,15 @@ fn query_points(set: &diachi::dataset::AddressSet, n: usize) -> Vec<diachi::doma
     (0..n)
         .filter_map(|_| {
             let i = (next() % set.len().max(1) as u64) as usize;
-            let lon = diachi::dataset::from_e7(set.lon_e7[i]) + (unit(next()) - 0.5) * 0.002;
-            let lat = diachi::dataset::from_e7(set.lat_e7[i]) + (unit(next()) - 0.5) * 0.002;
-            diachi::domain::LonLat::new(lon, lat).ok()
+            let lon = diachi_geo::dataset::from_e7(set.lon_e7[i]) + (unit(next()) - 0.5) * 0.002;
+            let lat = diachi_geo::dataset::from_e7(set.lat_e7[i]) + (unit(next()) - 0.5) * 0.002;
+            diachi_domain::LonLat::new(lon, lat).ok()
         })
         .collect()
 }
 
 /// Runs `f` over the points; returns (lookups per wall second, lookups per CPU second of this thread).
-fn lookups_per_s(points: &[diachi::domain::LonLat], mut f: impl FnMut(diachi::domain::LonLat) -> usize) -> (f64, f64) {
+fn lookups_per_s(points: &[diachi_domain::LonLat], mut f: impl FnMut(diachi_domain::LonLat) -> usize) -> (f64, f64) {
     let (t, c) = (Instant::now(), thread_cpu_s());
     let mut sink = 0usize;
     for &p in points {
@@ -85,25 +85,25 @@ fn main() -> anyhow::Result<()> {
     let t1 = Instant::now();
     let (addresses, post_offices) = rayon::join(
         || {
-            diachi::synth::generate_addresses(
+            diachi_synth::generate_addresses(
                 &geography,
-                diachi::synth::GenerateOptions { households: households.0, seed },
+                diachi_synth::GenerateOptions { households: households.0, seed },
             )
         },
-        || diachi::synth::generate_post_offices(&geography, seed),
+        || diachi_synth::generate_post_offices(&geography, seed),
     );
     let gen_s = t1.elapsed().as_secs_f64();
     let n = addresses.len();
     let hwm_after_gen = status_kb("VmHWM:").unwrap_or(0);
 
     let t2 = Instant::now();
-    let index = NationalIndex::build(diachi::dataset::Dataset { geography, addresses, post_offices });
+    let index = NationalIndex::build(diachi_geo::dataset::Dataset { geography, addresses, post_offices });
     let index_s = t2.elapsed().as_secs_f64();
     let total_s = t0.elapsed().as_secs_f64();
     let stats = index.stats();
 
     // touch the index once so that nothing above is optimised away
-    let probe = diachi::domain::LonLat::new(105.8342, 21.0278)?;
+    let probe = diachi_domain::LonLat::new(105.8342, 21.0278)?;
     let nearest = index.nearest_addresses(probe, 1).first().map_or(f64::NAN, |h| h.distance_m);
 
     let rss = status_kb("VmRSS:").unwrap_or(0);

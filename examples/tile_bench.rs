@@ -6,20 +6,20 @@
 //! thread, and sizes. The first tile of each zoom is rendered before timing (it simplifies that zoom's polygons).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use diachi::index::NationalIndex;
-use diachi::tiles::geom::world;
-use diachi::tiles::{Source, TileId, TileRenderer, TileService};
+use diachi_geo::index::NationalIndex;
+use diachi_tiles::geom::world;
+use diachi_tiles::{Source, TileId, TileRenderer, TileService};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Instant;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
-    let households: diachi::config::Households =
+    let households: diachi_server::config::Households =
         args.next().unwrap_or_else(|| "1000000".into()).parse().map_err(anyhow::Error::msg)?;
     let per_zoom: usize = args.next().map_or(Ok(500), |s| s.parse())?;
     let t = Instant::now();
-    let data = diachi::dataset::build(households.0, diachi::config::DEFAULT_SEED, None)?;
+    let data = diachi_synth::build_dataset(households.0, diachi_server::config::DEFAULT_SEED, None)?;
     let index = Arc::new(NationalIndex::build(data));
     println!("households={} index_s={:.1}", index.data.addresses.len(), t.elapsed().as_secs_f64());
     let t = Instant::now();

@@ -7,11 +7,11 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use diachi::config::{Config, DEFAULT_SEED, Households};
-use diachi::dataset::output::{self, Format};
-use diachi::geography::PostcodeTable;
-use diachi::tiles::Source;
-use diachi::tiles::export::{Bbox, ExportOptions};
+use diachi_geo::dataset::output::{self, Format};
+use diachi_geo::geography::PostcodeTable;
+use diachi_server::config::{Config, DEFAULT_SEED, Households};
+use diachi_tiles::Source;
+use diachi_tiles::export::{Bbox, ExportOptions};
 
 #[derive(Parser)]
 #[command(name = "diachi", version, about = "Vietnam's national digital-address layer")]
@@ -135,7 +135,7 @@ struct ServeArgs {
     #[serde(skip_serializing_if = "Option::is_none")]
     database_url: Option<String>,
     /// Serve a PMTiles or MBTiles file as the tile source NAME (repeatable), e.g. `vn=tiles/vietnam.pmtiles`.
-    #[arg(long = "tiles-file", value_name = "NAME=PATH", value_parser = diachi::config::parse_tiles_file)]
+    #[arg(long = "tiles-file", value_name = "NAME=PATH", value_parser = diachi_server::config::parse_tiles_file)]
     #[serde(rename = "tiles_files", skip_serializing_if = "Vec::is_empty", serialize_with = "as_map")]
     tiles_file: Vec<(String, PathBuf)>,
 }
@@ -276,23 +276,23 @@ enum ImportCommand {
 /// The generated set named by `args` (defaults: 1,000,000 households, seed 2025), indexed.
 /// `diachi plan`: a plan request file in, the plan (JSON or GeoJSON) out.
 fn plan(file: &std::path::Path, geojson: bool, dataset: &DatasetArgs) -> anyhow::Result<()> {
-    diachi::telemetry::init("text");
+    diachi_server::telemetry::init("text");
     let text = if file.as_os_str() == "-" {
         std::io::read_to_string(std::io::stdin())?
     } else {
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?
     };
-    let request: diachi::delivery::PlanRequest =
+    let request: diachi_delivery::PlanRequest =
         serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
-    let settings = diachi::delivery::Settings::default();
+    let settings = diachi_delivery::Settings::default();
     let batch = request.check(settings.max_shipments)?;
     let ix = build_index(dataset)?;
-    diachi::delivery::plan::check_offices(&ix, &batch)?;
-    let resolver = diachi::resolve::Resolver::build(&ix);
-    let plan = diachi::delivery::plan(&ix, &resolver, &batch, &settings, &|_| {})?;
+    diachi_delivery::plan::check_offices(&ix, &batch)?;
+    let resolver = diachi_resolve::Resolver::build(&ix);
+    let plan = diachi_delivery::plan(&ix, &resolver, &batch, &settings, &|_| {})?;
     let mut out = std::io::stdout().lock();
     if geojson {
-        serde_json::to_writer(&mut out, &diachi::delivery::output::geojson(&plan))?;
+        serde_json::to_writer(&mut out, &diachi_delivery::output::geojson(&plan))?;
     } else {
         serde_json::to_writer_pretty(&mut out, &plan)?;
     }
@@ -300,11 +300,11 @@ fn plan(file: &std::path::Path, geojson: bool, dataset: &DatasetArgs) -> anyhow:
     Ok(())
 }
 
-fn build_index(args: &DatasetArgs) -> anyhow::Result<diachi::index::NationalIndex> {
-    let households = args.households.map_or(diachi::config::DEFAULT_HOUSEHOLDS, |h| h.0);
+fn build_index(args: &DatasetArgs) -> anyhow::Result<diachi_geo::index::NationalIndex> {
+    let households = args.households.map_or(diachi_server::config::DEFAULT_HOUSEHOLDS, |h| h.0);
     let postcodes = read_postcodes(args.postcodes_file.as_ref())?;
-    let data = diachi::dataset::build(households, args.seed.unwrap_or(DEFAULT_SEED), postcodes)?;
-    Ok(diachi::index::NationalIndex::build(data))
+    let data = diachi_synth::build_dataset(households, args.seed.unwrap_or(DEFAULT_SEED), postcodes)?;
+    Ok(diachi_geo::index::NationalIndex::build(data))
 }
 
 fn read_postcodes(path: Option<&PathBuf>) -> anyhow::Result<Option<PostcodeTable>> {
@@ -327,15 +327,15 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => {
             let config = Config::load(args.config.as_deref(), &args).map_err(|e| anyhow::anyhow!("{e}"))?;
-            diachi::telemetry::init(&config.log_format);
+            diachi_server::telemetry::init(&config.log_format);
             let postcodes = read_postcodes(config.postcodes_file.as_ref())?;
-            diachi::startup::run(config, postcodes)
+            diachi_server::startup::run(config, postcodes)
         }
         Command::Generate(args) => {
-            diachi::telemetry::init("text");
+            diachi_server::telemetry::init("text");
             let t = Instant::now();
             let postcodes = read_postcodes(args.postcodes_file.as_ref())?;
-            let data = diachi::dataset::build(args.households.0, args.seed, postcodes)?;
+            let data = diachi_synth::build_dataset(args.households.0, args.seed, postcodes)?;
             let generated = t.elapsed();
             let mut w = std::io::BufWriter::with_capacity(1 << 20, open_out(args.out.as_ref())?);
             output::write_addresses(&mut w, &data.geography, &data.addresses, args.format)?;
@@ -356,7 +356,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Tiles(TilesCommand::Export(args)) => {
             let config = Config::load(args.config.as_deref(), &args).map_err(|e| anyhow::anyhow!("{e}"))?;
-            diachi::telemetry::init("text");
+            diachi_server::telemetry::init("text");
             let opts = ExportOptions {
                 source: args.source,
                 minzoom: args.minzoom,
@@ -365,33 +365,33 @@ fn main() -> anyhow::Result<()> {
                 progress: !args.quiet,
             };
             opts.check()?;
-            diachi::tiles::export::Format::from_path(&args.out)?;
+            diachi_tiles::export::Format::from_path(&args.out)?;
             let postcodes = read_postcodes(config.postcodes_file.as_ref())?;
-            let index = std::sync::Arc::new(diachi::startup::build_index(&config, postcodes)?);
-            let renderer = diachi::tiles::TileRenderer::new(index);
-            let summary = diachi::tiles::export::export(&renderer, &opts, &args.out)
+            let index = std::sync::Arc::new(diachi_server::startup::build_index(&config, postcodes)?);
+            let renderer = diachi_tiles::TileRenderer::new(index);
+            let summary = diachi_tiles::export::export(&renderer, &opts, &args.out)
                 .with_context(|| format!("exporting to {}", args.out.display()))?;
             print!("{summary}");
             Ok(())
         }
         Command::Keys(cmd) => keys_command(cmd),
         Command::Residents(args) => {
-            let data = diachi::dataset::build(u64::from(args.households), args.seed, None)?;
-            let ix = diachi::index::NationalIndex::build(data);
-            let forms = diachi::synth::forms::OldForms::new(&ix.data.geography);
-            let people = diachi::synth::residents::residents(args.seed, args.households, args.count).map(|r| {
-                let address = diachi::synth::residents::papers_address(&ix, &forms, &r).unwrap_or_default();
+            let data = diachi_synth::build_dataset(u64::from(args.households), args.seed, None)?;
+            let ix = diachi_geo::index::NationalIndex::build(data);
+            let forms = diachi_synth::forms::OldForms::new(&ix.data.geography);
+            let people = diachi_synth::residents::residents(args.seed, args.households, args.count).map(|r| {
+                let address = diachi_synth::residents::papers_address(&ix, &forms, &r).unwrap_or_default();
                 (r, address)
             });
-            diachi::synth::residents::write_csv(std::io::stdout().lock(), people)?;
+            diachi_synth::residents::write_csv(std::io::stdout().lock(), people)?;
             Ok(())
         }
         Command::Db(cmd) => db_command(cmd),
         Command::Testdata(TestdataCommand::Noisy { dataset, count, noise_seed, out }) => {
-            diachi::telemetry::init("text");
+            diachi_server::telemetry::init("text");
             let ix = build_index(&dataset)?;
             let mut w = std::io::BufWriter::new(open_out(out.as_ref())?);
-            for line in diachi::synth::noise::generate(&ix, count, noise_seed) {
+            for line in diachi_synth::noise::generate(&ix, count, noise_seed) {
                 serde_json::to_writer(&mut w, &line)?;
                 w.write_all(b"\n")?;
             }
@@ -399,9 +399,9 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Resolve { addresses, dataset } => {
-            diachi::telemetry::init("text");
+            diachi_server::telemetry::init("text");
             let ix = build_index(&dataset)?;
-            let resolver = diachi::resolve::Resolver::build(&ix);
+            let resolver = diachi_resolve::Resolver::build(&ix);
             let inputs: Vec<String> =
                 if addresses.is_empty() { std::io::stdin().lines().collect::<Result<_, _>>()? } else { addresses };
             let mut out = std::io::stdout().lock();
@@ -413,32 +413,33 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Plan { file, geojson, dataset } => plan(&file, geojson, &dataset),
         Command::Eval(EvalCommand::Resolve { file, dataset, passes, no_coordinates, without_register }) => {
-            diachi::telemetry::init("text");
+            diachi_server::telemetry::init("text");
             let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
             let lines = text
                 .lines()
                 .filter(|l| !l.trim().is_empty())
-                .map(serde_json::from_str::<diachi::resolve::eval::Labelled>)
+                .map(serde_json::from_str::<diachi_synth::eval::Labelled>)
                 .collect::<Result<Vec<_>, _>>()
                 .with_context(|| format!("parsing {}", file.display()))?;
             let ix = build_index(&dataset)?;
             let t = Instant::now();
             let resolver = if without_register {
-                diachi::resolve::Resolver::without_register(&ix)
+                diachi_resolve::Resolver::without_register(&ix)
             } else {
-                diachi::resolve::Resolver::build(&ix)
+                diachi_resolve::Resolver::build(&ix)
             };
             tracing::info!(build_s = t.elapsed().as_secs_f64(), lines = lines.len(), "resolver built");
-            let report = diachi::resolve::eval::evaluate(&resolver, &ix, &lines, passes, !no_coordinates);
+            let report = diachi_synth::eval::evaluate(&resolver, &ix, &lines, passes, !no_coordinates);
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
         Command::Import(ImportCommand::Postcodes { file, out }) => {
-            diachi::telemetry::init("text");
+            diachi_server::telemetry::init("text");
             let table = read_postcodes(Some(&file))?.context("no table")?;
             // check it against the geography before writing anything
-            let geo =
-                diachi::geography::Geography::load(&diachi::geography::LoadOptions { postcodes: Some(table.clone()) })?;
+            let geo = diachi_geo::geography::Geography::load(&diachi_geo::geography::LoadOptions {
+                postcodes: Some(table.clone()),
+            })?;
             let mut w = std::io::BufWriter::new(open_out(Some(&out))?);
             table.write_csv(&mut w)?;
             w.flush()?;
@@ -457,16 +458,16 @@ fn db_command(cmd: DbCommand) -> anyhow::Result<()> {
     match cmd {
         DbCommand::Migrate(args) => {
             let config = Config::load(args.config.as_deref(), &args).map_err(|e| anyhow::anyhow!("{e}"))?;
-            diachi::telemetry::init("text");
+            diachi_server::telemetry::init("text");
             let url = database_url(&config)?;
             db_runtime()?.block_on(async {
-                let mut client = diachi::db::connect(&url).await?;
-                let applied = diachi::db::migrate::run(&mut client).await?;
-                let version = diachi::db::check_postgis(&client).await?;
+                let mut client = diachi_db::connect(&url).await?;
+                let applied = diachi_db::migrate::run(&mut client).await?;
+                let version = diachi_db::check_postgis(&client).await?;
                 if applied.is_empty() {
                     println!(
                         "the schema is up to date (migration {}; PostGIS {version})",
-                        diachi::db::migrate::latest()
+                        diachi_db::migrate::latest()
                     );
                 } else {
                     println!("applied {} (PostGIS {version})", applied.join(", "));
@@ -476,15 +477,15 @@ fn db_command(cmd: DbCommand) -> anyhow::Result<()> {
         }
         DbCommand::Import(args) => {
             let config = Config::load(args.db.config.as_deref(), &args).map_err(|e| anyhow::anyhow!("{e}"))?;
-            diachi::telemetry::init("text");
+            diachi_server::telemetry::init("text");
             let url = database_url(&config)?;
             let postcodes = read_postcodes(config.postcodes_file.as_ref())?;
             let t = Instant::now();
-            let data = diachi::dataset::build(config.households.0, config.seed, postcodes)?;
+            let data = diachi_synth::build_dataset(config.households.0, config.seed, postcodes)?;
             let generated = t.elapsed().as_secs_f64();
             let report = db_runtime()?.block_on(async {
-                let mut client = diachi::db::connect(&url).await?;
-                diachi::db::import::import(&mut client, data, !args.quiet).await
+                let mut client = diachi_db::connect(&url).await?;
+                diachi_db::import::import(&mut client, data, !args.quiet).await
             })?;
             println!(
                 "imported {} addresses, {} post offices, {} wards, {} postal zones, {} provinces in {:.1} s \
@@ -543,7 +544,7 @@ struct KeysStoreArgs {
 struct KeysCreateArgs {
     /// A scope: address:validate, registry:write, identity:verify, admin, delivery:plan (repeatable).
     #[arg(long = "scope", required = true)]
-    scopes: Vec<diachi::auth::Scope>,
+    scopes: Vec<diachi_auth::Scope>,
     /// Who or what the key is for.
     #[arg(long, default_value = "")]
     name: String,
@@ -583,7 +584,7 @@ fn key_store(args: &KeysStoreArgs) -> anyhow::Result<KeyStore> {
     }
 }
 
-fn print_keys(keys: &[diachi::auth::KeyRecord]) {
+fn print_keys(keys: &[diachi_auth::KeyRecord]) {
     println!("id\tname\tscopes\trate_limit\tcreated_at\trevoked_at");
     for k in keys {
         let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
@@ -600,19 +601,19 @@ fn print_keys(keys: &[diachi::auth::KeyRecord]) {
 }
 
 fn keys_command(cmd: KeysCommand) -> anyhow::Result<()> {
-    use diachi::auth::{ApiKey, KeyId, KeyRecord, keyring};
+    use diachi_auth::{ApiKey, KeyId, KeyRecord, keyring};
     match cmd {
         KeysCommand::PiiKey => {
-            println!("{}", diachi::pii::new_master_key()?);
+            println!("{}", diachi_pii::new_master_key()?);
             Ok(())
         }
         KeysCommand::Create(args) => {
             let key = ApiKey::generate()?;
-            let record = KeyRecord::new(&key, args.name, args.scopes, args.rate_limit, diachi::auth::now_rfc3339());
+            let record = KeyRecord::new(&key, args.name, args.scopes, args.rate_limit, diachi_auth::now_rfc3339());
             match key_store(&args.store)? {
                 KeyStore::Db(url) => db_runtime()?.block_on(async {
-                    let client = diachi::db::connect(&url).await?;
-                    diachi::db::keys::insert(&client, &record).await?;
+                    let client = diachi_db::connect(&url).await?;
+                    diachi_db::keys::insert(&client, &record).await?;
                     Ok::<_, anyhow::Error>(())
                 })?,
                 KeyStore::File(path) => keyring::add_to_keys_file(&path, record)?,
@@ -624,8 +625,8 @@ fn keys_command(cmd: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::List(store) => {
             let keys = match key_store(&store)? {
                 KeyStore::Db(url) => db_runtime()?.block_on(async {
-                    let client = diachi::db::connect(&url).await?;
-                    Ok::<_, anyhow::Error>(diachi::db::keys::list(&client).await?)
+                    let client = diachi_db::connect(&url).await?;
+                    Ok::<_, anyhow::Error>(diachi_db::keys::list(&client).await?)
                 })?,
                 KeyStore::File(path) => keyring::read_keys_file(&path)?,
             };
@@ -636,8 +637,8 @@ fn keys_command(cmd: KeysCommand) -> anyhow::Result<()> {
             let id = KeyId::parse(id.trim_start_matches("dck_")).map_err(|e| anyhow::anyhow!(e))?;
             match key_store(&store)? {
                 KeyStore::Db(url) => db_runtime()?.block_on(async {
-                    let client = diachi::db::connect(&url).await?;
-                    if !diachi::db::keys::revoke(&client, &id).await? {
+                    let client = diachi_db::connect(&url).await?;
+                    if !diachi_db::keys::revoke(&client, &id).await? {
                         anyhow::bail!("no key {id} that is not revoked already");
                     }
                     Ok(())

@@ -2,8 +2,8 @@
 //! The real `diachi` binary: `generate` is byte-stable and writes well-formed CSV / GeoJSON lines, and
 //! `import postcodes` writes the canonical table (or nothing at all when the table is malformed).
 
-use diachi::domain::{DigitalAddress, LonLat};
-use diachi::geography::{Geography, LoadOptions};
+use diachi_domain::{DigitalAddress, LonLat};
+use diachi_geo::geography::{Geography, LoadOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
@@ -108,7 +108,7 @@ fn generate_geojsonl_writes_point_features() {
             let v = p[key].as_str().unwrap();
             assert!(v.len() == digits && v.bytes().all(|b| b.is_ascii_digit()), "line {i}: {key} {v}");
         }
-        let ward = geo().ward(diachi::domain::WardCode::parse(p["ward_code"].as_str().unwrap()).unwrap()).unwrap().1;
+        let ward = geo().ward(diachi_domain::WardCode::parse(p["ward_code"].as_str().unwrap()).unwrap()).unwrap().1;
         assert_eq!(p["ward"].as_str().unwrap(), ward.full_name());
         assert_eq!(p["postcode"].as_str().unwrap(), ward.postcode.as_str());
         let code = DigitalAddress::parse(p["digital_address"].as_str().unwrap()).unwrap();
@@ -140,7 +140,7 @@ fn generate_geojsonl_writes_point_features() {
     // the post offices, same format
     let text = std::fs::read_to_string(&offices.0).unwrap();
     let rows: Vec<&str> = text.lines().collect();
-    assert_eq!(rows.len(), diachi::synth::POST_OFFICES);
+    assert_eq!(rows.len(), diachi_synth::POST_OFFICES);
     for line in rows {
         let f: serde_json::Value = serde_json::from_str(line).unwrap();
         assert_eq!(f["geometry"]["type"], "Point");
@@ -158,15 +158,15 @@ fn generate_writes_post_offices_as_csv() {
     let text = std::fs::read_to_string(&offices.0).unwrap();
     let rows: Vec<&str> = text.lines().collect();
     assert_eq!(rows[0], "id,name,kind,ward_code,province_code,lon,lat");
-    assert_eq!(rows.len(), diachi::synth::POST_OFFICES + 1);
+    assert_eq!(rows.len(), diachi_synth::POST_OFFICES + 1);
     assert_eq!(rows.iter().filter(|r| r.contains(",provincial_hub,")).count(), 34);
 }
 
 /// Two wards that get at least two of 2,000 households (the heaviest ones).
 fn two_busy_wards() -> [(String, u16); 2] {
     let g = geo();
-    let weights: Vec<f64> = g.wards.iter().map(diachi::synth::household_weight).collect();
-    let counts = diachi::synth::apportion(&weights, 2_000);
+    let weights: Vec<f64> = g.wards.iter().map(diachi_synth::household_weight).collect();
+    let counts = diachi_synth::apportion(&weights, 2_000);
     let mut order: Vec<usize> = (0..g.wards.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(counts[i]));
     let pick = |i: usize| (g.wards[i].code.as_str().to_owned(), i as u16);
@@ -205,7 +205,7 @@ fn imported_postcodes_reach_the_generated_rows() {
             seen_hi += 1;
         } else {
             // every other ward keeps its generated code
-            let w = g.ward(diachi::domain::WardCode::parse(ward).unwrap()).unwrap().1;
+            let w = g.ward(diachi_domain::WardCode::parse(ward).unwrap()).unwrap().1;
             assert_eq!(postcode, w.postcode.as_str(), "{ward}");
             others += 1;
         }

@@ -3,11 +3,11 @@
 //! back with the `pmtiles` crate's own reader and with plain SQL, compared tile by tile with the renderer; exports
 //! are byte-stable; an exported file served over HTTP; the command line.
 
-use diachi::index::NationalIndex;
-use diachi::startup::Application;
-use diachi::tiles::export::{Bbox, ExportOptions, ExportSummary, Format, TileRange, export};
-use diachi::tiles::files::{FileSourceError, FileSources};
-use diachi::tiles::{Source, TileError, TileId, TileRenderer};
+use diachi_geo::index::NationalIndex;
+use diachi_server::startup::Application;
+use diachi_tiles::export::{Bbox, ExportOptions, ExportSummary, Format, TileRange, export};
+use diachi_tiles::files::{FileSourceError, FileSources};
+use diachi_tiles::{Source, TileError, TileId, TileRenderer};
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE, ETAG, IF_NONE_MATCH};
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,7 +25,7 @@ const MAXZOOM: u8 = 12;
 fn index() -> Arc<NationalIndex> {
     static INDEX: OnceLock<Arc<NationalIndex>> = OnceLock::new();
     INDEX
-        .get_or_init(|| Arc::new(NationalIndex::build(diachi::dataset::build(HOUSEHOLDS, SEED, None).unwrap())))
+        .get_or_init(|| Arc::new(NationalIndex::build(diachi_synth::build_dataset(HOUSEHOLDS, SEED, None).unwrap())))
         .clone()
 }
 
@@ -236,7 +236,7 @@ fn a_failed_export_leaves_no_file() {
     let too_deep = ExportOptions { maxzoom: 15, ..options() };
     assert!(matches!(
         export(renderer(), &too_deep, &out),
-        Err(diachi::tiles::export::ExportError::Tile(TileError::ZoomOutOfRange { z: 15, max: 14 }))
+        Err(diachi_tiles::export::ExportError::Tile(TileError::ZoomOutOfRange { z: 15, max: 14 }))
     ));
     assert!(export(renderer(), &options(), &dir.path("x.geojson")).is_err());
     assert_eq!(std::fs::read_dir(&dir.0).unwrap().count(), 0);

@@ -1,8 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The embedded real geography: counts, postal zones and point-in-polygon against a brute-force scan.
 
-use diachi::domain::{LonLat, Postcode};
-use diachi::geography::{Geography, LoadOptions, PostcodeOrigin, PostcodeTable};
+use diachi_domain::{LonLat, Postcode};
+use diachi_geo::geography::{Geography, LoadOptions, PostcodeOrigin, PostcodeTable};
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
@@ -19,9 +19,9 @@ fn has_the_reformed_map() {
     assert_eq!(g.mapping.len(), 10_602);
     assert_eq!(g.postcode_origin, PostcodeOrigin::Generated);
     // Hoàng Sa (Đà Nẵng) and Trường Sa (Khánh Hòa) are there with their own polygons
-    let hs = g.ward(diachi::domain::WardCode::parse("20333").unwrap()).unwrap().1;
+    let hs = g.ward(diachi_domain::WardCode::parse("20333").unwrap()).unwrap().1;
     assert_eq!((hs.name.as_str(), g.province_of(hs).code.as_str()), ("Hoàng Sa", "48"));
-    let ts = g.ward(diachi::domain::WardCode::parse("22736").unwrap()).unwrap().1;
+    let ts = g.ward(diachi_domain::WardCode::parse("22736").unwrap()).unwrap().1;
     assert_eq!((ts.name.as_str(), g.province_of(ts).code.as_str()), ("Trường Sa", "56"));
     assert!(ts.area.parts().len() > 100);
 }

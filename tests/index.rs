@@ -5,12 +5,12 @@
 //! columns, on thousands of deterministic pseudo-random queries (inside wards, in dense urban areas, near the coast,
 //! at sea inside the coverage box and near the box's edges).
 
-use diachi::dataset::{Dataset, from_e7, to_e7};
-use diachi::domain::digital_address::COVERAGE;
-use diachi::domain::lonlat::haversine_m;
-use diachi::domain::{GridCell, LonLat};
-use diachi::index::{Hit, NationalIndex};
-use diachi::synth::rng::Rng;
+use diachi_domain::digital_address::COVERAGE;
+use diachi_domain::lonlat::haversine_m;
+use diachi_domain::{GridCell, LonLat};
+use diachi_geo::dataset::{Dataset, from_e7, to_e7};
+use diachi_geo::index::{Hit, NationalIndex};
+use diachi_synth::rng::Rng;
 use h3o::{CellIndex, LatLng, Resolution};
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -19,7 +19,7 @@ const HOUSEHOLDS: u64 = 50_000;
 
 fn ix() -> &'static NationalIndex {
     static IX: OnceLock<NationalIndex> = OnceLock::new();
-    IX.get_or_init(|| NationalIndex::build(diachi::dataset::build(HOUSEHOLDS, 11, None).expect("dataset builds")))
+    IX.get_or_init(|| NationalIndex::build(diachi_synth::build_dataset(HOUSEHOLDS, 11, None).expect("dataset builds")))
 }
 
 fn data() -> &'static Dataset {
@@ -61,7 +61,7 @@ fn queries(n: usize, key: u64) -> Vec<(Place, LonLat)> {
         .wards
         .iter()
         .enumerate()
-        .filter(|(_, w)| w.kind == diachi::geography::WardKind::Phuong)
+        .filter(|(_, w)| w.kind == diachi_geo::geography::WardKind::Phuong)
         .map(|(i, _)| i as u16)
         .collect();
     let mut out = Vec::with_capacity(n);
@@ -348,7 +348,7 @@ fn addresses_in_cell_and_by_code_match_brute_force() {
     }
     assert!(max_unit >= 2, "apartment buildings share a cell");
     // a code at sea
-    let sea = diachi::domain::DigitalAddress::from_lonlat(ll(111.3, 7.7)).unwrap();
+    let sea = diachi_domain::DigitalAddress::from_lonlat(ll(111.3, 7.7)).unwrap();
     assert_eq!(ix.address_by_code(sea), None);
 }
 
@@ -513,7 +513,7 @@ fn stats_are_sane() {
 /// scan of the addresses as they are now.
 #[test]
 fn live_changes_match_brute_force_over_the_current_addresses() {
-    let ix = NationalIndex::build(diachi::dataset::build(20_000, 5, None).unwrap());
+    let ix = NationalIndex::build(diachi_synth::build_dataset(20_000, 5, None).unwrap());
     let set = &ix.data.addresses;
     let n = set.len() as u32;
     let mut rng = Rng::new(0x11FE, 1);
@@ -571,7 +571,7 @@ fn live_changes_match_brute_force_over_the_current_addresses() {
     // records, views and codes follow the overlay
     assert!(ix.view(0).is_none() && ix.view(n + 1).is_none());
     let added = ix.view(n + 5).unwrap();
-    let code = diachi::domain::DigitalAddress::parse(&added.digital_address).unwrap();
+    let code = diachi_domain::DigitalAddress::parse(&added.digital_address).unwrap();
     assert_eq!(code.unit(), 77);
     assert_eq!(ix.address_by_code(code), Some(n + 5));
     let moved = ix.address(3).unwrap();

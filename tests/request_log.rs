@@ -3,8 +3,8 @@
 //! server's workers run on their own threads.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use diachi::index::NationalIndex;
-use diachi::startup::Application;
+use diachi_geo::index::NationalIndex;
+use diachi_server::startup::Application;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -49,7 +49,7 @@ async fn one_line_per_request_without_personal_data() {
         .finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
-    let data = diachi::dataset::build(2_000, 11, None).unwrap();
+    let data = diachi_synth::build_dataset(2_000, 11, None).unwrap();
     let index = Arc::new(NationalIndex::build(data));
     let app = Application::with_index("127.0.0.1:0", index.clone()).unwrap();
     let base = format!("http://127.0.0.1:{}", app.port);
@@ -58,8 +58,8 @@ async fn one_line_per_request_without_personal_data() {
 
     let set = &index.data.addresses;
     let id = (set.len() / 2) as u32;
-    let lat = diachi::dataset::from_e7(set.lat_e7[id as usize]);
-    let lon = diachi::dataset::from_e7(set.lon_e7[id as usize]);
+    let lat = diachi_geo::dataset::from_e7(set.lat_e7[id as usize]);
+    let lon = diachi_geo::dataset::from_e7(set.lon_e7[id as usize]);
     let code = set.digital_address(id).unwrap().to_string();
     let ward = &index.data.geography.wards[usize::from(set.ward[id as usize])];
     let postcode = ward.postcode.to_string();

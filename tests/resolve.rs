@@ -3,18 +3,18 @@
 //! not here.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use diachi::index::NationalIndex;
-use diachi::resolve::Resolver;
-use diachi::resolve::eval::{Labelled, evaluate};
+use diachi_geo::index::NationalIndex;
+use diachi_resolve::Resolver;
+use diachi_synth::eval::{Labelled, evaluate};
 
 const SET: &str = include_str!("../testdata/addresses-noisy.jsonl");
 
 #[test]
 fn the_labelled_set_is_reproducible_and_resolved_to_the_goal() {
     // the dataset and seeds of testdata/README.md
-    let data = diachi::dataset::build(1_000_000, 2025, None).expect("the embedded geography loads");
+    let data = diachi_synth::build_dataset(1_000_000, 2025, None).expect("the embedded geography loads");
     let ix = NationalIndex::build(data);
-    let regenerated: Vec<String> = diachi::synth::noise::generate(&ix, 10_000, 1)
+    let regenerated: Vec<String> = diachi_synth::noise::generate(&ix, 10_000, 1)
         .iter()
         .map(|l| serde_json::to_string(l).expect("serialises"))
         .collect();

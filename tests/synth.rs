@@ -3,11 +3,13 @@
 //! counts, addresses inside their wards, distinct digital addresses, Vietnamese house numbering and the post-office
 //! network.
 
-use diachi::dataset::output::{self, Format};
-use diachi::dataset::{AddressSet, PostOfficeKind, from_e7};
-use diachi::domain::{GridCell, LonLat};
-use diachi::geography::{Geography, LoadOptions, WardKind};
-use diachi::synth::{self, GenerateOptions, apportion, generate_addresses, generate_post_offices, household_weight};
+use diachi_domain::{GridCell, LonLat};
+use diachi_geo::dataset::output::{self, Format};
+use diachi_geo::dataset::{AddressSet, PostOfficeKind, from_e7};
+use diachi_geo::geography::{Geography, LoadOptions, WardKind};
+use diachi_synth::{
+    self as synth, GenerateOptions, apportion, generate_addresses, generate_post_offices, household_weight,
+};
 use proptest::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
@@ -239,7 +241,7 @@ fn houses_are_numbered_along_their_streets() {
             // the numbers grow along the street: each next building is farther from the side's first one
             if let Some(&(_, p0)) = buildings.first() {
                 let d: Vec<f64> =
-                    buildings.iter().map(|&(_, p)| diachi::domain::lonlat::haversine_m(p0.0, p0.1, p.0, p.1)).collect();
+                    buildings.iter().map(|&(_, p)| diachi_domain::lonlat::haversine_m(p0.0, p0.1, p.0, p.1)).collect();
                 assert!(d.windows(2).all(|w| w[0] < w[1]), "{key:?} parity {parity}: {d:?}");
                 checked += usize::from(buildings.len() > 2);
             }
@@ -291,8 +293,8 @@ fn post_offices_cover_every_ward_and_province() {
 
 #[test]
 fn post_offices_do_not_depend_on_the_number_of_households() {
-    let small = diachi::dataset::build(1_000, 31, None).unwrap();
-    let large = diachi::dataset::build(50_000, 31, None).unwrap();
+    let small = diachi_synth::build_dataset(1_000, 31, None).unwrap();
+    let large = diachi_synth::build_dataset(50_000, 31, None).unwrap();
     assert_eq!((small.addresses.len(), large.addresses.len()), (1_000, 50_000));
     assert_eq!(small.post_offices, large.post_offices);
     assert_eq!(small.post_offices, generate_post_offices(geo(), 31));

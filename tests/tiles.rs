@@ -3,9 +3,9 @@
 //! attributes and coordinates of addresses, polygons against point-in-polygon, the archipelagos, tile size limits,
 //! determinism, and the density counts.
 
-use diachi::index::NationalIndex;
-use diachi::tiles::geom::{EXTENT, TileFrame, tile_bounds, world};
-use diachi::tiles::{Layer, MAX_TILE_BYTES, Source, TileError, TileId, TileRenderer};
+use diachi_geo::index::NationalIndex;
+use diachi_tiles::geom::{EXTENT, TileFrame, tile_bounds, world};
+use diachi_tiles::{Layer, MAX_TILE_BYTES, Source, TileError, TileId, TileRenderer};
 use geo::{Contains, Geometry, Point};
 use mvt_reader::Reader;
 use mvt_reader::feature::Value;
@@ -17,7 +17,7 @@ const HOUSEHOLDS: u64 = 60_000;
 fn renderer() -> &'static TileRenderer {
     static R: OnceLock<TileRenderer> = OnceLock::new();
     R.get_or_init(|| {
-        let data = diachi::dataset::build(HOUSEHOLDS, 3, None).expect("dataset builds");
+        let data = diachi_synth::build_dataset(HOUSEHOLDS, 3, None).expect("dataset builds");
         TileRenderer::new(Arc::new(NationalIndex::build(data)))
     })
 }

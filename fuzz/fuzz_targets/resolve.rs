@@ -2,16 +2,16 @@
 //! answer must hold together. Run by `scripts/fuzz.sh` (CI runs it for a bounded time).
 #![no_main]
 
-use diachi::domain::LonLat;
-use diachi::index::NationalIndex;
-use diachi::resolve::{Granularity, Resolver};
+use diachi_domain::LonLat;
+use diachi_geo::index::NationalIndex;
+use diachi_resolve::{Granularity, Resolver};
 use libfuzzer_sys::fuzz_target;
 use std::sync::OnceLock;
 
 fn fixture() -> &'static (NationalIndex, Resolver) {
     static F: OnceLock<(NationalIndex, Resolver)> = OnceLock::new();
     F.get_or_init(|| {
-        let data = diachi::dataset::build(5_000, 7, None).expect("the embedded geography loads");
+        let data = diachi_synth::build_dataset(5_000, 7, None).expect("the embedded geography loads");
         let ix = NationalIndex::build(data);
         let r = Resolver::build(&ix);
         (ix, r)

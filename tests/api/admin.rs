@@ -1,7 +1,7 @@
 //! `/v1/admin/provinces`, `/v1/admin/provinces/{code}/wards` and `/v1/admin/wards/{code}`.
 
 use crate::helpers::*;
-use diachi::domain::{ProvinceCode, WardCode};
+use diachi_domain::{ProvinceCode, WardCode};
 
 #[actix_web::test]
 async fn the_34_provinces() {

@@ -1,8 +1,8 @@
 //! Courier delivery planning: POST /v1/deliveries/plan, the plans made in the background and their GeoJSON, GPX
 //! and CSV forms.
 
-use diachi::index::NationalIndex;
-use diachi::startup::Application;
+use diachi_geo::index::NationalIndex;
+use diachi_server::startup::Application;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -20,12 +20,12 @@ const NAMES: [&str; 5] = ["Nguyễn Văn An", "Trần Thị Bích Ngọc", "Lê 
 async fn spawn_small(max_shipments: usize, sync_max: usize) -> TestApp {
     let index = index();
     let app = Application::with_services("127.0.0.1:0", index.clone(), Some(tiles())).unwrap();
-    let keyring = diachi::auth::Keyring::new(Some(TEST_TOKEN.into()), None, 1_000_000, Duration::ZERO);
+    let keyring = diachi_auth::Keyring::new(Some(TEST_TOKEN.into()), None, 1_000_000, Duration::ZERO);
     assert!(app.state.keyring.set(Arc::new(keyring)).is_ok());
-    let settings = diachi::delivery::Settings {
+    let settings = diachi_delivery::Settings {
         max_shipments,
         sync_max_shipments: sync_max,
-        ..diachi::delivery::Settings::default()
+        ..diachi_delivery::Settings::default()
     };
     assert!(app.state.delivery.set(settings).is_ok());
     let address = format!("http://127.0.0.1:{}", app.port);
@@ -76,7 +76,7 @@ fn two_offices(ix: &NationalIndex) -> (u32, u32, Vec<u32>) {
     let geo = &ix.data.geography;
     let province = |w: u16| geo.wards[usize::from(w)].province;
     let offices = &ix.data.post_offices;
-    let hanoi = geo.wards[usize::from(geo.ward(diachi::domain::WardCode::parse("00004").unwrap()).unwrap().0)].province;
+    let hanoi = geo.wards[usize::from(geo.ward(diachi_domain::WardCode::parse("00004").unwrap()).unwrap().0)].province;
     let mut found = None;
     'outer: for a in offices.iter().filter(|o| province(o.ward) == hanoi) {
         for b in offices.iter().filter(|o| province(o.ward) == hanoi && o.ward != a.ward) {
@@ -104,23 +104,23 @@ fn two_offices(ix: &NationalIndex) -> (u32, u32, Vec<u32>) {
 
 /// Text for an address that the resolver places on it: the old form without diacritics when it can be had,
 /// else today's form without diacritics.
-fn text_for(ix: &NationalIndex, resolver: &diachi::resolve::Resolver, id: u32) -> Option<String> {
+fn text_for(ix: &NationalIndex, resolver: &diachi_resolve::Resolver, id: u32) -> Option<String> {
     let geo = &ix.data.geography;
     let v = ix.view(id)?;
-    let forms = diachi::synth::forms::OldForms::new(geo);
+    let forms = diachi_synth::forms::OldForms::new(geo);
     let mut texts = Vec::new();
     if let Some((pieces, row)) = forms.old_form(geo, &v, id)
         && row.is_divided != 1
     {
-        texts.push(diachi::synth::noise::strip_marks(&diachi::synth::forms::join(&pieces)).to_lowercase());
+        texts.push(diachi_synth::noise::strip_marks(&diachi_synth::forms::join(&pieces)).to_lowercase());
     }
-    texts.push(diachi::synth::noise::strip_marks(&v.formatted).to_lowercase());
+    texts.push(diachi_synth::noise::strip_marks(&v.formatted).to_lowercase());
     texts.into_iter().find(|t| resolver.resolve(ix, t, None).address.and_then(|a| a.address_id) == Some(id))
 }
 
-fn resolver() -> Arc<diachi::resolve::Resolver> {
-    static R: std::sync::OnceLock<Arc<diachi::resolve::Resolver>> = std::sync::OnceLock::new();
-    R.get_or_init(|| Arc::new(diachi::resolve::Resolver::build(&index()))).clone()
+fn resolver() -> Arc<diachi_resolve::Resolver> {
+    static R: std::sync::OnceLock<Arc<diachi_resolve::Resolver>> = std::sync::OnceLock::new();
+    R.get_or_init(|| Arc::new(diachi_resolve::Resolver::build(&index()))).clone()
 }
 
 /// A request: shipments near two offices given as text, digital addresses and coordinates, with windows and names;
@@ -560,7 +560,7 @@ async fn only_keys_with_the_scope_plan_and_see_their_own_plans() {
     let other_planner = key(&file, "delivery:plan");
     let validator = key(&file, "address:validate");
     let app = Application::with_services("127.0.0.1:0", index(), Some(tiles())).unwrap();
-    let keyring = diachi::auth::Keyring::new(None, Some(file.clone()), 0, Duration::ZERO);
+    let keyring = diachi_auth::Keyring::new(None, Some(file.clone()), 0, Duration::ZERO);
     assert!(app.state.keyring.set(Arc::new(keyring)).is_ok());
     let base = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.run_until_stopped());

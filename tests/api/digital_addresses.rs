@@ -1,8 +1,8 @@
 //! `/v1/digital-addresses/encode` and `/v1/digital-addresses/{code}`.
 
 use crate::helpers::*;
-use diachi::domain::{GridCell, LonLat};
-use diachi::index::NationalIndex;
+use diachi_domain::{GridCell, LonLat};
+use diachi_geo::index::NationalIndex;
 
 /// Ids of the addresses whose 1 m cell lies in `area`, in id order (brute force).
 fn ids_in(ix: &NationalIndex, area: GridCell) -> Vec<u64> {
@@ -237,7 +237,7 @@ async fn typing_errors_fail_the_check_character() {
     let app = spawn_app().await;
     let good = "V98-FE4-RYEW";
     app.ok(&format!("/v1/digital-addresses/{good}")).await;
-    let symbols = diachi::domain::digital_address::ALPHABET;
+    let symbols = diachi_domain::digital_address::ALPHABET;
     let chars: Vec<char> = good.chars().collect();
     let positions: Vec<usize> = (0..chars.len()).filter(|&i| chars[i] != '-').collect();
     // every single substitution in two positions (data and check)

@@ -1,7 +1,7 @@
 //! `/fonts/{fontstack}/{range}.pbf`: MapLibre glyphs.
 
 use crate::helpers::*;
-use diachi::fonts::{FONT_STACK, pbf::Glyphs};
+use diachi_fonts::{FONT_STACK, pbf::Glyphs};
 use prost::Message;
 use reqwest::StatusCode;
 use std::io::Read;

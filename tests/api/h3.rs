@@ -1,8 +1,8 @@
 //! `/v1/h3/{cell}` and `/v1/h3/{cell}/addresses`.
 
 use crate::helpers::*;
-use diachi::dataset::from_e7;
-use diachi::index::NationalIndex;
+use diachi_geo::dataset::from_e7;
+use diachi_geo::index::NationalIndex;
 use h3o::{CellIndex, LatLng, Resolution};
 use std::collections::HashMap;
 

@@ -1,7 +1,7 @@
 //! The test harness: one index per test binary, one real server per test.
 
-use diachi::index::NationalIndex;
-use diachi::startup::Application;
+use diachi_geo::index::NationalIndex;
+use diachi_server::startup::Application;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::fmt::Write as _;
@@ -19,16 +19,16 @@ pub fn index() -> Arc<NationalIndex> {
     static INDEX: OnceLock<Arc<NationalIndex>> = OnceLock::new();
     INDEX
         .get_or_init(|| {
-            let data = diachi::dataset::build(HOUSEHOLDS, SEED, None).expect("the embedded geography loads");
+            let data = diachi_synth::build_dataset(HOUSEHOLDS, SEED, None).expect("the embedded geography loads");
             Arc::new(NationalIndex::build(data))
         })
         .clone()
 }
 
 /// The tile service shared by every test of this binary (its cache too), built on first use.
-pub fn tiles() -> Arc<diachi::tiles::TileService> {
-    static TILES: OnceLock<Arc<diachi::tiles::TileService>> = OnceLock::new();
-    TILES.get_or_init(|| Arc::new(diachi::startup::tile_service(index(), 64))).clone()
+pub fn tiles() -> Arc<diachi_tiles::TileService> {
+    static TILES: OnceLock<Arc<diachi_tiles::TileService>> = OnceLock::new();
+    TILES.get_or_init(|| Arc::new(diachi_server::startup::tile_service(index(), 64))).clone()
 }
 
 /// A running server and a client for it.
@@ -46,7 +46,7 @@ pub async fn spawn_app() -> TestApp {
     let index = index();
     let app = Application::with_services("127.0.0.1:0", index.clone(), Some(tiles())).expect("the app binds");
     // the configured admin token stands for a key with every scope
-    let keyring = diachi::auth::Keyring::new(Some(TEST_TOKEN.into()), None, 1_000_000, std::time::Duration::ZERO);
+    let keyring = diachi_auth::Keyring::new(Some(TEST_TOKEN.into()), None, 1_000_000, std::time::Duration::ZERO);
     assert!(app.state.keyring.set(Arc::new(keyring)).is_ok());
     let address = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.run_until_stopped());
@@ -106,7 +106,7 @@ pub fn assert_error(json: &Value, code: &str, what: &str) {
 
 /// Great-circle distance in metres (the crate's own formula).
 pub fn haversine(lon1: f64, lat1: f64, lon2: f64, lat2: f64) -> f64 {
-    diachi::domain::lonlat::haversine_m(lon1, lat1, lon2, lat2)
+    diachi_domain::lonlat::haversine_m(lon1, lat1, lon2, lat2)
 }
 
 pub fn f(v: &Value) -> f64 {
@@ -139,7 +139,7 @@ pub fn enc(s: &str) -> String {
 /// `(lon, lat)` of an address, read from the index's columns.
 pub fn addr_point(ix: &NationalIndex, id: u32) -> (f64, f64) {
     let set = &ix.data.addresses;
-    (diachi::dataset::from_e7(set.lon_e7[id as usize]), diachi::dataset::from_e7(set.lat_e7[id as usize]))
+    (diachi_geo::dataset::from_e7(set.lon_e7[id as usize]), diachi_geo::dataset::from_e7(set.lat_e7[id as usize]))
 }
 
 /// Every address as `(id, lon, lat)`.
@@ -151,11 +151,11 @@ pub fn all_addresses(ix: &NationalIndex) -> impl Iterator<Item = (u32, f64, f64)
 }
 
 /// A spread of wards: every 150th, plus Ba Đình (Hà Nội), Hoàng Sa and Trường Sa (islands).
-pub fn sample_wards(ix: &NationalIndex) -> Vec<&diachi::geography::Ward> {
+pub fn sample_wards(ix: &NationalIndex) -> Vec<&diachi_geo::geography::Ward> {
     let geo = &ix.data.geography;
     let mut v: Vec<_> = geo.wards.iter().step_by(150).collect();
     for code in ["00004", "20333", "22736"] {
-        let code = diachi::domain::WardCode::parse(code).unwrap();
+        let code = diachi_domain::WardCode::parse(code).unwrap();
         v.push(geo.ward(code).unwrap().1);
     }
     v
@@ -163,7 +163,7 @@ pub fn sample_wards(ix: &NationalIndex) -> Vec<&diachi::geography::Ward> {
 
 /// The route templates of the router, read from its source (`src/http/routes/mod.rs`).
 pub fn router_paths() -> Vec<&'static str> {
-    let src = include_str!("../../src/http/routes/mod.rs");
+    let src = include_str!("../../crates/server/src/http/routes/mod.rs");
     // the string literals starting with `/` in the body of `configure`
     let body = src.split("pub fn configure").nth(1).and_then(|s| s.split("\n}").next()).unwrap_or_default();
     let paths: Vec<&str> = body.split('"').skip(1).step_by(2).filter(|s| s.starts_with('/')).collect();
@@ -173,7 +173,7 @@ pub fn router_paths() -> Vec<&'static str> {
 
 /// The paths of `registry_routes` in src/http/routes/mod.rs (POST, with GET on a registration).
 pub fn registry_paths() -> Vec<&'static str> {
-    let src = include_str!("../../src/http/routes/mod.rs");
+    let src = include_str!("../../crates/server/src/http/routes/mod.rs");
     let body = src.split("fn registry_routes").nth(1).and_then(|s| s.split("\n}").next()).unwrap_or_default();
     let paths: Vec<&str> = body.split('"').skip(1).step_by(2).filter(|s| s.starts_with('/')).collect();
     assert!(paths.len() >= 5, "could not read the registry routes: {paths:?}");

@@ -2,7 +2,7 @@
 //! and the registry's 503 without a PII key or a database.
 
 use crate::helpers::*;
-use diachi::startup::Application;
+use diachi_server::startup::Application;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
@@ -30,11 +30,11 @@ fn create(file: &Path, scopes: &[&str], limit: Option<&str>) -> String {
 #[allow(clippy::unused_async)]
 async fn spawn_with_keys(file: &Path, pii: bool) -> String {
     let app = Application::with_services("127.0.0.1:0", index(), Some(tiles())).unwrap();
-    let keyring = diachi::auth::Keyring::new(Some("legacy-token".into()), Some(file.to_owned()), 100, Duration::ZERO);
+    let keyring = diachi_auth::Keyring::new(Some("legacy-token".into()), Some(file.to_owned()), 100, Duration::ZERO);
     assert!(app.state.keyring.set(Arc::new(keyring)).is_ok());
     if pii {
-        let p = diachi::pii::Pii::from_base64(&diachi::pii::new_master_key().unwrap()).unwrap();
-        assert!(app.state.registry.set(Arc::new(diachi::registry::Registry::new(p, 30))).is_ok());
+        let p = diachi_pii::Pii::from_base64(&diachi_pii::new_master_key().unwrap()).unwrap();
+        assert!(app.state.registry.set(Arc::new(diachi_registry::Registry::new(p, 30))).is_ok());
     }
     let base = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.run_until_stopped());
@@ -146,7 +146,7 @@ fn pii_key_command_prints_a_fresh_key() {
     let a = cli(&["keys", "pii-key"]);
     let b = cli(&["keys", "pii-key"]);
     assert_ne!(a, b);
-    assert!(diachi::pii::Pii::from_base64(&a).is_ok(), "{a}");
+    assert!(diachi_pii::Pii::from_base64(&a).is_ok(), "{a}");
 }
 
 #[test]

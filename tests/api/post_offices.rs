@@ -1,7 +1,7 @@
 //! `/v1/post-offices/nearest`.
 
 use crate::helpers::*;
-use diachi::dataset::from_e7;
+use diachi_geo::dataset::from_e7;
 
 #[actix_web::test]
 async fn nearest_post_offices_are_sorted_with_exact_distances() {

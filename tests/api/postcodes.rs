@@ -20,7 +20,7 @@ async fn a_wards_postcode_lists_that_ward() {
         assert_eq!(listed["full_name"], w.full_name());
         // every listed ward has that postcode
         for x in wards {
-            let wc = diachi::domain::WardCode::parse(x["code"].as_str().unwrap()).unwrap();
+            let wc = diachi_domain::WardCode::parse(x["code"].as_str().unwrap()).unwrap();
             assert_eq!(geo.ward(wc).unwrap().1.postcode, w.postcode);
         }
         let bbox = bbox_of(&zone["bbox"]);
@@ -82,7 +82,7 @@ async fn unknown_and_malformed_postcodes() {
     let app = spawn_app().await;
     let geo = &app.index.data.geography;
     let unknown = (0..100_000u32)
-        .map(|n| diachi::domain::Postcode::from_u32(n).unwrap())
+        .map(|n| diachi_domain::Postcode::from_u32(n).unwrap())
         .find(|p| geo.zone(*p).is_none())
         .unwrap();
     app.error(&format!("/v1/postcodes/{unknown}"), 404, "postcode_not_found").await;

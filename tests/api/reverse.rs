@@ -1,7 +1,7 @@
 //! `/v1/reverse`.
 
 use crate::helpers::*;
-use diachi::domain::DigitalAddress;
+use diachi_domain::DigitalAddress;
 use h3o::{LatLng, Resolution};
 
 #[actix_web::test]
@@ -72,12 +72,12 @@ async fn a_point_just_off_the_coast_snaps_to_the_nearest_ward() {
     let app = spawn_app().await;
     let geo = &app.index.data.geography;
     // walk east from a coastal ward's label until the point leaves every ward; within 2 km it snaps
-    let w = geo.ward(diachi::domain::WardCode::parse("22736").unwrap()).unwrap().1; // Trường Sa
+    let w = geo.ward(diachi_domain::WardCode::parse("22736").unwrap()).unwrap().1; // Trường Sa
     let (lon0, lat) = (w.label.lon(), w.label.lat());
     let mut found = false;
     for step in 1..2000 {
         let lon = lon0 + f64::from(step) * 0.0001;
-        let p = diachi::domain::LonLat::new(lon, lat).unwrap();
+        let p = diachi_domain::LonLat::new(lon, lat).unwrap();
         if geo.ward_at(p).is_none()
             && let Some((wi, d)) = geo.ward_near(p, 2_000.0)
         {

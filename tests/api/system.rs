@@ -1,8 +1,8 @@
 //! `/health`, `/ready`, `/metrics`, `/openapi.json` and start-up readiness.
 
 use crate::helpers::*;
-use diachi::config::{Config, Households};
-use diachi::startup::Application;
+use diachi_server::config::{Config, Households};
+use diachi_server::startup::Application;
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
 

@@ -57,7 +57,7 @@ async fn a_formatted_address_validates_to_its_delivery_point() {
 async fn the_old_form_without_marks_is_replaced_and_said_so() {
     let app = spawn_app().await;
     let geo = &app.index.data.geography;
-    let forms = diachi::synth::forms::OldForms::new(geo);
+    let forms = diachi_synth::forms::OldForms::new(geo);
     let mut checked = 0;
     for id in (0..app.index.data.addresses.len() as u32).step_by(997) {
         let v = app.index.view(id).expect("id exists");
@@ -65,7 +65,7 @@ async fn the_old_form_without_marks_is_replaced_and_said_so() {
         if row.is_divided == 1 {
             continue;
         }
-        let text = diachi::synth::noise::strip_marks(&diachi::synth::forms::join(&pieces)).to_lowercase();
+        let text = diachi_synth::noise::strip_marks(&diachi_synth::forms::join(&pieces)).to_lowercase();
         let (status, res) = app.post_json("/v1/addresses/validate", &json!({ "address": text })).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(res["address"]["ward"]["code"], v.ward_code, "{text}: {res}");

@@ -1,11 +1,11 @@
 //! The in-memory index and tiles against PostGIS on the same data.
 
-use diachi::db::tiles::{PgLayer, PgTiles};
-use diachi::domain::LonLat;
-use diachi::index::NationalIndex;
-use diachi::synth::rng::Rng;
-use diachi::tiles::geom::world;
-use diachi::tiles::{Layer, Source, TileId, TileRenderer};
+use diachi_db::tiles::{PgLayer, PgTiles};
+use diachi_domain::LonLat;
+use diachi_geo::index::NationalIndex;
+use diachi_synth::rng::Rng;
+use diachi_tiles::geom::world;
+use diachi_tiles::{Layer, Source, TileId, TileRenderer};
 use mvt_reader::Reader;
 use mvt_reader::feature::{Feature, Value};
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ fn nearest_and_point_in_polygon_agree_with_postgis() {
     let geo = &ix.data.geography;
     rt().block_on(async {
         import(&pg.url()).await;
-        let c = diachi::db::connect(&pg.url()).await.unwrap();
+        let c = diachi_db::connect(&pg.url()).await.unwrap();
         // KNN with `<->` on the sphere (geography), with PostGIS's exact spherical distance of each
         let knn = c
             .prepare(
@@ -107,7 +107,7 @@ fn postgis_tiles_match_the_in_memory_tiles_feature_by_feature() {
     let renderer = TileRenderer::new(ix.clone());
     rt().block_on(async {
         import(&pg.url()).await;
-        let pool = diachi::db::pool(&pg.url(), 4).unwrap();
+        let pool = diachi_db::pool(&pg.url(), 4).unwrap();
         let pg_tiles = PgTiles::new(pool, 1_000_000);
         let set = &ix.data.addresses;
         let mut compared = 0;

@@ -1,8 +1,8 @@
 //! The service on PostGIS: live updates seen by a second running instance, and the database killed and restarted
 //! under the service.
 
-use diachi::config::Config;
-use diachi::startup::Application;
+use diachi_server::config::Config;
+use diachi_server::startup::Application;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -88,7 +88,7 @@ impl Instance {
 }
 
 fn tile_of(lon: f64, lat: f64) -> String {
-    let (x, y) = diachi::tiles::geom::world(lon, lat);
+    let (x, y) = diachi_tiles::geom::world(lon, lat);
     let n = f64::from(1u32 << 14);
     format!("14/{}/{}", (x * n) as u64, (y * n) as u64)
 }
@@ -183,9 +183,9 @@ fn bad_writes_get_clear_errors() {
     let Some(pg) = harness::cluster() else { return };
     rt().block_on(import(&pg.url()));
     let a = serve(&pg.url());
-    let geo = diachi::geography::Geography::load(&Default::default()).unwrap();
+    let geo = diachi_geo::geography::Geography::load(&Default::default()).unwrap();
     let saigon_ward =
-        geo.wards[usize::from(geo.ward_at(diachi::domain::LonLat::new(106.70, 10.78).unwrap()).unwrap())].code;
+        geo.wards[usize::from(geo.ward_at(diachi_domain::LonLat::new(106.70, 10.78).unwrap()).unwrap())].code;
     let post = |body: Value| a.send(reqwest::Method::POST, "/v1/addresses", Some(TOKEN), Some(body));
     let cases = [
         (json!({"lat": 21.03, "lon": 105.85, "house_number": 0, "street": "X"}), 422, "invalid_house_number"),

@@ -7,8 +7,8 @@ mod harness;
 mod live;
 mod registry;
 
-use diachi::dataset::Dataset;
-use diachi::db;
+use diachi_db as db;
+use diachi_geo::dataset::Dataset;
 
 /// A small national set: every ward gets addresses, quick to generate and import.
 pub const HOUSEHOLDS: u64 = 20_000;
@@ -19,7 +19,7 @@ pub fn rt() -> tokio::runtime::Runtime {
 }
 
 pub fn dataset() -> Dataset {
-    diachi::dataset::build(HOUSEHOLDS, SEED, None).unwrap()
+    diachi_synth::build_dataset(HOUSEHOLDS, SEED, None).unwrap()
 }
 
 /// Migrates and imports the test set into the cluster.
@@ -119,7 +119,7 @@ fn the_index_loaded_from_postgis_equals_the_generated_one() {
     let loaded = rt().block_on(async {
         import(&pg.url()).await;
         let mut c = db::connect(&pg.url()).await.unwrap();
-        db::load::load(&mut c, diachi::geography::Geography::load(&Default::default()).unwrap()).await.unwrap()
+        db::load::load(&mut c, diachi_geo::geography::Geography::load(&Default::default()).unwrap()).await.unwrap()
     });
     assert_eq!(loaded.last_change, 0);
     let (a, b) = (&data.addresses, &loaded.data.addresses);

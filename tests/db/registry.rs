@@ -2,11 +2,11 @@
 //! codes, locking, expiry, revocation, the match levels, API keys (scopes, revocation, rate limits), the audit log,
 //! no plaintext personal data in the tables or in the logs, and hostile input.
 
-use diachi::auth::{ApiKey, KeyRecord, Scope};
-use diachi::config::Config;
-use diachi::domain::DigitalAddress;
-use diachi::index::NationalIndex;
-use diachi::startup::Application;
+use diachi_auth::{ApiKey, KeyRecord, Scope};
+use diachi_domain::DigitalAddress;
+use diachi_geo::index::NationalIndex;
+use diachi_server::config::Config;
+use diachi_server::startup::Application;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -81,10 +81,10 @@ fn serve(url: &str) -> Server {
 /// Stores a key in the database; returns its text.
 fn key(url: &str, scopes: &[Scope], rate_limit: Option<u32>) -> String {
     let k = ApiKey::generate().unwrap();
-    let rec = KeyRecord::new(&k, "test".into(), scopes.to_vec(), rate_limit, diachi::auth::now_rfc3339());
+    let rec = KeyRecord::new(&k, "test".into(), scopes.to_vec(), rate_limit, diachi_auth::now_rfc3339());
     rt().block_on(async {
-        let c = diachi::db::connect(url).await.unwrap();
-        diachi::db::keys::insert(&c, &rec).await.unwrap();
+        let c = diachi_db::connect(url).await.unwrap();
+        diachi_db::keys::insert(&c, &rec).await.unwrap();
     });
     k.reveal()
 }
@@ -262,7 +262,7 @@ fn registration_verification_identity_levels_and_the_audit_log() {
     // expiry: the code is not accepted after expires_at (moved into the past, no waiting)
     let (id4, code4) = register(&s, &reg, "048099123456", &p.home);
     rt().block_on(async {
-        let c = diachi::db::connect(&pg.url()).await.unwrap();
+        let c = diachi_db::connect(&pg.url()).await.unwrap();
         let uuid = uuid::Uuid::parse_str(&id4).unwrap();
         c.execute("UPDATE registrations SET expires_at = now() - interval '1 day' WHERE id = $1", &[&uuid])
             .await
@@ -293,7 +293,7 @@ fn registration_verification_identity_levels_and_the_audit_log() {
     let (st, _) = s.send(reqwest::Method::GET, &format!("/v1/registrations/{id}"), None, None);
     assert_eq!(st, 401);
     rt().block_on(async {
-        let c = diachi::db::connect(&pg.url()).await.unwrap();
+        let c = diachi_db::connect(&pg.url()).await.unwrap();
         let rows = c.query("SELECT action, outcome, status, key_id, request_id FROM audit_log", &[]).await.unwrap();
         let count = |action: &str, outcome: &str| {
             rows.iter().filter(|r| r.get::<_, String>(0) == action && r.get::<_, String>(1) == outcome).count()
@@ -326,7 +326,7 @@ fn registration_verification_identity_levels_and_the_audit_log() {
 /// Reads every registry table as text and as the hex of its bytes: no personal datum and no API key appears.
 fn no_plaintext_in_tables(url: &str, pii: &[&str], keys: &[&str]) {
     rt().block_on(async {
-        let c = diachi::db::connect(url).await.unwrap();
+        let c = diachi_db::connect(url).await.unwrap();
         let mut dump = String::new();
         for t in ["registrations", "audit_log", "api_keys"] {
             for r in c.query(&format!("SELECT t::text FROM {t} t"), &[]).await.unwrap() {
@@ -335,7 +335,7 @@ fn no_plaintext_in_tables(url: &str, pii: &[&str], keys: &[&str]) {
             }
         }
         assert!(dump.contains("\\x"), "bytea columns were read");
-        let hex = |s: &str| diachi::auth::hex(s.as_bytes());
+        let hex = |s: &str| diachi_auth::hex(s.as_bytes());
         for p in pii {
             assert!(!dump.contains(p), "{p} in the tables");
             assert!(!dump.contains(&hex(p)), "{p} (as bytes) in the tables");
@@ -549,14 +549,14 @@ fn a_pre_reform_address_registers_and_matches_todays_form() {
     rt().block_on(import(&pg.url()));
     let ix = NationalIndex::build(dataset());
     let geo = &ix.data.geography;
-    let forms = diachi::synth::forms::OldForms::new(geo);
+    let forms = diachi_synth::forms::OldForms::new(geo);
     let s = serve(&pg.url());
     let reg = key(&pg.url(), &[Scope::RegistryWrite], None);
     let idv = key(&pg.url(), &[Scope::IdentityVerify], None);
     let households = u32::try_from(crate::HOUSEHOLDS).unwrap();
     let mut checked = 0;
     for i in 0..400 {
-        let r = diachi::synth::residents::resident(crate::SEED, households, i);
+        let r = diachi_synth::residents::resident(crate::SEED, households, i);
         if !r.pre_reform {
             continue;
         }
@@ -565,7 +565,7 @@ fn a_pre_reform_address_registers_and_matches_todays_form() {
         if row.is_divided == 1 {
             continue; // a split old ward can be decided by its street, but not always: see the resolver's tests
         }
-        let papers = diachi::synth::noise::strip_marks(&diachi::synth::forms::join(&pieces)).to_lowercase();
+        let papers = diachi_synth::noise::strip_marks(&diachi_synth::forms::join(&pieces)).to_lowercase();
         let (st, body) = s.post(
             "/v1/registrations",
             &reg,

@@ -1,0 +1,235 @@
+//! Writes to the address table (the live-update API). Each write is one transaction; the table's trigger records
+//! the change and notifies every running instance (see [`super::feed`]).
+
+use deadpool_postgres::Pool;
+use tokio_postgres::error::SqlState;
+
+use super::DbError;
+use super::import::h3_columns;
+use diachi_domain::{DigitalAddress, GridCell, LonLat, WardCode, digital_address::FULL_LEVEL};
+use diachi_geo::dataset::{AddressRecord, to_e7};
+use diachi_geo::geography::Geography;
+
+/// How far outside its ward's (simplified) border a point may lie: coasts and sliver gaps.
+pub const WARD_SNAP_M: f64 = 2_000.0;
+/// The longest street name accepted.
+pub const MAX_STREET_CHARS: usize = 200;
+
+/// The fields of an address as a client gives them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressInput {
+    pub location: LonLat,
+    /// The ward; found from the location when not given (and checked against it when given).
+    pub ward: Option<WardCode>,
+    pub street: String,
+    pub house: u16,
+    pub alley: u16,
+    pub apartment: u16,
+}
+
+/// Changes to some fields of an address.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AddressPatch {
+    pub location: Option<LonLat>,
+    pub ward: Option<WardCode>,
+    pub street: Option<String>,
+    pub house: Option<u16>,
+    pub alley: Option<u16>,
+    pub apartment: Option<u16>,
+}
+
+/// Errors of an address write.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The input breaks a rule (`code` is the stable error code).
+    #[error("{message}")]
+    Invalid { code: &'static str, message: String },
+    #[error("no address {0}")]
+    NotFound(u32),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<tokio_postgres::Error> for WriteError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        Self::Db(DbError::Query(e))
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for WriteError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+fn invalid(code: &'static str, message: impl Into<String>) -> WriteError {
+    WriteError::Invalid { code, message: message.into() }
+}
+
+/// Checks the input against the geography: the street, and the ward (found, or checked against the location).
+/// Returns the ward's index.
+pub fn check(geo: &Geography, input: &AddressInput) -> Result<u16, WriteError> {
+    let street = input.street.trim();
+    if street.is_empty() {
+        return Err(invalid("invalid_street", "street must not be empty"));
+    }
+    if street.chars().count() > MAX_STREET_CHARS || street.chars().any(char::is_control) {
+        return Err(invalid(
+            "invalid_street",
+            format!("street: at most {MAX_STREET_CHARS} characters, no control characters"),
+        ));
+    }
+    if input.house == 0 {
+        return Err(invalid("invalid_house_number", "house_number must be 1 to 65535"));
+    }
+    let p = input.location;
+    if GridCell::from_lonlat(p, FULL_LEVEL).is_err() {
+        return Err(invalid("outside_coverage", "the location is outside Việt Nam's digital-address grid"));
+    }
+    let near = geo.ward_near(p, WARD_SNAP_M);
+    match input.ward {
+        None => near.map(|(w, _)| w).ok_or_else(|| invalid("outside_wards", "the location is in no ward")),
+        Some(code) => {
+            let (w, ward) =
+                geo.ward(code).ok_or_else(|| invalid("unknown_ward", format!("no ward {}", code.as_str())))?;
+            let inside = ward.area.contains(p.lon(), p.lat()) || near.is_some_and(|(n, _)| n == w);
+            if inside {
+                Ok(w)
+            } else {
+                Err(invalid("ward_mismatch", format!("the location is not in ward {}", code.as_str())))
+            }
+        }
+    }
+}
+
+fn record(input: &AddressInput, ward: u16, da_unit: u16) -> AddressRecord {
+    AddressRecord {
+        lon_e7: to_e7(input.location.lon()),
+        lat_e7: to_e7(input.location.lat()),
+        ward,
+        street: input.street.trim().into(),
+        house: input.house,
+        alley: input.alley,
+        apartment: input.apartment,
+        da_unit,
+    }
+}
+
+/// Writes the row of `id` (a new one when `id` is `None`) with a digital-address unit free in its cell; retried
+/// when a concurrent write takes the same unit. Returns the id and the unit.
+async fn write(
+    pool: &Pool,
+    geo: &Geography,
+    id: Option<i64>,
+    input: &AddressInput,
+    ward: u16,
+    keep_unit: Option<(i64, i32)>,
+) -> Result<(i64, u16), WriteError> {
+    let p = input.location;
+    let cell = GridCell::from_lonlat(p, FULL_LEVEL).map_err(|e| invalid("outside_coverage", e.to_string()))?;
+    let cell_key = cell.index() as i64;
+    let ward_code = geo.wards.get(usize::from(ward)).map(|w| w.code.as_str()).unwrap_or_default();
+    let (r10, r6) = h3_columns(p);
+    let geom = postgis::ewkb::Point::new(p.lon(), p.lat(), Some(4326));
+    let (house, alley, apartment) = (i32::from(input.house), i32::from(input.alley), i32::from(input.apartment));
+    let street = input.street.trim();
+    let mut client = pool.get().await?;
+    for _ in 0..5 {
+        let tx = client.transaction().await?;
+        let unit: i32 = match keep_unit {
+            Some((c, u)) if c == cell_key => u,
+            _ => tx.query_one(include_str!("../sql/db/next_unit.sql"), &[&cell_key]).await?.get(0),
+        };
+        let unit16 =
+            u16::try_from(unit).map_err(|_| invalid("cell_full", "no free digital-address unit in this cell"))?;
+        let code = DigitalAddress::new(cell, unit16).map_err(|e| invalid("cell_full", e.to_string()))?.to_string();
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 11] =
+            [&ward_code, &street, &house, &alley, &apartment, &cell_key, &unit, &code, &geom, &r10, &r6];
+        let res = match id {
+            None => tx.query_one(include_str!("../sql/db/insert_address.sql"), &params).await.map(|r| Some(r.get(0))),
+            Some(id) => {
+                let mut all: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params.to_vec();
+                all.push(&id);
+                tx.query_opt(include_str!("../sql/db/update_address.sql"), &all).await.map(|r| r.map(|r| r.get(0)))
+            }
+        };
+        match res {
+            Ok(None) => return Err(WriteError::NotFound(id.unwrap_or_default() as u32)),
+            Ok(Some(new_id)) => {
+                tx.commit().await?;
+                return Ok((new_id, unit16));
+            }
+            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(invalid("conflict", "the digital-address cell is being written concurrently; try again"))
+}
+
+/// Adds an address; returns its id and record.
+pub async fn insert(pool: &Pool, geo: &Geography, input: &AddressInput) -> Result<(u32, AddressRecord), WriteError> {
+    let ward = check(geo, input)?;
+    let (id, unit) = write(pool, geo, None, input, ward, None).await?;
+    let id = u32::try_from(id).map_err(|_| invalid("id_space_exhausted", "no address id left"))?;
+    Ok((id, record(input, ward, unit)))
+}
+
+/// Address `id` as the database has it now (none when there is no such row): what a lookup by id answers when a
+/// database is configured, so that a write is seen at once by whoever made it.
+pub async fn get(pool: &Pool, geo: &Geography, id: u32) -> Result<Option<AddressRecord>, WriteError> {
+    let client = pool.get().await?;
+    let Some(row) = client.query_opt(include_str!("../sql/db/get_address.sql"), &[&i64::from(id)]).await? else {
+        return Ok(None);
+    };
+    let ward_code: &str = row.try_get(0)?;
+    let geom: postgis::ewkb::Point = row.try_get(5)?;
+    let small = |i: usize| -> Result<u16, WriteError> {
+        let v: i32 = row.try_get(i)?;
+        u16::try_from(v).map_err(|_| WriteError::Db(DbError::BadData(format!("address {id}: column {i} is {v}"))))
+    };
+    Ok(Some(AddressRecord {
+        lon_e7: to_e7(geom.x),
+        lat_e7: to_e7(geom.y),
+        ward: super::ward_index(geo, ward_code)?,
+        street: row.try_get::<_, String>(1)?.into(),
+        house: small(2)?,
+        alley: small(3)?,
+        apartment: small(4)?,
+        da_unit: small(7)?,
+    }))
+}
+
+/// Changes some fields of address `id`; the digital address changes only when the location leaves its 1 m cell.
+pub async fn update(pool: &Pool, geo: &Geography, id: u32, patch: &AddressPatch) -> Result<AddressRecord, WriteError> {
+    let client = pool.get().await?;
+    let row = client
+        .query_opt(include_str!("../sql/db/get_address.sql"), &[&i64::from(id)])
+        .await?
+        .ok_or(WriteError::NotFound(id))?;
+    drop(client);
+    let old_geom: postgis::ewkb::Point = row.try_get(5)?;
+    let old_location =
+        LonLat::new(old_geom.x, old_geom.y).map_err(|e| DbError::BadData(format!("address {id}: {e}")))?;
+    let old_ward: &str = row.try_get(0)?;
+    let location_changed = patch.location.is_some_and(|l| l != old_location);
+    let input = AddressInput {
+        location: patch.location.unwrap_or(old_location),
+        // a move re-derives the ward unless the patch names one
+        ward: patch.ward.or(if location_changed { None } else { WardCode::parse(old_ward).ok() }),
+        street: patch.street.clone().unwrap_or(row.try_get(1)?),
+        house: patch.house.unwrap_or(u16::try_from(row.try_get::<_, i32>(2)?).unwrap_or(0)),
+        alley: patch.alley.unwrap_or(u16::try_from(row.try_get::<_, i32>(3)?).unwrap_or(0)),
+        apartment: patch.apartment.unwrap_or(u16::try_from(row.try_get::<_, i32>(4)?).unwrap_or(0)),
+    };
+    let ward = check(geo, &input)?;
+    let keep = (row.try_get::<_, i64>(6)?, row.try_get::<_, i32>(7)?);
+    let (_, unit) = write(pool, geo, Some(i64::from(id)), &input, ward, Some(keep)).await?;
+    Ok(record(&input, ward, unit))
+}
+
+/// Deletes address `id`.
+pub async fn delete(pool: &Pool, id: u32) -> Result<(), WriteError> {
+    let client = pool.get().await?;
+    let n = client.execute(include_str!("../sql/db/delete_address.sql"), &[&i64::from(id)]).await?;
+    if n == 0 { Err(WriteError::NotFound(id)) } else { Ok(()) }
+}

@@ -1,0 +1,183 @@
+//! Registrations and the audit log in PostGIS. The fields arrive here sealed (see `diachi_pii`): this module stores
+//! and fetches bytes and never sees a name, a phone number or a citizen ID in clear.
+
+use deadpool_postgres::Pool;
+use uuid::Uuid;
+
+use super::DbError;
+
+/// A new registration, its personal fields sealed.
+pub struct NewRow<'a> {
+    pub id: Uuid,
+    pub citizen_hash: &'a [u8],
+    pub citizen_id_enc: &'a [u8],
+    pub name_enc: &'a [u8],
+    pub phone_enc: &'a [u8],
+    pub address_text_enc: &'a [u8],
+    pub target_enc: &'a [u8],
+    pub code_hash: &'a [u8],
+    pub ttl_s: f64,
+    pub created_by: &'a str,
+}
+
+/// A registration as stored (the status as of now: a pending one past its expiry reads `expired`).
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub id: Uuid,
+    pub citizen_hash: Vec<u8>,
+    pub target_enc: Vec<u8>,
+    pub code_hash: Vec<u8>,
+    pub attempts: i32,
+    pub post_office_id: Option<i32>,
+    pub status: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub verified_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+fn row(r: &tokio_postgres::Row) -> Row {
+    Row {
+        id: r.get(0),
+        citizen_hash: r.get(1),
+        target_enc: r.get(2),
+        code_hash: r.get(3),
+        attempts: r.get(4),
+        post_office_id: r.get(5),
+        status: r.get(6),
+        created_at: r.get(7),
+        expires_at: r.get(8),
+        verified_at: r.get(9),
+        revoked_at: r.get(10),
+    }
+}
+
+/// Stores a registration; returns its expiry (RFC 3339).
+pub async fn insert(pool: &Pool, n: &NewRow<'_>) -> Result<String, DbError> {
+    let c = pool.get().await?;
+    let r = c
+        .query_one(
+            include_str!("../sql/registry/registration_insert.sql"),
+            &[
+                &n.id,
+                &n.citizen_hash,
+                &n.citizen_id_enc,
+                &n.name_enc,
+                &n.phone_enc,
+                &n.address_text_enc,
+                &n.target_enc,
+                &n.code_hash,
+                &n.ttl_s,
+                &n.created_by,
+            ],
+        )
+        .await?;
+    Ok(r.get(0))
+}
+
+pub async fn get(pool: &Pool, id: Uuid) -> Result<Option<Row>, DbError> {
+    let c = pool.get().await?;
+    Ok(c.query_opt(include_str!("../sql/registry/registration_get.sql"), &[&id]).await?.as_ref().map(row))
+}
+
+/// What the caller decided about a pending registration and the code given for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Check {
+    Accept,
+    /// The code is wrong: one attempt is used.
+    WrongCode,
+    /// Something else is wrong (e.g. the post office): no attempt is used.
+    Refuse,
+}
+
+/// How an attempt to verify ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verified {
+    Done {
+        verified_at: String,
+    },
+    NotFound,
+    /// Not pending (any more): its status.
+    NotPending(String),
+    WrongCode {
+        attempts: i32,
+    },
+    Refused,
+}
+
+/// Verifies registration `id` in one transaction (the row locked): `check` looks at the pending row; a wrong code
+/// uses an attempt and the `max_attempts`-th locks the registration; on success the citizen's earlier verified
+/// registration is superseded.
+pub async fn verify(
+    pool: &Pool,
+    id: Uuid,
+    max_attempts: i32,
+    post_office: i32,
+    check: impl FnOnce(&Row) -> Check,
+) -> Result<Verified, DbError> {
+    let mut c = pool.get().await?;
+    let tx = c.transaction().await?;
+    tx.execute(include_str!("../sql/registry/registration_lock_row.sql"), &[&id]).await?;
+    let Some(r) = tx.query_opt(include_str!("../sql/registry/registration_get.sql"), &[&id]).await?.map(|r| row(&r))
+    else {
+        return Ok(Verified::NotFound);
+    };
+    if r.status == "expired" {
+        tx.execute(include_str!("../sql/registry/registration_set_expired.sql"), &[&id]).await?;
+        tx.commit().await?;
+        return Ok(Verified::NotPending(r.status));
+    }
+    if r.status != "pending" {
+        return Ok(Verified::NotPending(r.status));
+    }
+    let out = match check(&r) {
+        Check::Refuse => Verified::Refused,
+        Check::WrongCode => {
+            let a = tx
+                .query_one(include_str!("../sql/registry/registration_failed_attempt.sql"), &[&id, &max_attempts])
+                .await?;
+            Verified::WrongCode { attempts: a.get(0) }
+        }
+        Check::Accept => {
+            tx.execute(include_str!("../sql/registry/registration_supersede.sql"), &[&r.citizen_hash, &id]).await?;
+            let v = tx.query_one(include_str!("../sql/registry/registration_verify.sql"), &[&id, &post_office]).await?;
+            Verified::Done { verified_at: v.get(0) }
+        }
+    };
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// Revokes a registration; `false` when there is none that can be revoked.
+pub async fn revoke(pool: &Pool, id: Uuid) -> Result<bool, DbError> {
+    let c = pool.get().await?;
+    Ok(c.query_opt(include_str!("../sql/registry/registration_revoke.sql"), &[&id]).await?.is_some())
+}
+
+/// The citizen's current registration: (id, sealed target, verified).
+pub async fn current(pool: &Pool, citizen_hash: &[u8]) -> Result<Option<(Uuid, Vec<u8>, bool)>, DbError> {
+    let c = pool.get().await?;
+    Ok(c.query_opt(include_str!("../sql/registry/registration_current.sql"), &[&citizen_hash])
+        .await?
+        .map(|r| (r.get(0), r.get(1), r.get(2))))
+}
+
+/// One line of the audit log (no personal data: the key id, the action, how it ended).
+pub struct AuditEntry<'a> {
+    pub request_id: &'a str,
+    pub key_id: Option<&'a str>,
+    pub action: &'a str,
+    pub outcome: &'a str,
+    pub status: i32,
+    pub registration_id: Option<Uuid>,
+}
+
+pub async fn audit(pool: &Pool, e: &AuditEntry<'_>) -> Result<(), DbError> {
+    let c = pool.get().await?;
+    c.execute(
+        include_str!("../sql/registry/audit_insert.sql"),
+        &[&e.request_id, &e.key_id, &e.action, &e.outcome, &e.status, &e.registration_id],
+    )
+    .await?;
+    Ok(())
+}

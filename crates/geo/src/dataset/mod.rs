@@ -1,0 +1,309 @@
+//! The national address set and the post-office network as compact columns (about 24 bytes per address),
+//! whatever produced them: the synthetic generator (crate `diachi-synth`) or, later, a database.
+
+pub mod output;
+
+use serde::Serialize;
+
+use crate::geography::Geography;
+use diachi_domain::{DigitalAddress, GridCell, LonLat, digital_address::FULL_LEVEL};
+
+/// Coordinates are stored as integers of 1e-7 degree (about 1 cm).
+pub const COORD_SCALE: f64 = 1e7;
+
+#[must_use]
+pub fn to_e7(deg: f64) -> i32 {
+    (deg * COORD_SCALE).round() as i32
+}
+
+#[must_use]
+pub fn from_e7(v: i32) -> f64 {
+    f64::from(v) / COORD_SCALE
+}
+
+/// Every address of the dataset as columns; the address id is the row number.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct AddressSet {
+    pub lon_e7: Vec<i32>,
+    pub lat_e7: Vec<i32>,
+    /// Index into [`Geography::wards`].
+    pub ward: Vec<u16>,
+    /// Index into `street_names`.
+    pub street: Vec<u32>,
+    pub house: Vec<u16>,
+    /// The alley's number (the house number where it leaves the street); 0 = not in an alley.
+    pub alley: Vec<u16>,
+    /// Apartment / unit number inside a multi-unit building; 0 = a single-unit building.
+    pub apartment: Vec<u16>,
+    /// The digital address's unit number within its 1 m cell (1 = the bare code).
+    pub da_unit: Vec<u16>,
+    /// Interned street (or village) names.
+    pub street_names: Vec<Box<str>>,
+}
+
+/// The kind of a post office or service point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostOfficeKind {
+    /// The province's central post office (`Bưu điện tỉnh / thành phố`).
+    ProvincialHub,
+    /// A post office (`bưu cục`).
+    PostOffice,
+    /// A commune's post and culture point (`Điểm Bưu điện – Văn hóa xã`).
+    CulturalPostPoint,
+    /// A smaller service point / agent (`điểm giao dịch`).
+    ServicePoint,
+}
+
+impl PostOfficeKind {
+    pub const ALL: [Self; 4] = [Self::ProvincialHub, Self::PostOffice, Self::CulturalPostPoint, Self::ServicePoint];
+
+    /// The snake_case name used in JSON, tiles and the database.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::ProvincialHub => "provincial_hub",
+            Self::PostOffice => "post_office",
+            Self::CulturalPostPoint => "cultural_post_point",
+            Self::ServicePoint => "service_point",
+        }
+    }
+
+    /// The kind named `s` (see [`PostOfficeKind::as_str`]).
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PostOffice {
+    pub id: u32,
+    pub name: String,
+    pub kind: PostOfficeKind,
+    pub ward: u16,
+    pub lon_e7: i32,
+    pub lat_e7: i32,
+}
+
+impl PostOffice {
+    #[must_use]
+    pub fn location(&self) -> Option<LonLat> {
+        LonLat::new(from_e7(self.lon_e7), from_e7(self.lat_e7)).ok()
+    }
+}
+
+/// The alley word of a region: `Ngõ` in the north, `Kiệt` in Huế and Đà Nẵng, `Hẻm` in the south.
+#[must_use]
+pub fn alley_word(province_code: u32) -> &'static str {
+    match province_code {
+        46 | 48 => "Kiệt",
+        c if c >= 51 => "Hẻm",
+        _ => "Ngõ",
+    }
+}
+
+/// One address, read out of the columns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AddressView<'a> {
+    pub id: u32,
+    /// Index of the ward in [`Geography::wards`].
+    #[serde(skip)]
+    pub ward_index: u16,
+    pub house_number: u16,
+    /// `Ngõ 45`, `Hẻm 12`, `Kiệt 7`, or none.
+    pub alley: Option<String>,
+    pub apartment: Option<u16>,
+    pub street: String,
+    pub ward_code: &'a str,
+    pub ward: String,
+    pub province_code: &'a str,
+    pub province: &'a str,
+    pub postcode: &'a str,
+    pub lat: f64,
+    pub lon: f64,
+    pub digital_address: String,
+    /// The whole address on one line, in Vietnamese order.
+    pub formatted: String,
+}
+
+impl AddressSet {
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.lon_e7.len()
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.lon_e7.is_empty()
+    }
+
+    #[must_use]
+    pub fn location(&self, id: u32) -> Option<LonLat> {
+        let i = id as usize;
+        LonLat::new(from_e7(*self.lon_e7.get(i)?), from_e7(*self.lat_e7.get(i)?)).ok()
+    }
+
+    /// The level-9 grid cell of an address.
+    #[must_use]
+    pub fn cell(&self, id: u32) -> Option<GridCell> {
+        GridCell::from_lonlat(self.location(id)?, FULL_LEVEL).ok()
+    }
+
+    #[must_use]
+    pub fn digital_address(&self, id: u32) -> Option<DigitalAddress> {
+        self.record(id)?.digital_address()
+    }
+
+    /// Bytes held by the columns (the street name table included).
+    #[must_use]
+    pub fn heap_bytes(&self) -> usize {
+        self.lon_e7.capacity() * 4
+            + self.lat_e7.capacity() * 4
+            + self.ward.capacity() * 2
+            + self.street.capacity() * 4
+            + (self.house.capacity() + self.alley.capacity() + self.apartment.capacity() + self.da_unit.capacity()) * 2
+            + self.street_names.iter().map(|s| s.len() + 16).sum::<usize>()
+    }
+
+    /// The columns of one address (none for an id that is a hole: see [`NO_WARD`]).
+    #[must_use]
+    pub fn record(&self, id: u32) -> Option<RecordRef<'_>> {
+        let i = id as usize;
+        let ward = *self.ward.get(i)?;
+        (ward != NO_WARD).then(|| RecordRef {
+            lon_e7: self.lon_e7[i],
+            lat_e7: self.lat_e7[i],
+            ward,
+            street: self.street_names.get(self.street[i] as usize).map_or("", |s| &**s),
+            house: self.house[i],
+            alley: self.alley[i],
+            apartment: self.apartment[i],
+            da_unit: self.da_unit[i],
+        })
+    }
+
+    /// The full record of one address.
+    #[must_use]
+    pub fn view<'a>(&'a self, geo: &'a Geography, id: u32) -> Option<AddressView<'a>> {
+        AddressView::new(geo, id, self.record(id)?)
+    }
+}
+
+/// The ward of an id that holds no address (ids deleted before a load from the database leave holes).
+pub const NO_WARD: u16 = u16::MAX;
+
+/// One address's fields, borrowed from the columns or from an [`AddressRecord`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordRef<'a> {
+    pub lon_e7: i32,
+    pub lat_e7: i32,
+    pub ward: u16,
+    pub street: &'a str,
+    pub house: u16,
+    pub alley: u16,
+    pub apartment: u16,
+    pub da_unit: u16,
+}
+
+impl RecordRef<'_> {
+    #[must_use]
+    pub fn location(&self) -> Option<LonLat> {
+        LonLat::new(from_e7(self.lon_e7), from_e7(self.lat_e7)).ok()
+    }
+
+    #[must_use]
+    pub fn digital_address(&self) -> Option<DigitalAddress> {
+        let cell = GridCell::from_lonlat(self.location()?, FULL_LEVEL).ok()?;
+        DigitalAddress::new(cell, self.da_unit).ok()
+    }
+
+    #[must_use]
+    pub fn to_owned(&self) -> AddressRecord {
+        AddressRecord {
+            lon_e7: self.lon_e7,
+            lat_e7: self.lat_e7,
+            ward: self.ward,
+            street: self.street.into(),
+            house: self.house,
+            alley: self.alley,
+            apartment: self.apartment,
+            da_unit: self.da_unit,
+        }
+    }
+}
+
+/// One address's fields, owned (addresses changed after the index was built).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressRecord {
+    pub lon_e7: i32,
+    pub lat_e7: i32,
+    pub ward: u16,
+    pub street: std::sync::Arc<str>,
+    pub house: u16,
+    pub alley: u16,
+    pub apartment: u16,
+    pub da_unit: u16,
+}
+
+impl AddressRecord {
+    #[must_use]
+    pub fn as_ref(&self) -> RecordRef<'_> {
+        RecordRef {
+            lon_e7: self.lon_e7,
+            lat_e7: self.lat_e7,
+            ward: self.ward,
+            street: &self.street,
+            house: self.house,
+            alley: self.alley,
+            apartment: self.apartment,
+            da_unit: self.da_unit,
+        }
+    }
+}
+
+impl<'a> AddressView<'a> {
+    /// The view of a record with id `id`; none when its ward is not in `geo`.
+    #[must_use]
+    pub fn new(geo: &'a Geography, id: u32, r: RecordRef<'_>) -> Option<Self> {
+        let ward = geo.wards.get(usize::from(r.ward))?;
+        let province = geo.province_of(ward);
+        let location = r.location()?;
+        let alley = (r.alley != 0).then(|| format!("{} {}", alley_word(province.code.as_u32()), r.alley));
+        let apartment = (r.apartment != 0).then_some(r.apartment);
+        let mut formatted = String::with_capacity(96);
+        if let Some(a) = apartment {
+            formatted.push_str(&format!("Căn {a}, "));
+        }
+        formatted.push_str(&format!("Số {}", r.house));
+        if let Some(a) = &alley {
+            formatted.push_str(&format!(", {a}"));
+        }
+        formatted.push_str(&format!(", {}, {}, {}", r.street, ward.full_name(), province.name));
+        Some(AddressView {
+            id,
+            ward_index: r.ward,
+            house_number: r.house,
+            alley,
+            apartment,
+            street: r.street.to_owned(),
+            ward_code: ward.code.as_str(),
+            ward: ward.full_name(),
+            province_code: province.code.as_str(),
+            province: &province.name,
+            postcode: ward.postcode.as_str(),
+            lat: location.lat(),
+            lon: location.lon(),
+            digital_address: r.digital_address().map(|d| d.to_string()).unwrap_or_default(),
+            formatted,
+        })
+    }
+}
+
+/// The whole dataset that the index is built over.
+#[derive(Debug)]
+pub struct Dataset {
+    pub geography: Geography,
+    pub addresses: AddressSet,
+    pub post_offices: Vec<PostOffice>,
+}

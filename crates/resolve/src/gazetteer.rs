@@ -1,0 +1,476 @@
+//! Every administrative name a Vietnamese address may carry: the 34 provinces and 3,321 wards of today's map and the
+//! 63 provinces, 696 districts and 10,036 wards before the 2025 reform (from the old→new mapping), with common
+//! aliases. Names are keyed folded and without spaces (`Bến Nghé` → `bennghe`), so spacing, case and diacritics do
+//! not matter; a symmetric-deletion index finds names one edit away.
+
+use std::collections::HashMap;
+
+use super::text::fold;
+use diachi_geo::geography::{Geography, WardKind};
+
+/// The type word written before a unit's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnitKind {
+    Phuong,
+    Xa,
+    ThiTran,
+    DacKhu,
+    Quan,
+    Huyen,
+    ThiXa,
+    ThanhPho,
+    Tinh,
+}
+
+/// Levels of the administrative hierarchy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Ward,
+    District,
+    Province,
+}
+
+impl UnitKind {
+    /// The levels a unit of this kind can be (a `thành phố` is a province or a district).
+    #[must_use]
+    pub fn is_level(self, level: Level) -> bool {
+        match self {
+            Self::Phuong | Self::Xa | Self::ThiTran | Self::DacKhu => level == Level::Ward,
+            Self::Quan | Self::Huyen | Self::ThiXa => level == Level::District,
+            Self::ThanhPho => level != Level::Ward,
+            Self::Tinh => level == Level::Province,
+        }
+    }
+
+    /// The type word in Vietnamese.
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Phuong => "Phường",
+            Self::Xa => "Xã",
+            Self::ThiTran => "Thị trấn",
+            Self::DacKhu => "Đặc khu",
+            Self::Quan => "Quận",
+            Self::Huyen => "Huyện",
+            Self::ThiXa => "Thị xã",
+            Self::ThanhPho => "Thành phố",
+            Self::Tinh => "Tỉnh",
+        }
+    }
+
+    fn of_ward(kind: WardKind) -> Self {
+        match kind {
+            WardKind::Phuong => Self::Phuong,
+            WardKind::Xa => Self::Xa,
+            WardKind::DacKhu => Self::DacKhu,
+        }
+    }
+
+    /// Splits `Phường Bến Nghé` into its kind and bare name.
+    fn split(full: &str) -> (Option<Self>, &str) {
+        const WORDS: [(&str, UnitKind); 9] = [
+            ("Phường ", UnitKind::Phuong),
+            ("Xã ", UnitKind::Xa),
+            ("Thị trấn ", UnitKind::ThiTran),
+            ("Đặc khu ", UnitKind::DacKhu),
+            ("Quận ", UnitKind::Quan),
+            ("Huyện ", UnitKind::Huyen),
+            ("Thị xã ", UnitKind::ThiXa),
+            ("Thành phố ", UnitKind::ThanhPho),
+            ("Tỉnh ", UnitKind::Tinh),
+        ];
+        for (w, k) in WORDS {
+            if let Some(rest) = full.strip_prefix(w) {
+                return (Some(k), rest);
+            }
+        }
+        (None, full)
+    }
+}
+
+/// Type words as folded token sequences, longest first. Single letters are the abbreviations on envelopes and ID
+/// cards (`P.`, `Q.`, `F` for phường in Saigon).
+pub const PREFIXES: &[(&[&str], UnitKind)] = &[
+    (&["thi", "tran"], UnitKind::ThiTran),
+    (&["thi", "xa"], UnitKind::ThiXa),
+    (&["thanh", "pho"], UnitKind::ThanhPho),
+    (&["dac", "khu"], UnitKind::DacKhu),
+    (&["t", "tran"], UnitKind::ThiTran),
+    (&["t", "x"], UnitKind::ThiXa),
+    (&["t", "p"], UnitKind::ThanhPho),
+    (&["phuong"], UnitKind::Phuong),
+    (&["p"], UnitKind::Phuong),
+    (&["f"], UnitKind::Phuong),
+    (&["ph"], UnitKind::Phuong),
+    (&["xa"], UnitKind::Xa),
+    (&["x"], UnitKind::Xa),
+    (&["tt"], UnitKind::ThiTran),
+    (&["ttr"], UnitKind::ThiTran),
+    (&["dk"], UnitKind::DacKhu),
+    (&["quan"], UnitKind::Quan),
+    (&["q"], UnitKind::Quan),
+    (&["huyen"], UnitKind::Huyen),
+    (&["h"], UnitKind::Huyen),
+    (&["tx"], UnitKind::ThiXa),
+    (&["tp"], UnitKind::ThanhPho),
+    (&["thanhpho"], UnitKind::ThanhPho),
+    (&["tinh"], UnitKind::Tinh),
+    (&["t"], UnitKind::Tinh),
+];
+
+/// Common short forms of province names, as (alias, the province's name folded).
+const PROVINCE_ALIASES: &[(&str, &str)] = &[
+    ("hcm", "ho chi minh"),
+    ("tphcm", "ho chi minh"),
+    ("hochiminhcity", "ho chi minh"),
+    ("sg", "ho chi minh"),
+    ("saigon", "ho chi minh"),
+    ("hn", "ha noi"),
+    ("hanoi", "ha noi"),
+    ("hp", "hai phong"),
+    ("tth", "thua thien hue"),
+    ("brvt", "ba ria vung tau"),
+    ("vungtau", "ba ria vung tau"),
+    ("daklak", "dak lak"),
+    ("daclac", "dak lak"),
+    ("daknong", "dak nong"),
+];
+
+/// An old (pre-2025) province.
+#[derive(Debug, Clone)]
+pub struct OldProvince {
+    pub code: String,
+    /// Full name, `Tỉnh Hà Giang`.
+    pub name: String,
+    /// Index of the province it is part of today.
+    pub new_province: u8,
+}
+
+/// An old district (the level abolished in 2025).
+#[derive(Debug, Clone)]
+pub struct OldDistrict {
+    pub code: String,
+    pub name: String,
+    pub old_province: u8,
+    pub new_province: u8,
+}
+
+/// An old ward and the new ward(s) its area went to.
+#[derive(Debug, Clone)]
+pub struct OldWard {
+    pub code: String,
+    pub name: String,
+    pub district: u16,
+    /// New wards (indexes into `Geography::wards`); the official default first.
+    pub targets: Vec<u16>,
+}
+
+/// What a name refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Unit {
+    /// A province of today, named by its current name (`old` none) or by the old province it absorbed.
+    Province {
+        new: u8,
+        old: Option<u8>,
+    },
+    District(u16),
+    NewWard(u16),
+    OldWard(u32),
+}
+
+impl Unit {
+    #[must_use]
+    pub fn level(self) -> Level {
+        match self {
+            Self::Province { .. } => Level::Province,
+            Self::District(_) => Level::District,
+            Self::NewWard(_) | Self::OldWard(_) => Level::Ward,
+        }
+    }
+}
+
+/// One name of one unit.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub unit: Unit,
+    pub kind: UnitKind,
+    /// Numbers and names of one or two letters mean nothing without their type word (`Phường 1`).
+    pub needs_prefix: bool,
+    /// An alias (`HCM`, `SG`) rather than the name.
+    pub alias: bool,
+}
+
+/// The names, their units and the lookup tables.
+#[derive(Debug)]
+pub struct Gazetteer {
+    pub old_provinces: Vec<OldProvince>,
+    pub districts: Vec<OldDistrict>,
+    pub old_wards: Vec<OldWard>,
+    keys: Vec<String>,
+    entries: Vec<Vec<Entry>>,
+    by_key: HashMap<String, u32>,
+    deletions: HashMap<String, Vec<u32>>,
+    /// Old wards that went to each new ward.
+    pub sources: Vec<Vec<u32>>,
+}
+
+/// The key of a name: folded, only letters and digits, numbers without leading zeros.
+#[must_use]
+pub fn key_of(name: &str) -> String {
+    let k: String = fold(name).chars().filter(char::is_ascii_alphanumeric).collect();
+    if k.bytes().all(|b| b.is_ascii_digit()) && !k.is_empty() {
+        let t = k.trim_start_matches('0');
+        return if t.is_empty() { "0".to_owned() } else { t.to_owned() };
+    }
+    k
+}
+
+/// Keys at least this long are also found one edit away.
+pub const FUZZY_MIN_LEN: usize = 5;
+
+fn deletions_of(key: &str) -> impl Iterator<Item = String> + '_ {
+    key.char_indices().map(move |(i, c)| {
+        let mut s = String::with_capacity(key.len());
+        s.push_str(&key[..i]);
+        s.push_str(&key[i + c.len_utf8()..]);
+        s
+    })
+}
+
+/// Optimal string alignment distance, stopping early above `max`.
+#[must_use]
+pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let n = b.len();
+    let mut prev2 = vec![0usize; n + 1];
+    let mut prev: Vec<usize> = (0..=n).collect();
+    let mut cur = vec![0usize; n + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=n {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    (prev[n] <= max).then_some(prev[n])
+}
+
+impl Gazetteer {
+    /// Builds the tables from the geography and its old→new mapping.
+    #[must_use]
+    pub fn build(geo: &Geography) -> Self {
+        let mut g = Gazetteer {
+            old_provinces: Vec::new(),
+            districts: Vec::new(),
+            old_wards: Vec::new(),
+            keys: Vec::new(),
+            entries: Vec::new(),
+            by_key: HashMap::new(),
+            deletions: HashMap::new(),
+            sources: vec![Vec::new(); geo.wards.len()],
+        };
+        let province_by_code: HashMap<&str, u8> =
+            geo.provinces.iter().enumerate().map(|(i, p)| (p.code.as_str(), i as u8)).collect();
+        for (i, p) in geo.provinces.iter().enumerate() {
+            let kind = if p.kind.contains("thành phố") { UnitKind::ThanhPho } else { UnitKind::Tinh };
+            let unit = Unit::Province { new: i as u8, old: None };
+            g.add(&p.name, unit, kind, false);
+            g.add(&p.name_en, unit, kind, true);
+        }
+        for (i, w) in geo.wards.iter().enumerate() {
+            g.add(&w.name, Unit::NewWard(i as u16), UnitKind::of_ward(w.kind), false);
+        }
+        let mut old_province_ix: HashMap<String, u8> = HashMap::new();
+        let mut district_ix: HashMap<String, u16> = HashMap::new();
+        let mut ward_ix: HashMap<String, u32> = HashMap::new();
+        for row in &geo.mapping {
+            let Some(&new_province) = province_by_code.get(row.new_province_code.as_str()) else { continue };
+            let Some((new_ward, _)) = diachi_domain::WardCode::parse(&row.new_ward_code).ok().and_then(|c| geo.ward(c))
+            else {
+                continue;
+            };
+            let op = *old_province_ix.entry(row.old_province_code.clone()).or_insert_with(|| {
+                g.old_provinces.push(OldProvince {
+                    code: row.old_province_code.clone(),
+                    name: row.old_province_name.clone(),
+                    new_province,
+                });
+                (g.old_provinces.len() - 1) as u8
+            });
+            let d = *district_ix.entry(row.old_district_code.clone()).or_insert_with(|| {
+                g.districts.push(OldDistrict {
+                    code: row.old_district_code.clone(),
+                    name: row.old_district_name.clone(),
+                    old_province: op,
+                    new_province,
+                });
+                (g.districts.len() - 1) as u16
+            });
+            let w = *ward_ix.entry(row.old_ward_code.clone()).or_insert_with(|| {
+                g.old_wards.push(OldWard {
+                    code: row.old_ward_code.clone(),
+                    name: row.old_ward_name.clone(),
+                    district: d,
+                    targets: Vec::new(),
+                });
+                (g.old_wards.len() - 1) as u32
+            });
+            let targets = &mut g.old_wards[w as usize].targets;
+            if !targets.contains(&new_ward) {
+                if row.is_default_new_ward == 1 { targets.insert(0, new_ward) } else { targets.push(new_ward) }
+            }
+            let sources = &mut g.sources[usize::from(new_ward)];
+            if !sources.contains(&w) {
+                sources.push(w);
+            }
+        }
+        for i in 0..g.old_provinces.len() {
+            let (kind, name) = UnitKind::split(&g.old_provinces[i].name);
+            let (name, kind) = (name.to_owned(), kind.unwrap_or(UnitKind::Tinh));
+            let unit = Unit::Province { new: g.old_provinces[i].new_province, old: Some(i as u8) };
+            g.add(&name, unit, kind, false);
+        }
+        for i in 0..g.districts.len() {
+            let (kind, name) = UnitKind::split(&g.districts[i].name);
+            let name = name.to_owned();
+            g.add(&name, Unit::District(i as u16), kind.unwrap_or(UnitKind::Huyen), false);
+        }
+        for i in 0..g.old_wards.len() {
+            let (kind, name) = UnitKind::split(&g.old_wards[i].name);
+            let name = name.to_owned();
+            g.add(&name, Unit::OldWard(i as u32), kind.unwrap_or(UnitKind::Xa), false);
+        }
+        for (alias, target) in PROVINCE_ALIASES {
+            let target_key = key_of(target);
+            let units: Vec<(Unit, UnitKind)> = g
+                .lookup(&target_key)
+                .iter()
+                .filter(|e| e.unit.level() == Level::Province && !e.alias)
+                .map(|e| (e.unit, e.kind))
+                .collect();
+            for (unit, kind) in units {
+                g.add(alias, unit, kind, true);
+            }
+        }
+        for (id, key) in g.keys.iter().enumerate() {
+            if key.len() >= FUZZY_MIN_LEN {
+                for d in deletions_of(key) {
+                    g.deletions.entry(d).or_default().push(id as u32);
+                }
+            }
+        }
+        g
+    }
+
+    fn add(&mut self, name: &str, unit: Unit, kind: UnitKind, alias: bool) {
+        let key = key_of(name);
+        if key.is_empty() {
+            return;
+        }
+        let needs_prefix = !alias && (key.len() <= 2 || key.bytes().all(|b| b.is_ascii_digit()));
+        let id = match self.by_key.get(&key) {
+            Some(&id) => id,
+            None => {
+                self.keys.push(key.clone());
+                self.entries.push(Vec::new());
+                let id = (self.keys.len() - 1) as u32;
+                self.by_key.insert(key, id);
+                id
+            }
+        };
+        let list = &mut self.entries[id as usize];
+        if !list.iter().any(|e| e.unit == unit) {
+            list.push(Entry { unit, kind, needs_prefix, alias });
+        }
+    }
+
+    /// The units named exactly `key`.
+    #[must_use]
+    pub fn lookup(&self, key: &str) -> &[Entry] {
+        self.by_key.get(key).map_or(&[], |&id| self.entries[id as usize].as_slice())
+    }
+
+    /// Names one edit (insertion, deletion, substitution or swap of neighbours) from `key`, with their keys.
+    pub fn lookup_fuzzy(&self, key: &str, mut f: impl FnMut(&str, &[Entry])) {
+        if key.len() < FUZZY_MIN_LEN || !key.is_ascii() {
+            return;
+        }
+        let mut seen: Vec<u32> = Vec::new();
+        let mut consider = |id: u32, seen: &mut Vec<u32>| {
+            if seen.contains(&id) {
+                return;
+            }
+            seen.push(id);
+            let k = &self.keys[id as usize];
+            if k != key && edit_distance_within(k, key, 1).is_some() {
+                f(k, &self.entries[id as usize]);
+            }
+        };
+        // the key with one letter dropped is a name (an extra letter was typed)
+        for d in deletions_of(key) {
+            if let Some(&id) = self.by_key.get(&d) {
+                consider(id, &mut seen);
+            }
+            // both with one letter dropped agree (a wrong letter, or two letters swapped)
+            if let Some(ids) = self.deletions.get(&d) {
+                for &id in ids {
+                    consider(id, &mut seen);
+                }
+            }
+        }
+        // a name with one letter dropped is the key (a letter was left out)
+        if let Some(ids) = self.deletions.get(key) {
+            for &id in ids {
+                consider(id, &mut seen);
+            }
+        }
+    }
+
+    /// The old wards that went to new ward `ward`.
+    #[must_use]
+    pub fn sources_of(&self, ward: u16) -> &[u32] {
+        self.sources.get(usize::from(ward)).map_or(&[], Vec::as_slice)
+    }
+
+    /// The bare name of an old unit's full name (`Quận Ba Đình` → `Ba Đình`) and its kind.
+    #[must_use]
+    pub fn split_name(full: &str) -> (Option<UnitKind>, &str) {
+        UnitKind::split(full)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edit_distance_counts_swaps_as_one() {
+        assert_eq!(edit_distance_within("bennghe", "bennghe", 1), Some(0));
+        assert_eq!(edit_distance_within("bennghe", "benngeh", 1), Some(1));
+        assert_eq!(edit_distance_within("bennghe", "bnnghe", 1), Some(1));
+        assert_eq!(edit_distance_within("bennghe", "bxnnghx", 1), None);
+        assert_eq!(edit_distance_within("abc", "abcdef", 2), None);
+    }
+
+    #[test]
+    fn keys_ignore_case_marks_spaces_and_leading_zeros() {
+        assert_eq!(key_of("Bến Nghé"), "bennghe");
+        assert_eq!(key_of("Ea H'leo"), "eahleo");
+        assert_eq!(key_of("01"), "1");
+        assert_eq!(key_of("Bà Rịa - Vũng Tàu"), "bariavungtau");
+    }
+}

@@ -1,0 +1,254 @@
+//! The one mapping from failures to HTTP: `{"error":{"code":"snake_case","message":"…"}}` with a stable code.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use diachi_domain::{CodeError, CoordError};
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, snake_case error code (e.g. `invalid_coordinates`, `postcode_not_found`).
+    pub code: String,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+
+    /// The `error` member of the answer, for errors carried inside a 200 answer (batch lines).
+    #[must_use]
+    pub fn detail(&self) -> ErrorDetail {
+        ErrorDetail { code: self.code.to_owned(), message: self.message.clone() }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, code, message)
+    }
+
+    pub fn outside_coverage() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "outside_coverage",
+            "the point is outside Vietnam's coverage (lon 100..120, lat 4..24, or not within 2 km of a ward)",
+        )
+    }
+
+    pub fn not_ready() -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the index is still being built; retry shortly")
+    }
+
+    /// The web map's MapLibre files are not installed (`web/node_modules` is not committed).
+    #[must_use]
+    pub fn web_assets_missing(dir: &std::path::Path) -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "web_assets_missing",
+            format!(
+                "the web map's MapLibre GL JS files are not installed in {}: run `npm ci --prefix web` \
+                 (or set DIACHI_WEB_ASSETS to the folder holding maplibre-gl.js and maplibre-gl.css)",
+                dir.display()
+            ),
+        )
+    }
+
+    /// 400 `invalid_glyph_range`: a glyphs range that is not one of `0-255`, `256-511`, … `65280-65535`.
+    pub fn invalid_glyph_range(message: impl Into<String>) -> Self {
+        Self::bad_request("invalid_glyph_range", message)
+    }
+
+    #[must_use]
+    pub fn method_not_allowed() -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint only answers GET")
+    }
+}
+
+// The error answers as documented in the OpenAPI document, one type per status, listed in each route's
+// `#[utoipa::path(responses(...))]` next to the success answer.
+
+/// 400: a parameter is malformed or out of range.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 400,
+    description = "A parameter is malformed or out of range \
+        (`invalid_coordinates`, `invalid_limit`, `invalid_query`, …)"
+)]
+pub struct BadRequest(#[allow(dead_code)] ErrorBody);
+
+/// 404: the thing named in the path does not exist.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 404, description = "No such resource (`postcode_not_found`, `ward_not_found`, …)")]
+pub struct NotFound(#[allow(dead_code)] ErrorBody);
+
+/// 422: a well-formed point outside the national coverage.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 422,
+    description = "`outside_coverage`: the point is outside Vietnam's coverage \
+        (lon 100..120, lat 4..24, or more than 2 km from any ward)"
+)]
+pub struct OutsideCoverage(#[allow(dead_code)] ErrorBody);
+
+/// 503: the index is still being built.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 503, description = "`not_ready`: the index is still being built; retry shortly")]
+pub struct NotReady(#[allow(dead_code)] ErrorBody);
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status)
+            .json(ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone() } })
+    }
+}
+
+impl From<CoordError> for ApiError {
+    fn from(e: CoordError) -> Self {
+        Self::bad_request("invalid_coordinates", e.to_string())
+    }
+}
+
+impl From<CodeError> for ApiError {
+    fn from(e: CodeError) -> Self {
+        match e {
+            CodeError::InvalidCheckCharacter { .. } => Self::bad_request("invalid_check_character", e.to_string()),
+            CodeError::OutsideCoverage { .. } => Self::outside_coverage(),
+            _ => Self::bad_request("invalid_digital_address", e.to_string()),
+        }
+    }
+}
+
+/// Turns extractor failures (bad query strings, paths) into the JSON error shape.
+pub fn extractor_error(code: &'static str) -> impl Fn(String) -> actix_web::Error + Clone {
+    move |msg| ApiError::bad_request(code, msg).into()
+}
+
+/// 401 / 403: the admin token is missing or wrong.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 401,
+    description = "`unauthorized`: no `Authorization: Bearer <admin token>` header (403 `forbidden`: a wrong token)"
+)]
+pub struct Unauthorized(#[allow(dead_code)] ErrorBody);
+
+/// 415 / 413: the body is not JSON, or too large.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 415,
+    description = "`unsupported_media_type`: the body is not sent as application/json (413 `body_too_large`: over 64 KiB)"
+)]
+pub struct UnsupportedBody(#[allow(dead_code)] ErrorBody);
+
+/// 409: a concurrent write took the digital-address unit, five times over.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 409, description = "`conflict`: concurrent writes in the same 1 m cell; retry")]
+pub struct Conflict(#[allow(dead_code)] ErrorBody);
+
+/// 422: the address breaks a rule.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 422,
+    description = "The address is not acceptable (`invalid_street`, `invalid_house_number`, `outside_coverage`, \
+        `outside_wards`, `unknown_ward`, `ward_mismatch`, …)"
+)]
+pub struct Unprocessable(#[allow(dead_code)] ErrorBody);
+
+/// 503: the database is unreachable (or not configured).
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 503,
+    description = "`database_unavailable`: the database cannot be reached right now (lookups keep answering from \
+        memory); `database_not_configured`: this server runs without a database; `not_ready`"
+)]
+pub struct DatabaseUnavailable(#[allow(dead_code)] ErrorBody);
+
+impl ApiError {
+    #[must_use]
+    pub fn database_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_unavailable",
+            "the database cannot be reached right now; lookups keep answering from memory; retry shortly",
+        )
+    }
+
+    #[must_use]
+    pub fn database_not_configured() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "database_not_configured",
+            "this server runs on the embedded dataset without a database (start it with --database-url)",
+        )
+    }
+}
+
+impl From<diachi_db::DbError> for ApiError {
+    fn from(e: diachi_db::DbError) -> Self {
+        if e.is_unavailable() {
+            return Self::database_unavailable();
+        }
+        tracing::error!(error = %e, "database error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "database_error", "the database failed to answer the request")
+    }
+}
+
+impl From<diachi_db::addresses::WriteError> for ApiError {
+    fn from(e: diachi_db::addresses::WriteError) -> Self {
+        use diachi_db::addresses::WriteError as W;
+        match e {
+            W::Invalid { code: "conflict", message } => Self::new(StatusCode::CONFLICT, "conflict", message),
+            W::Invalid { code, message } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message),
+            W::NotFound(id) => Self::not_found("address_not_found", format!("no address {id}")),
+            W::Db(e) => e.into(),
+        }
+    }
+}
+
+impl From<diachi_db::tiles::PgTileError> for ApiError {
+    fn from(e: diachi_db::tiles::PgTileError) -> Self {
+        match e {
+            diachi_db::tiles::PgTileError::Tile(t) => t.into(),
+            diachi_db::tiles::PgTileError::Db(d) => d.into(),
+        }
+    }
+}
+
+impl From<diachi_delivery::DeliveryError> for ApiError {
+    fn from(e: diachi_delivery::DeliveryError) -> Self {
+        use diachi_delivery::DeliveryError as D;
+        match e {
+            D::Invalid { code, message } => Self::bad_request(code, message),
+            D::TooManyShipments { .. } => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many_shipments", e.to_string()),
+            D::UnknownPostOffice(_) => Self::bad_request("unknown_post_office", e.to_string()),
+            D::Solver(_) => {
+                tracing::error!(error = %e, "the solver refused a delivery problem");
+                Self::new(StatusCode::INTERNAL_SERVER_ERROR, "solver_error", "the routing failed")
+            }
+        }
+    }
+}

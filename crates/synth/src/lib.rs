@@ -1,0 +1,424 @@
+//! The deterministic synthetic national address set, generated on the real geography.
+//!
+//! No real household addresses are public. This generator lays synthetic streets (or village lanes) inside each real
+//! ward polygon and numbers houses along them as Vietnamese addresses are numbered (odd one side, even the other,
+//! growing along the street; alleys branching off with their own numbers; some multi-unit buildings). The same
+//! `(households, seed)` gives the same output byte for byte, on any machine and any number of threads: every ward
+//! draws from its own random stream keyed by its code, and wards are concatenated in code order.
+
+pub mod eval;
+pub mod forms;
+mod names;
+pub mod noise;
+pub mod residents;
+#[cfg(test)]
+mod resolve_tests;
+pub mod rng;
+
+use rayon::prelude::*;
+use std::collections::HashMap;
+
+use diachi_geo::dataset::{AddressSet, PostOffice, PostOfficeKind, to_e7};
+use diachi_geo::geography::{Geography, Ward, WardKind};
+use rng::Rng;
+
+/// Households in Vietnam at the 2019 census (GSO): the size of `--households full`.
+pub const NATIONAL_HOUSEHOLDS: u64 = 26_870_079;
+/// Vietnam Post's network is about 13,000 post offices and service points.
+pub const POST_OFFICES: usize = 13_000;
+/// Metres per degree of latitude (mean).
+const M_PER_DEG_LAT: f64 = 111_132.0;
+
+/// Relative number of households of a ward: urban wards are denser than rural communes, and larger units hold more.
+#[must_use]
+pub fn household_weight(ward: &Ward) -> f64 {
+    let a = ward.area_km2.max(0.01);
+    match ward.kind {
+        WardKind::Phuong => 14.0 * (a / 8.0).sqrt().clamp(0.5, 2.5),
+        WardKind::Xa => 5.5 * (a / 60.0).sqrt().clamp(0.35, 2.0),
+        WardKind::DacKhu => 2.0 * (a / 60.0).sqrt().clamp(0.05, 3.0),
+    }
+}
+
+/// Splits `total` among weights by the largest-remainder method (deterministic; ties go to the lower index).
+#[must_use]
+pub fn apportion(weights: &[f64], total: u64) -> Vec<u64> {
+    let sum: f64 = weights.iter().sum();
+    if sum <= 0.0 || weights.is_empty() {
+        return vec![0; weights.len()];
+    }
+    let exact: Vec<f64> = weights.iter().map(|w| w / sum * total as f64).collect();
+    let mut out: Vec<u64> = exact.iter().map(|x| x.floor() as u64).collect();
+    let given: u64 = out.iter().sum();
+    let mut order: Vec<usize> = (0..weights.len()).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())).then(a.cmp(&b)));
+    for &i in order.iter().cycle().take(total.saturating_sub(given) as usize) {
+        out[i] += 1;
+    }
+    out
+}
+
+/// What to generate.
+#[derive(Debug, Clone, Copy)]
+pub struct GenerateOptions {
+    pub households: u64,
+    pub seed: u64,
+}
+
+/// Generates the national address set.
+#[must_use]
+pub fn generate_addresses(geo: &Geography, opts: GenerateOptions) -> AddressSet {
+    let weights: Vec<f64> = geo.wards.iter().map(household_weight).collect();
+    let counts = apportion(&weights, opts.households);
+    let parts: Vec<WardOut> = geo
+        .wards
+        .par_iter()
+        .zip(counts.par_iter())
+        .map(|(w, &n)| WardGen::new(geo, w, opts.seed).run(n as usize))
+        .collect();
+
+    let total: usize = parts.iter().map(|p| p.lon.len()).sum();
+    let mut set = AddressSet {
+        lon_e7: Vec::with_capacity(total),
+        lat_e7: Vec::with_capacity(total),
+        ward: Vec::with_capacity(total),
+        street: Vec::with_capacity(total),
+        house: Vec::with_capacity(total),
+        alley: Vec::with_capacity(total),
+        apartment: Vec::with_capacity(total),
+        da_unit: vec![1; total],
+        street_names: Vec::new(),
+    };
+    let mut intern: HashMap<Box<str>, u32> = HashMap::new();
+    for (wi, part) in parts.into_iter().enumerate() {
+        let ids: Vec<u32> = part
+            .names
+            .into_iter()
+            .map(|n| {
+                let next = intern.len() as u32;
+                *intern.entry(n.into_boxed_str()).or_insert(next)
+            })
+            .collect();
+        set.lon_e7.extend(part.lon);
+        set.lat_e7.extend(part.lat);
+        set.ward.extend(std::iter::repeat_n(wi as u16, part.street.len()));
+        set.street.extend(part.street.into_iter().map(|s| ids[s as usize]));
+        set.house.extend(part.house);
+        set.alley.extend(part.alley);
+        set.apartment.extend(part.apartment);
+    }
+    let mut names: Vec<(Box<str>, u32)> = intern.into_iter().collect();
+    names.sort_by_key(|&(_, i)| i);
+    set.street_names = names.into_iter().map(|(n, _)| n).collect();
+    assign_digital_units(&mut set);
+    set
+}
+
+/// Numbers the delivery points that share one level-9 cell: 1 (the bare code), 2, 3, … in id order.
+pub fn assign_digital_units(set: &mut AddressSet) {
+    let mut keys: Vec<(u64, u32)> =
+        (0..set.len() as u32).into_par_iter().map(|i| (set.cell(i).map_or(u64::MAX, |c| c.index()), i)).collect();
+    keys.par_sort_unstable();
+    let mut prev = u64::MAX;
+    let mut unit: u16 = 0;
+    for (k, i) in keys {
+        unit = if k == prev { unit.saturating_add(1) } else { 1 };
+        prev = k;
+        set.da_unit[i as usize] = unit;
+    }
+}
+
+/// Output of one ward: local columns, street indexes into the ward's own `names`.
+#[derive(Default)]
+struct WardOut {
+    lon: Vec<i32>,
+    lat: Vec<i32>,
+    street: Vec<u32>,
+    house: Vec<u16>,
+    alley: Vec<u16>,
+    apartment: Vec<u16>,
+    names: Vec<String>,
+}
+
+struct WardGen<'a> {
+    ward: &'a Ward,
+    rng: Rng,
+    urban: bool,
+    /// cumulative areas of the polygon parts, for sampling
+    cum: Vec<f64>,
+    street_word: &'static str,
+    village_word: &'static str,
+    next_name: usize,
+    name_order: Vec<usize>,
+    out: WardOut,
+}
+
+fn village_word(province: u32) -> &'static str {
+    match province {
+        4 | 8 | 11 | 12 | 14 | 15 | 20 => "Bản",
+        52 | 66 => "Buôn",
+        c if c >= 75 => "Ấp",
+        _ => "Thôn",
+    }
+}
+
+impl<'a> WardGen<'a> {
+    fn new(geo: &Geography, ward: &'a Ward, seed: u64) -> Self {
+        let province = geo.province_of(ward).code.as_u32();
+        let mut rng = Rng::new(seed, u64::from(ward.code.as_u32()));
+        let mut cum = Vec::with_capacity(ward.area.parts().len());
+        let mut acc = 0.0;
+        for (_, a) in ward.area.parts() {
+            acc += a.max(0.0);
+            cum.push(acc);
+        }
+        // a shuffled order of the national street names, different in every ward
+        let mut name_order: Vec<usize> = (0..names::STREETS.len()).collect();
+        for i in (1..name_order.len()).rev() {
+            let j = rng.below(i as u32 + 1) as usize;
+            name_order.swap(i, j);
+        }
+        Self {
+            ward,
+            rng,
+            urban: ward.kind == WardKind::Phuong,
+            cum,
+            street_word: if ward.kind == WardKind::Phuong && province <= 37 { "Phố" } else { "Đường" },
+            village_word: village_word(province),
+            next_name: 0,
+            name_order,
+            out: WardOut::default(),
+        }
+    }
+
+    fn new_street_name(&mut self) -> u32 {
+        let k = self.next_name;
+        self.next_name += 1;
+        let name = if self.urban {
+            match self.name_order.get(k) {
+                Some(&i) => format!("{} {}", self.street_word, names::STREETS[i]),
+                None => format!("Đường số {}", k - self.name_order.len() + 1),
+            }
+        } else {
+            let stems = names::VILLAGE_STEMS;
+            if k < stems.len() {
+                format!("{} {}", self.village_word, stems[(k * 7 + self.name_order[0]) % stems.len()])
+            } else {
+                format!("{} {}", self.village_word, k - stems.len() + 1)
+            }
+        };
+        self.out.names.push(name);
+        (self.out.names.len() - 1) as u32
+    }
+
+    /// A uniform point inside the ward (area-weighted part, then rejection in the part's box).
+    fn sample_point(&mut self) -> Option<[f64; 2]> {
+        let total = *self.cum.last()?;
+        if total <= 0.0 {
+            return None;
+        }
+        let r = self.rng.f64() * total;
+        let part = self.cum.partition_point(|&c| c <= r).min(self.cum.len() - 1);
+        let b = self.ward.area.parts()[part].0;
+        for _ in 0..200 {
+            let (x, y) = (self.rng.range(b[0], b[2]), self.rng.range(b[1], b[3]));
+            if self.ward.area.contains(x, y) {
+                return Some([x, y]);
+            }
+        }
+        None
+    }
+
+    fn push(&mut self, p: [f64; 2], street: u32, house: u16, alley: u16, apartment: u16) {
+        self.out.lon.push(to_e7(p[0]));
+        self.out.lat.push(to_e7(p[1]));
+        self.out.street.push(street);
+        self.out.house.push(house);
+        self.out.alley.push(alley);
+        self.out.apartment.push(apartment);
+    }
+
+    fn remaining(&self, n: usize) -> usize {
+        n.saturating_sub(self.out.lon.len())
+    }
+
+    /// Places one building's units at `p`.
+    fn building(&mut self, n: usize, p: [f64; 2], street: u32, house: u16, alley: u16) {
+        let roll = self.rng.f64();
+        let units = if !self.urban || roll < 0.90 {
+            1
+        } else if roll < 0.985 {
+            2 + self.rng.below(4) as usize
+        } else {
+            20 + self.rng.below(100) as usize
+        }
+        .min(self.remaining(n));
+        if units == 1 {
+            self.push(p, street, house, alley, 0);
+            return;
+        }
+        let per_floor = if units >= 20 { 8 } else { units };
+        for u in 0..units {
+            let apt = if units >= 20 { (u / per_floor + 1) * 100 + u % per_floor + 1 } else { u + 1 };
+            self.push(p, street, house, alley, apt as u16);
+        }
+    }
+
+    fn run(mut self, n: usize) -> WardOut {
+        let (spacing, side_off, len_range, alley_p) =
+            if self.urban { (6.0, 7.0, (150.0, 700.0), 0.10) } else { (25.0, 10.0, (250.0, 1500.0), 0.03) };
+        let mut failures = 0;
+        while self.remaining(n) > 0 && failures < 300 {
+            let Some(a) = self.sample_point() else { break };
+            let street = self.new_street_name();
+            let before = self.out.lon.len();
+            let (kx, ky) = (1.0 / (M_PER_DEG_LAT * a[1].to_radians().cos()), 1.0 / M_PER_DEG_LAT);
+            let angle = self.rng.range(0.0, std::f64::consts::TAU);
+            let len = self.rng.range(len_range.0, len_range.1);
+            let (ux, uy) = (angle.cos(), angle.sin());
+            for side in 0..2u16 {
+                let sign = if side == 0 { 1.0 } else { -1.0 };
+                let (ox, oy) = (-uy * side_off * sign, ux * side_off * sign);
+                let p0 = [a[0] + ox * kx, a[1] + oy * ky];
+                let p1 = [p0[0] + ux * len * kx, p0[1] + uy * len * ky];
+                let mut k: u32 = 0;
+                for (t0, t1) in self.ward.area.clip_segment(p0, p1) {
+                    let (s0, s1) = (t0 * len + 1.0, t1 * len - 1.0);
+                    let mut s = s0 + self.rng.range(0.0, spacing);
+                    k = k.max((s / spacing) as u32);
+                    while s < s1 && self.remaining(n) > 0 {
+                        let house = 2 * k + 1 + u32::from(side);
+                        if house > u32::from(u16::MAX) {
+                            break;
+                        }
+                        let p = [p0[0] + ux * s * kx, p0[1] + uy * s * ky];
+                        self.building(n, p, street, house as u16, 0);
+                        if self.rng.chance(alley_p) {
+                            self.alley(n, p, [-uy * sign, ux * sign], [kx, ky], street, house as u16);
+                        }
+                        k += 1;
+                        s += spacing * self.rng.range(0.7, 1.3);
+                    }
+                }
+            }
+            if self.out.lon.len() == before {
+                failures += 1;
+            }
+        }
+        // Tiny or sliver-shaped units where no street fits: scattered houses at sampled points (or the label point).
+        let fallback = if self.remaining(n) > 0 { Some(self.new_street_name()) } else { None };
+        let mut house: u16 = 1;
+        while let Some(street) = fallback {
+            if self.remaining(n) == 0 {
+                break;
+            }
+            let p = self.sample_point().unwrap_or([self.ward.label.lon(), self.ward.label.lat()]);
+            self.push(p, street, house, 0, 0);
+            house = house.wrapping_add(1).max(1);
+        }
+        self.out
+    }
+
+    /// An alley leaving the street at `p` in direction `dir` (unit vector in metres), houses numbered 1, 2, 3, …
+    fn alley(&mut self, n: usize, p: [f64; 2], dir: [f64; 2], k: [f64; 2], street: u32, alley: u16) {
+        let len = self.rng.range(30.0, 150.0);
+        let start = [p[0] + dir[0] * 4.0 * k[0], p[1] + dir[1] * 4.0 * k[1]];
+        let end = [start[0] + dir[0] * len * k[0], start[1] + dir[1] * len * k[1]];
+        let Some(&(t0, t1)) = self.ward.area.clip_segment(start, end).first() else { return };
+        if t0 > 0.0 {
+            return; // the alley would start outside the ward
+        }
+        let mut s = 3.0;
+        let mut house: u16 = 1;
+        while s < t1 * len - 1.0 && self.remaining(n) > 0 {
+            let q = [start[0] + dir[0] * s * k[0], start[1] + dir[1] * s * k[1]];
+            self.push(q, street, house, alley, 0);
+            house += 1;
+            s += 4.0 + self.rng.range(0.0, 3.0);
+        }
+    }
+}
+
+/// Generates the post-office network: at least one per ward, about [`POST_OFFICES`] in all, independent of the
+/// number of households (it depends only on the seed).
+#[must_use]
+pub fn generate_post_offices(geo: &Geography, seed: u64) -> Vec<PostOffice> {
+    let weights: Vec<f64> = geo.wards.iter().map(household_weight).collect();
+    let extra = apportion(&weights, (POST_OFFICES.saturating_sub(geo.wards.len())) as u64);
+    // the province's hub sits in its heaviest ward
+    let mut hub_ward: HashMap<u8, usize> = HashMap::new();
+    for (i, w) in geo.wards.iter().enumerate() {
+        let e = hub_ward.entry(w.province).or_insert(i);
+        if weights[i] > weights[*e] {
+            *e = i;
+        }
+    }
+    let per_ward: Vec<Vec<(String, PostOfficeKind, [f64; 2])>> = geo
+        .wards
+        .par_iter()
+        .enumerate()
+        .map(|(i, w)| {
+            let mut g = WardGen::new(geo, w, seed ^ 0x0050_4F53_5400);
+            let mut v = Vec::new();
+            let count = 1 + extra[i] as usize;
+            for k in 0..count {
+                let p = g.sample_point().unwrap_or([w.label.lon(), w.label.lat()]);
+                let (name, kind) = match k {
+                    0 if hub_ward.get(&w.province) == Some(&i) => {
+                        (format!("Bưu điện {}", geo.province_of(w).name), PostOfficeKind::ProvincialHub)
+                    }
+                    0 if w.kind == WardKind::Xa => {
+                        (format!("Điểm Bưu điện - Văn hóa xã {}", w.name), PostOfficeKind::CulturalPostPoint)
+                    }
+                    0 => (format!("Bưu cục {}", w.name), PostOfficeKind::PostOffice),
+                    1 if w.kind == WardKind::Xa => (format!("Bưu cục {}", w.name), PostOfficeKind::PostOffice),
+                    _ => (format!("Bưu cục {} {}", w.name, k + 1), PostOfficeKind::ServicePoint),
+                };
+                v.push((name, kind, p));
+            }
+            v
+        })
+        .collect();
+    per_ward
+        .into_iter()
+        .enumerate()
+        .flat_map(|(wi, v)| v.into_iter().map(move |o| (wi, o)))
+        .enumerate()
+        .map(|(id, (wi, (name, kind, p)))| PostOffice {
+            id: id as u32,
+            name,
+            kind,
+            ward: wi as u16,
+            lon_e7: to_e7(p[0]),
+            lat_e7: to_e7(p[1]),
+        })
+        .collect()
+}
+
+/// Loads the geography (with an official postcode table when given) and generates the synthetic set on it.
+pub fn build_dataset(
+    households: u64,
+    seed: u64,
+    postcodes: Option<diachi_geo::geography::PostcodeTable>,
+) -> Result<diachi_geo::dataset::Dataset, diachi_geo::geography::GeographyError> {
+    let geography = diachi_geo::geography::Geography::load(&diachi_geo::geography::LoadOptions { postcodes })?;
+    let (addresses, post_offices) = rayon::join(
+        || generate_addresses(&geography, GenerateOptions { households, seed }),
+        || generate_post_offices(&geography, seed),
+    );
+    Ok(diachi_geo::dataset::Dataset { geography, addresses, post_offices })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apportion_sums_and_is_proportional() {
+        let w = [1.0, 2.0, 3.0, 0.0];
+        assert_eq!(apportion(&w, 6), vec![1, 2, 3, 0]);
+        assert_eq!(apportion(&w, 7).iter().sum::<u64>(), 7);
+        assert_eq!(apportion(&w, 0), vec![0, 0, 0, 0]);
+        assert_eq!(apportion(&[], 5), Vec::<u64>::new());
+    }
+}
