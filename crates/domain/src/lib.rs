@@ -2,8 +2,10 @@
 
 pub mod codes;
 pub mod digital_address;
+pub mod ids;
 pub mod lonlat;
 
 pub use codes::{CodeFormatError, Postcode, ProvinceCode, WardCode};
 pub use digital_address::{CodeError, DigitalAddress, GridCell};
+pub use ids::{AddressId, WardIdx};
 pub use lonlat::{CoordError, LonLat};
