@@ -61,7 +61,7 @@ fn main() {
         .collect();
     // couriers by the office's load: its shipments as the planner will assign them, 60 a courier, plus spares
     let geo = &ix.data.geography;
-    let places: Vec<(u16, diachi_domain::LonLat)> =
+    let places: Vec<(diachi_domain::WardIdx, diachi_domain::LonLat)> =
         ix.data.post_offices.iter().filter_map(|o| Some((o.ward, o.location()?))).collect();
     let serving = diachi_delivery::assign::Offices::new(geo, &places);
     let mut load = vec![0u32; places.len()];

@@ -177,7 +177,7 @@ fn nearest_10m(c: &mut Criterion) {
 fn ward_at(c: &mut Criterion) {
     let geo = &fixture_geo();
     // random points over the national bbox, kept when on land (inside a ward)
-    let bb = geo.bbox();
+    let bb = diachi_geo::bbox::to_array(geo.bbox());
     let mut rng = XorShift(0x5EED_0000_0000_0001);
     let mut pts = Vec::with_capacity(QUERIES);
     let mut tried = 0usize;
@@ -252,7 +252,8 @@ fn area_1m(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % QUERIES;
             let p = black_box(f.queries[i]);
-            f.index.addresses_in_bbox([p.lon() - 0.005, p.lat() - 0.005, p.lon() + 0.005, p.lat() + 0.005]).len()
+            let b = [p.lon() - 0.005, p.lat() - 0.005, p.lon() + 0.005, p.lat() + 0.005];
+            f.index.addresses_in_bbox(diachi_geo::bbox::from_array(b)).len()
         });
     });
     for res in [10u8, 8, 5] {
@@ -275,7 +276,9 @@ fn area_1m(c: &mut Criterion) {
         let f = fixture_1m();
         let set = &f.index.data.addresses;
         let mut rng = XorShift(0xC0DE);
-        let codes: Vec<_> = (0..QUERIES).filter_map(|_| set.digital_address(rng.below(set.len()) as u32)).collect();
+        let codes: Vec<_> = (0..QUERIES)
+            .filter_map(|_| set.digital_address(diachi_domain::AddressId::new(rng.below(set.len()) as u32)))
+            .collect();
         let mut i = 0usize;
         b.iter(|| {
             i = (i + 1) % codes.len();

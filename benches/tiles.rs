@@ -24,7 +24,7 @@ fn tiles_of_addresses(index: &NationalIndex, z: u8, n: usize) -> Vec<TileId> {
     let mut out = BTreeSet::new();
     let mut i = 0u64;
     while out.len() < n && i < 100 * n as u64 {
-        let id = ((i * 2_654_435_761) % set.len() as u64) as u32;
+        let id = diachi_domain::AddressId::new(((i * 2_654_435_761) % set.len() as u64) as u32);
         i += 1;
         let p = set.location(id).expect("a location");
         let (x, y) = world(p.lon(), p.lat());

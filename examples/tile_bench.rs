@@ -42,7 +42,7 @@ fn main() -> anyhow::Result<()> {
             if tiles.len() >= per_zoom {
                 break;
             }
-            let p = set.location((next() % set.len() as u64) as u32).unwrap();
+            let p = set.location(diachi_domain::AddressId::new((next() % set.len() as u64) as u32)).unwrap();
             let (x, y) = world(p.lon(), p.lat());
             tiles.insert(TileId::new(u32::from(z), (x * n) as u64, (y * n) as u64).unwrap());
         }

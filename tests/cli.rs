@@ -86,7 +86,7 @@ fn generate_geojsonl_writes_point_features() {
     let offices = TempPath::new("offices.geojsonl");
     let out =
         ok(&["generate", "--households", "3000", "--seed", "5", "--format", "geojsonl", "--post-offices", offices.s()]);
-    let bbox = geo().bbox();
+    let bbox = diachi_geo::bbox::to_array(geo().bbox());
     let rows = lines(&out);
     assert_eq!(rows.len(), 3000);
     let (mut alleys, mut apartments) = (0, 0);

@@ -1,7 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The embedded real geography: counts, postal zones and point-in-polygon against a brute-force scan.
 
-use diachi_domain::{LonLat, Postcode};
+use diachi_domain::{LonLat, Postcode, WardIdx};
 use diachi_geo::geography::{Geography, LoadOptions, PostcodeOrigin, PostcodeTable};
 use std::collections::HashSet;
 use std::sync::OnceLock;
@@ -43,7 +43,7 @@ fn every_ward_has_one_postcode_with_its_provinces_prefix() {
         assert!(seen.insert(w.postcode), "duplicate {}", w.postcode);
         let zone = g.zone(w.postcode).unwrap();
         assert_eq!(zone.wards.len(), 1);
-        assert!(zone.bbox[0] <= w.label.lon() && w.label.lon() <= zone.bbox[2]);
+        assert!(zone.bbox.min().x <= w.label.lon() && w.label.lon() <= zone.bbox.max().x);
     }
     assert_eq!(g.zones.len(), 3321);
     // deterministic: loading twice gives the same codes
@@ -68,7 +68,7 @@ fn point_in_polygon_agrees_with_a_brute_force_scan() {
     let g = geo();
     // label points are inside their own ward
     for (i, w) in g.wards.iter().enumerate() {
-        assert_eq!(g.ward_at(w.label), Some(i as u16), "{} {}", w.code, w.name);
+        assert_eq!(g.ward_at(w.label), Some(WardIdx::new(i as u16)), "{} {}", w.code, w.name);
     }
     // random points across the country: the index agrees with testing every ward polygon
     let mut s = 0x9E37_79B9_7F4A_7C15u64;
@@ -81,8 +81,11 @@ fn point_in_polygon_agrees_with_a_brute_force_scan() {
     let mut inside = 0;
     for _ in 0..3000 {
         let p = LonLat::new(102.1 + next() * 7.5, 8.3 + next() * 15.2).unwrap();
-        let brute =
-            g.wards.iter().position(|w| w.geometry.contains(&geo::Point::new(p.lon(), p.lat()))).map(|i| i as u16);
+        let brute = g
+            .wards
+            .iter()
+            .position(|w| w.geometry.contains(&geo::Point::new(p.lon(), p.lat())))
+            .map(|i| WardIdx::new(i as u16));
         let got = g.ward_at(p);
         if brute.is_some() {
             inside += 1;

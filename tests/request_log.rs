@@ -60,7 +60,7 @@ async fn one_line_per_request_without_personal_data() {
     let id = (set.len() / 2) as u32;
     let lat = diachi_geo::dataset::from_e7(set.lat_e7[id as usize]);
     let lon = diachi_geo::dataset::from_e7(set.lon_e7[id as usize]);
-    let code = set.digital_address(id).unwrap().to_string();
+    let code = set.digital_address(diachi_domain::AddressId::new(id)).unwrap().to_string();
     let ward = &index.data.geography.wards[usize::from(set.ward[id as usize])];
     let postcode = ward.postcode.to_string();
     let ward_code = ward.code.to_string();

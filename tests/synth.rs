@@ -3,7 +3,7 @@
 //! counts, addresses inside their wards, distinct digital addresses, Vietnamese house numbering and the post-office
 //! network.
 
-use diachi_domain::{GridCell, LonLat};
+use diachi_domain::{AddressId, GridCell, LonLat, WardIdx};
 use diachi_geo::dataset::output::{self, Format};
 use diachi_geo::dataset::{AddressSet, PostOfficeKind, from_e7};
 use diachi_geo::geography::{Geography, LoadOptions, WardKind};
@@ -147,7 +147,7 @@ fn every_address_is_inside_its_ward() {
             continue;
         }
         let at = g.ward_at(LonLat::new(x, y).unwrap());
-        if at != Some(wi) {
+        if at != Some(WardIdx::new(wi)) {
             // wards overlap in a few tiny places: the ward found must contain the point too
             let other = at.expect("inside its own ward, so inside some ward");
             assert!(g.wards[usize::from(other)].area.contains(x, y), "{id}");
@@ -175,7 +175,7 @@ fn digital_addresses_are_distinct_and_units_count_up() {
     let mut seen = HashSet::with_capacity(set.len());
     let mut by_cell: HashMap<GridCell, Vec<u32>> = HashMap::new();
     for id in 0..set.len() as u32 {
-        let code = set.digital_address(id).unwrap();
+        let code = set.digital_address(AddressId::new(id)).unwrap();
         assert!(seen.insert(code), "{code} twice (id {id})");
         by_cell.entry(code.cell()).or_default().push(id);
     }

@@ -1,6 +1,7 @@
 //! `/v1/addresses/{id}`, `/v1/addresses/nearest` and `/v1/addresses?bbox=` / `?lat&lon&radius_m`.
 
 use crate::helpers::*;
+use diachi_domain::AddressId;
 use serde_json::Value;
 
 fn results(v: &Value) -> &Vec<Value> {
@@ -33,7 +34,7 @@ async fn an_address_by_id_is_the_indexed_record() {
         assert_eq!(a["ward"]["full_name"], ward.full_name());
         assert_eq!(a["province"]["code"], geo.province_of(ward).code.to_string());
         assert_eq!(a["postcode"], ward.postcode.to_string());
-        assert_eq!(a["digital_address"], set.digital_address(id).unwrap().to_string());
+        assert_eq!(a["digital_address"], set.digital_address(AddressId::new(id)).unwrap().to_string());
         assert_eq!(a.get("apartment").is_some(), set.apartment[i] != 0);
         assert_eq!(a.get("alley").is_some(), set.alley[i] != 0);
         assert!(a.get("distance_m").is_none());

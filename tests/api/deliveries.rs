@@ -1,6 +1,7 @@
 //! Courier delivery planning: POST /v1/deliveries/plan, the plans made in the background and their GeoJSON, GPX
 //! and CSV forms.
 
+use diachi_domain::{AddressId, WardIdx};
 use diachi_geo::index::NationalIndex;
 use diachi_server::startup::Application;
 use reqwest::StatusCode;
@@ -72,9 +73,9 @@ impl TestApp {
 }
 
 /// Two post offices of one province (in different wards, a few km apart, each with addresses around it).
-fn two_offices(ix: &NationalIndex) -> (u32, u32, Vec<u32>) {
+fn two_offices(ix: &NationalIndex) -> (u32, u32, Vec<AddressId>) {
     let geo = &ix.data.geography;
-    let province = |w: u16| geo.wards[usize::from(w)].province;
+    let province = |w: WardIdx| geo.wards[usize::from(w)].province;
     let offices = &ix.data.post_offices;
     let hanoi = geo.wards[usize::from(geo.ward(diachi_domain::WardCode::parse("00004").unwrap()).unwrap().0)].province;
     let mut found = None;
@@ -104,12 +105,12 @@ fn two_offices(ix: &NationalIndex) -> (u32, u32, Vec<u32>) {
 
 /// Text for an address that the resolver places on it: the old form without diacritics when it can be had,
 /// else today's form without diacritics.
-fn text_for(ix: &NationalIndex, resolver: &diachi_resolve::Resolver, id: u32) -> Option<String> {
+fn text_for(ix: &NationalIndex, resolver: &diachi_resolve::Resolver, id: AddressId) -> Option<String> {
     let geo = &ix.data.geography;
     let v = ix.view(id)?;
     let forms = diachi_synth::forms::OldForms::new(geo);
     let mut texts = Vec::new();
-    if let Some((pieces, row)) = forms.old_form(geo, &v, id)
+    if let Some((pieces, row)) = forms.old_form(geo, &v, id.get())
         && row.is_divided != 1
     {
         texts.push(diachi_synth::noise::strip_marks(&diachi_synth::forms::join(&pieces)).to_lowercase());
@@ -125,7 +126,7 @@ fn resolver() -> Arc<diachi_resolve::Resolver> {
 
 /// A request: shipments near two offices given as text, digital addresses and coordinates, with windows and names;
 /// one too heavy for any courier and one whose address names nothing.
-fn request(ix: &NationalIndex) -> (Value, HashMap<String, (u32, bool)>) {
+fn request(ix: &NationalIndex) -> (Value, HashMap<String, (AddressId, bool)>) {
     let (a, b, ids) = two_offices(ix);
     let r = resolver();
     let mut shipments = Vec::new();
@@ -429,7 +430,7 @@ async fn bad_requests_are_clear_errors() {
     let app = spawn_small(5, 3).await;
     let ix = &app.index;
     let office = ix.data.post_offices[0].id;
-    let v = ix.view(0).unwrap();
+    let v = ix.view(AddressId::new(0)).unwrap();
     let fleet = json!({"count": 1, "capacity": 10, "profile": "van", "shift": {"start": "08:00", "end": "17:00"}});
     let offices = json!([{"id": office, "couriers": fleet}]);
     let ship = |id: &str| json!({"id": id, "digital_address": v.digital_address});
@@ -567,7 +568,7 @@ async fn only_keys_with_the_scope_plan_and_see_their_own_plans() {
     let client = reqwest::Client::new();
     let ix = index();
     let body = json!({
-        "shipments": [{"id": "a", "digital_address": ix.view(0).unwrap().digital_address}],
+        "shipments": [{"id": "a", "digital_address": ix.view(AddressId::new(0)).unwrap().digital_address}],
         "post_offices": [{"id": ix.data.post_offices[0].id, "couriers": {"count": 1, "capacity": 5, "profile": "van",
             "shift": {"start": "08:00", "end": "17:00"}}}],
     });

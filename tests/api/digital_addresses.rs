@@ -1,13 +1,13 @@
 //! `/v1/digital-addresses/encode` and `/v1/digital-addresses/{code}`.
 
 use crate::helpers::*;
-use diachi_domain::{GridCell, LonLat};
+use diachi_domain::{AddressId, GridCell, LonLat};
 use diachi_geo::index::NationalIndex;
 
 /// Ids of the addresses whose 1 m cell lies in `area`, in id order (brute force).
 fn ids_in(ix: &NationalIndex, area: GridCell) -> Vec<u64> {
     let set = &ix.data.addresses;
-    (0..set.len() as u32).filter(|&i| area.contains(&set.cell(i).unwrap())).map(u64::from).collect()
+    set.ids().filter(|&id| area.contains(&set.cell(id).unwrap())).map(|id| u64::from(id.get())).collect()
 }
 
 fn ids(v: &serde_json::Value) -> Vec<u64> {
@@ -120,14 +120,14 @@ async fn an_addresses_digital_address_finds_that_address() {
     let ix = &app.index;
     let set = &ix.data.addresses;
     let with_unit = (0..set.len() as u32).find(|&i| set.da_unit[i as usize] >= 2).expect("a shared 1 m cell");
-    let single = (0..set.len() as u32).find(|&i| ids_in(ix, set.cell(i).unwrap()).len() == 1).unwrap();
+    let single = (0..set.len() as u32).find(|&i| ids_in(ix, set.cell(AddressId::new(i)).unwrap()).len() == 1).unwrap();
     for id in [single, with_unit] {
         let a = app.ok(&format!("/v1/addresses/{id}")).await;
         let code = a["digital_address"].as_str().unwrap();
         let unit = set.da_unit[id as usize];
         let bare = code.split('.').next().unwrap();
         let cell = GridCell::parse(bare).unwrap();
-        assert_eq!(Some(cell), set.cell(id));
+        assert_eq!(Some(cell), set.cell(AddressId::new(id)));
         let in_cell = ids_in(ix, cell);
 
         // the code as written on the address

@@ -4,6 +4,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::{assert_error, spawn_app};
+use diachi_domain::AddressId;
 
 impl crate::helpers::TestApp {
     /// POST a JSON body to `path`; the status and the answer as JSON.
@@ -40,7 +41,7 @@ impl crate::helpers::TestApp {
 #[actix_web::test]
 async fn a_formatted_address_validates_to_its_delivery_point() {
     let app = spawn_app().await;
-    let v = app.index.view(321).expect("id exists");
+    let v = app.index.view(AddressId::new(321)).expect("id exists");
     let (status, res) = app.post_json("/v1/addresses/validate", &json!({ "address": v.formatted })).await;
     assert_eq!(status, StatusCode::OK, "{res}");
     let a = &res["address"];
@@ -59,9 +60,9 @@ async fn the_old_form_without_marks_is_replaced_and_said_so() {
     let geo = &app.index.data.geography;
     let forms = diachi_synth::forms::OldForms::new(geo);
     let mut checked = 0;
-    for id in (0..app.index.data.addresses.len() as u32).step_by(997) {
+    for id in app.index.data.addresses.ids().step_by(997) {
         let v = app.index.view(id).expect("id exists");
-        let Some((pieces, row)) = forms.old_form(geo, &v, id) else { continue };
+        let Some((pieces, row)) = forms.old_form(geo, &v, id.get()) else { continue };
         if row.is_divided == 1 {
             continue;
         }
@@ -119,8 +120,8 @@ async fn hostile_input_gets_a_verdict_or_a_clear_error_never_a_500() {
 #[actix_web::test]
 async fn a_batch_answers_line_by_line_in_order_bad_lines_included() {
     let app = spawn_app().await;
-    let a = app.index.view(10).expect("id exists");
-    let b = app.index.view(20).expect("id exists");
+    let a = app.index.view(AddressId::new(10)).expect("id exists");
+    let b = app.index.view(AddressId::new(20)).expect("id exists");
     let body = format!(
         "{}\n\n{}\nnot json\n{}\n{}",
         json!({ "id": "a", "address": a.formatted }),

@@ -95,12 +95,12 @@ fn import_loads_everything_and_rerunning_does_not_duplicate() {
         let bad: i64 = c.query_one(include_str!("check_digital_addresses.sql"), &[]).await.unwrap().get(0);
         assert_eq!(bad, 0);
         // one row read back field by field
-        let id = 4321u32;
+        let id = diachi_domain::AddressId::new(4321);
         let v = data.addresses.view(&data.geography, id).unwrap();
         let row = c
             .query_one(
                 "SELECT ward_code, street, house, digital_address, ST_X(geom), ST_Y(geom) FROM addresses WHERE id = $1",
-                &[&i64::from(id)],
+                &[&i64::from(id.get())],
             )
             .await
             .unwrap();
@@ -124,7 +124,7 @@ fn the_index_loaded_from_postgis_equals_the_generated_one() {
     assert_eq!(loaded.last_change, 0);
     let (a, b) = (&data.addresses, &loaded.data.addresses);
     assert_eq!(a.len(), b.len());
-    for id in 0..a.len() as u32 {
+    for id in a.ids() {
         assert_eq!(a.view(&data.geography, id), b.view(&loaded.data.geography, id), "address {id}");
     }
     assert_eq!(data.post_offices, loaded.data.post_offices);

@@ -3,7 +3,7 @@
 //! no plaintext personal data in the tables or in the logs, and hostile input.
 
 use diachi_auth::{ApiKey, KeyRecord, Scope};
-use diachi_domain::DigitalAddress;
+use diachi_domain::{AddressId, DigitalAddress};
 use diachi_geo::index::NationalIndex;
 use diachi_server::config::Config;
 use diachi_server::startup::Application;
@@ -103,23 +103,23 @@ struct Places {
 fn places(ix: &NationalIndex) -> Places {
     let a = &ix.data.addresses;
     let geo = &ix.data.geography;
-    let code = |id: u32| a.digital_address(id).unwrap();
-    let ward = |id: u32| a.record(id).unwrap().ward;
-    let province = |id: u32| geo.wards[usize::from(ward(id))].province;
+    let code = |id: AddressId| a.digital_address(id).unwrap();
+    let ward = |id: AddressId| a.record(id).unwrap().ward;
+    let province = |id: AddressId| geo.wards[usize::from(ward(id))].province;
     // a home in a cell with a second delivery point
-    let second = (0..a.len() as u32).find(|&id| a.record(id).unwrap().da_unit == 2).unwrap();
+    let second = a.ids().find(|&id| a.record(id).unwrap().da_unit == 2).unwrap();
     let home_code = DigitalAddress::new(code(second).cell(), 1).unwrap();
     let home = ix.address_by_code(home_code).unwrap();
-    let house = |id: u32| {
+    let house = |id: AddressId| {
         let r = a.record(id).unwrap();
         (r.ward, r.street.to_owned(), r.alley, r.house)
     };
-    let same_ward = (0..a.len() as u32)
+    let same_ward = a
+        .ids()
         .find(|&id| ward(id) == ward(home) && code(id).cell() != home_code.cell() && house(id) != house(home))
         .unwrap();
-    let same_province =
-        (0..a.len() as u32).find(|&id| province(id) == province(home) && ward(id) != ward(home)).unwrap();
-    let elsewhere = (0..a.len() as u32).find(|&id| province(id) != province(home)).unwrap();
+    let same_province = a.ids().find(|&id| province(id) == province(home) && ward(id) != ward(home)).unwrap();
+    let elsewhere = a.ids().find(|&id| province(id) != province(home)).unwrap();
     let office = |same: bool| {
         ix.data
             .post_offices

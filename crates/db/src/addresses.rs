@@ -6,7 +6,7 @@ use tokio_postgres::error::SqlState;
 
 use super::DbError;
 use super::import::h3_columns;
-use diachi_domain::{DigitalAddress, GridCell, LonLat, WardCode, digital_address::FULL_LEVEL};
+use diachi_domain::{AddressId, DigitalAddress, GridCell, LonLat, WardCode, WardIdx, digital_address::FULL_LEVEL};
 use diachi_geo::dataset::{AddressRecord, to_e7};
 use diachi_geo::geography::Geography;
 
@@ -45,7 +45,7 @@ pub enum WriteError {
     #[error("{message}")]
     Invalid { code: &'static str, message: String },
     #[error("no address {0}")]
-    NotFound(u32),
+    NotFound(AddressId),
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -68,7 +68,7 @@ fn invalid(code: &'static str, message: impl Into<String>) -> WriteError {
 
 /// Checks the input against the geography: the street, and the ward (found, or checked against the location).
 /// Returns the ward's index.
-pub fn check(geo: &Geography, input: &AddressInput) -> Result<u16, WriteError> {
+pub fn check(geo: &Geography, input: &AddressInput) -> Result<WardIdx, WriteError> {
     let street = input.street.trim();
     if street.is_empty() {
         return Err(invalid("invalid_street", "street must not be empty"));
@@ -102,7 +102,7 @@ pub fn check(geo: &Geography, input: &AddressInput) -> Result<u16, WriteError> {
     }
 }
 
-fn record(input: &AddressInput, ward: u16, da_unit: u16) -> AddressRecord {
+fn record(input: &AddressInput, ward: WardIdx, da_unit: u16) -> AddressRecord {
     AddressRecord {
         lon_e7: to_e7(input.location.lon()),
         lat_e7: to_e7(input.location.lat()),
@@ -120,9 +120,9 @@ fn record(input: &AddressInput, ward: u16, da_unit: u16) -> AddressRecord {
 async fn write(
     pool: &Pool,
     geo: &Geography,
-    id: Option<i64>,
+    id: Option<AddressId>,
     input: &AddressInput,
-    ward: u16,
+    ward: WardIdx,
     keep_unit: Option<(i64, i32)>,
 ) -> Result<(i64, u16), WriteError> {
     let p = input.location;
@@ -148,13 +148,14 @@ async fn write(
         let res = match id {
             None => tx.query_one(include_str!("../sql/db/insert_address.sql"), &params).await.map(|r| Some(r.get(0))),
             Some(id) => {
+                let row_id = i64::from(id.get());
                 let mut all: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params.to_vec();
-                all.push(&id);
+                all.push(&row_id);
                 tx.query_opt(include_str!("../sql/db/update_address.sql"), &all).await.map(|r| r.map(|r| r.get(0)))
             }
         };
         match res {
-            Ok(None) => return Err(WriteError::NotFound(id.unwrap_or_default() as u32)),
+            Ok(None) => return Err(WriteError::NotFound(id.unwrap_or(AddressId::new(0)))),
             Ok(Some(new_id)) => {
                 tx.commit().await?;
                 return Ok((new_id, unit16));
@@ -167,18 +168,22 @@ async fn write(
 }
 
 /// Adds an address; returns its id and record.
-pub async fn insert(pool: &Pool, geo: &Geography, input: &AddressInput) -> Result<(u32, AddressRecord), WriteError> {
+pub async fn insert(
+    pool: &Pool,
+    geo: &Geography,
+    input: &AddressInput,
+) -> Result<(AddressId, AddressRecord), WriteError> {
     let ward = check(geo, input)?;
     let (id, unit) = write(pool, geo, None, input, ward, None).await?;
-    let id = u32::try_from(id).map_err(|_| invalid("id_space_exhausted", "no address id left"))?;
+    let id = u32::try_from(id).map(AddressId::new).map_err(|_| invalid("id_space_exhausted", "no address id left"))?;
     Ok((id, record(input, ward, unit)))
 }
 
 /// Address `id` as the database has it now (none when there is no such row): what a lookup by id answers when a
 /// database is configured, so that a write is seen at once by whoever made it.
-pub async fn get(pool: &Pool, geo: &Geography, id: u32) -> Result<Option<AddressRecord>, WriteError> {
+pub async fn get(pool: &Pool, geo: &Geography, id: AddressId) -> Result<Option<AddressRecord>, WriteError> {
     let client = pool.get().await?;
-    let Some(row) = client.query_opt(include_str!("../sql/db/get_address.sql"), &[&i64::from(id)]).await? else {
+    let Some(row) = client.query_opt(include_str!("../sql/db/get_address.sql"), &[&i64::from(id.get())]).await? else {
         return Ok(None);
     };
     let ward_code: &str = row.try_get(0)?;
@@ -200,10 +205,15 @@ pub async fn get(pool: &Pool, geo: &Geography, id: u32) -> Result<Option<Address
 }
 
 /// Changes some fields of address `id`; the digital address changes only when the location leaves its 1 m cell.
-pub async fn update(pool: &Pool, geo: &Geography, id: u32, patch: &AddressPatch) -> Result<AddressRecord, WriteError> {
+pub async fn update(
+    pool: &Pool,
+    geo: &Geography,
+    id: AddressId,
+    patch: &AddressPatch,
+) -> Result<AddressRecord, WriteError> {
     let client = pool.get().await?;
     let row = client
-        .query_opt(include_str!("../sql/db/get_address.sql"), &[&i64::from(id)])
+        .query_opt(include_str!("../sql/db/get_address.sql"), &[&i64::from(id.get())])
         .await?
         .ok_or(WriteError::NotFound(id))?;
     drop(client);
@@ -223,13 +233,13 @@ pub async fn update(pool: &Pool, geo: &Geography, id: u32, patch: &AddressPatch)
     };
     let ward = check(geo, &input)?;
     let keep = (row.try_get::<_, i64>(6)?, row.try_get::<_, i32>(7)?);
-    let (_, unit) = write(pool, geo, Some(i64::from(id)), &input, ward, Some(keep)).await?;
+    let (_, unit) = write(pool, geo, Some(id), &input, ward, Some(keep)).await?;
     Ok(record(&input, ward, unit))
 }
 
 /// Deletes address `id`.
-pub async fn delete(pool: &Pool, id: u32) -> Result<(), WriteError> {
+pub async fn delete(pool: &Pool, id: AddressId) -> Result<(), WriteError> {
     let client = pool.get().await?;
-    let n = client.execute(include_str!("../sql/db/delete_address.sql"), &[&i64::from(id)]).await?;
+    let n = client.execute(include_str!("../sql/db/delete_address.sql"), &[&i64::from(id.get())]).await?;
     if n == 0 { Err(WriteError::NotFound(id)) } else { Ok(()) }
 }

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use tokio_postgres::{AsyncMessage, NoTls};
 
 use super::{CHANNEL, DbError, parse_url};
-use diachi_domain::LonLat;
+use diachi_domain::{AddressId, LonLat};
 use diachi_geo::dataset::{AddressRecord, to_e7};
 use diachi_geo::index::NationalIndex;
 
@@ -173,6 +173,7 @@ async fn catch_up(
             let mut touched = Vec::new();
             for row in &fresh {
                 let id = u32::try_from(row.try_get::<_, i64>(1)?)
+                    .map(AddressId::new)
                     .map_err(|_| DbError::BadData("address id out of range".into()))?;
                 let record = match row.try_get::<_, Option<&str>>(2)? {
                     None => None,

@@ -119,7 +119,7 @@ pub async fn check_postgis(client: &tokio_postgres::Client) -> Result<String, Db
 }
 
 /// The index of the ward with this code in diachi's geography (codes in the database must be known to it).
-pub fn ward_index(geo: &diachi_geo::geography::Geography, code: &str) -> Result<u16, DbError> {
+pub fn ward_index(geo: &diachi_geo::geography::Geography, code: &str) -> Result<diachi_domain::WardIdx, DbError> {
     diachi_domain::WardCode::parse(code)
         .ok()
         .and_then(|c| geo.ward(c))

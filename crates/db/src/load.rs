@@ -81,7 +81,7 @@ pub async fn load(client: &mut Client, geography: Geography) -> Result<Loaded, D
             .ok()
             .filter(|&i| i < len)
             .ok_or_else(|| DbError::BadData(format!("address id {id}")))?;
-        set.ward[i] = ward_index(row.try_get(1)?)?;
+        set.ward[i] = ward_index(row.try_get(1)?)?.get();
         set.street[i] = streets.intern(&mut set, row.try_get(2)?);
         set.house[i] = u16_col(row.try_get(3)?, "house", id)?;
         set.alley[i] = u16_col(row.try_get(4)?, "alley", id)?;

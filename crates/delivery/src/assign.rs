@@ -3,23 +3,23 @@
 
 use std::collections::HashMap;
 
-use diachi_domain::LonLat;
 use diachi_domain::lonlat::haversine_m;
+use diachi_domain::{LonLat, WardIdx};
 use diachi_geo::geography::Geography;
 
 /// The listed offices by ward and by province.
 pub struct Offices {
     /// `(ward, province, lon, lat)` of each listed office, in the order listed.
-    places: Vec<(u16, u8, f64, f64)>,
-    by_ward: HashMap<u16, Vec<usize>>,
+    places: Vec<(WardIdx, u8, f64, f64)>,
+    by_ward: HashMap<WardIdx, Vec<usize>>,
     by_province: HashMap<u8, Vec<usize>>,
 }
 
 impl Offices {
     /// `offices`: `(ward, location)` of each listed office.
     #[must_use]
-    pub fn new(geo: &Geography, offices: &[(u16, LonLat)]) -> Self {
-        let mut by_ward: HashMap<u16, Vec<usize>> = HashMap::new();
+    pub fn new(geo: &Geography, offices: &[(WardIdx, LonLat)]) -> Self {
+        let mut by_ward: HashMap<WardIdx, Vec<usize>> = HashMap::new();
         let mut by_province: HashMap<u8, Vec<usize>> = HashMap::new();
         let mut places = Vec::with_capacity(offices.len());
         for (i, &(ward, p)) in offices.iter().enumerate() {
@@ -44,7 +44,7 @@ impl Offices {
 
     /// The office (index in the list) serving a shipment at `p` in `ward`.
     #[must_use]
-    pub fn serving(&self, geo: &Geography, ward: u16, p: LonLat) -> Option<usize> {
+    pub fn serving(&self, geo: &Geography, ward: WardIdx, p: LonLat) -> Option<usize> {
         if let Some(v) = self.by_ward.get(&ward) {
             return self.nearest(v, p);
         }
@@ -71,7 +71,7 @@ mod tests {
         let p0 = &g.provinces[0];
         let (w1, w2, w3) = (p0.wards[0], p0.wards[1], p0.wards[2]);
         let other = g.provinces[1].wards[0];
-        let label = |w: u16| g.wards[usize::from(w)].label;
+        let label = |w: WardIdx| g.wards[usize::from(w)].label;
         // an office in w1 and one in w2; none in w3 nor in the other province
         let offices = Offices::new(g, &[(w1, label(w1)), (w2, label(w2))]);
         // a shipment in w1, however close it is to w2's office, goes to w1's
@@ -79,7 +79,7 @@ mod tests {
         assert_eq!(offices.serving(g, w2, label(w1)), Some(1));
         // w3 has none: the nearer of the two
         let p = label(w3);
-        let d = |w: u16| p.distance_m(label(w));
+        let d = |w: WardIdx| p.distance_m(label(w));
         let want = usize::from(d(w1) > d(w2));
         assert_eq!(offices.serving(g, w3, p), Some(want));
         // another province: none

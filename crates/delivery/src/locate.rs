@@ -3,7 +3,7 @@
 
 use super::Reason;
 use super::request::Place;
-use diachi_domain::{DigitalAddress, LonLat, WardCode};
+use diachi_domain::{AddressId, DigitalAddress, LonLat, WardCode, WardIdx};
 use diachi_geo::index::NationalIndex;
 use diachi_resolve::{Granularity, Resolver};
 
@@ -17,8 +17,8 @@ const SAME_PLACE_M: f64 = 15.0;
 pub struct Located {
     pub point: LonLat,
     /// Index in `Geography::wards`.
-    pub ward: u16,
-    pub address_id: Option<u32>,
+    pub ward: WardIdx,
+    pub address_id: Option<AddressId>,
     /// The address on today's map, one line.
     pub address: String,
     pub digital_address: Option<String>,
@@ -37,7 +37,7 @@ fn fail(reason: Reason, message: impl Into<String>) -> NotLocated {
     NotLocated { reason, message: message.into(), candidates: None }
 }
 
-fn from_address(ix: &NationalIndex, id: u32, point: Option<LonLat>) -> Option<Located> {
+fn from_address(ix: &NationalIndex, id: AddressId, point: Option<LonLat>) -> Option<Located> {
     let v = ix.view(id)?;
     let point = match point {
         Some(p) => p,

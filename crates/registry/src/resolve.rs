@@ -6,16 +6,16 @@
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 
-use diachi_domain::DigitalAddress;
+use diachi_domain::{AddressId, DigitalAddress, WardIdx};
 use diachi_geo::index::NationalIndex;
 
 /// A place an address text resolved to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResolvedTarget {
     /// Index in `Geography::wards`.
-    pub ward: u16,
+    pub ward: WardIdx,
     /// The delivery point, when the text names one.
-    pub address_id: Option<u32>,
+    pub address_id: Option<AddressId>,
     /// Its digital address (unit included), when known.
     pub digital_address: Option<DigitalAddress>,
 }
@@ -124,19 +124,19 @@ pub fn compare(ix: &NationalIndex, registered: &ResolvedTarget, given: &Resolved
         return MatchLevel::Ward;
     }
     let geo = &ix.data.geography;
-    let province = |w: u16| geo.wards.get(usize::from(w)).map(|w| w.province);
+    let province = |w: WardIdx| geo.ward_by_index(w).map(|w| w.province);
     match (province(registered.ward), province(given.ward)) {
         (Some(a), Some(b)) if a == b => MatchLevel::Province,
         _ => MatchLevel::None,
     }
 }
 
-/// The stored form of a target (sealed before it reaches the database).
+/// The stored form of a target (sealed before it reaches the database): the ids as bare numbers.
 #[derive(Serialize, Deserialize)]
 struct Stored {
-    w: u16,
+    w: WardIdx,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    a: Option<u32>,
+    a: Option<AddressId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     d: Option<String>,
 }

@@ -299,7 +299,8 @@ impl Gazetteer {
         let mut ward_ix: HashMap<String, u32> = HashMap::new();
         for row in &geo.mapping {
             let Some(&new_province) = province_by_code.get(row.new_province_code.as_str()) else { continue };
-            let Some((new_ward, _)) = diachi_domain::WardCode::parse(&row.new_ward_code).ok().and_then(|c| geo.ward(c))
+            let Some(new_ward) =
+                diachi_domain::WardCode::parse(&row.new_ward_code).ok().and_then(|c| geo.ward(c)).map(|(w, _)| w.get())
             else {
                 continue;
             };

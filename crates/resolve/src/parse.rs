@@ -84,7 +84,7 @@ struct Scored {
     province: Option<u8>,
     score: f64,
     street: Option<(u32, usize)>,
-    ids: Vec<u32>,
+    ids: Vec<diachi_domain::AddressId>,
     hint_in_ward: Option<bool>,
 }
 
@@ -528,7 +528,7 @@ pub(super) fn resolve(r: &Resolver, ix: &NationalIndex, raw: &str, hint: Option<
     let geo = &ix.data.geography;
     let matches = find_matches(r, ix, input, &tokens);
     let all = readings(r, ix, &matches);
-    let hint_ward = hint.and_then(|p| geo.ward_near(p, 50.0)).map(|(w, _)| w);
+    let hint_ward = hint.and_then(|p| geo.ward_near(p, 50.0)).map(|(w, _)| w.get());
 
     // Evaluate the best readings on each new ward they can mean.
     let best_score = all.first().map_or(0.0, |x| x.score);

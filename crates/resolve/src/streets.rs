@@ -5,6 +5,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 
 use super::gazetteer::{edit_distance_within, key_of};
+use diachi_domain::AddressId;
 use diachi_geo::dataset::{AddressSet, NO_WARD};
 use diachi_geo::index::NationalIndex;
 
@@ -117,7 +118,7 @@ impl Streets {
 
     /// The addresses on `street` of `ward` with this house number, alley and apartment; an apartment of 0 matches
     /// every unit of the building.
-    pub fn addresses(&self, ix: &NationalIndex, ward: u16, street: u32, n: HouseNumber) -> Vec<u32> {
+    pub fn addresses(&self, ix: &NationalIndex, ward: u16, street: u32, n: HouseNumber) -> Vec<AddressId> {
         let set = &ix.data.addresses;
         let mut out = Vec::new();
         if let Some(&(a, b)) = self.ranges.get(&(ward, street)) {
@@ -132,7 +133,7 @@ impl Streets {
                 if (alley, house) != (n.alley, n.house) || (n.apartment != 0 && apt != n.apartment) {
                     break;
                 }
-                out.push(id);
+                out.push(AddressId::new(id));
             }
         }
         // live changes: drop changed or deleted ids, add matching current records
@@ -142,7 +143,7 @@ impl Streets {
             let name = set.street_names.get(street as usize).map_or("", |s| &**s);
             for (id, r) in live.changes() {
                 if let Some(r) = r
-                    && r.ward == ward
+                    && r.ward.get() == ward
                     && r.house == n.house
                     && r.alley == n.alley
                     && (n.apartment == 0 || r.apartment == n.apartment)

@@ -1,5 +1,6 @@
 //! What resolution answers: the address on today's map, how sure, and what was changed to get there.
 
+use diachi_domain::AddressId;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -118,7 +119,8 @@ pub struct ResolvedAddress {
     pub postcode: String,
     /// The delivery point, when the address is in the register (one unit).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub address_id: Option<u32>,
+    #[schema(value_type = Option<u32>)]
+    pub address_id: Option<AddressId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digital_address: Option<String>,
     /// Where: the delivery point or building, else the ward's label point.
@@ -156,7 +158,8 @@ pub struct Candidate {
     /// Why this ward: `old_ward_split`, `same_name_elsewhere`, …
     pub reason: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub address_id: Option<u32>,
+    #[schema(value_type = Option<u32>)]
+    pub address_id: Option<AddressId>,
 }
 
 /// The whole answer.

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::time::Instant;
 
-use diachi_domain::LonLat;
+use diachi_domain::{AddressId, LonLat};
 use diachi_geo::index::NationalIndex;
 use diachi_resolve::Resolver;
 
@@ -27,7 +27,7 @@ pub struct Labelled {
 /// What the line should resolve to.
 #[derive(Debug, Clone, Deserialize)]
 pub struct LabelledExpected {
-    pub address_id: u32,
+    pub address_id: AddressId,
     pub ward_code: String,
     pub province_code: String,
     pub digital_address: String,
@@ -120,7 +120,7 @@ pub fn evaluate(r: &Resolver, ix: &NationalIndex, lines: &[Labelled], passes: u3
                     l.n,
                     l.form,
                     l.input,
-                    a.map(|a| (a.address_id, a.units, res.verdict.validation_granularity)),
+                    a.map(|a| (a.address_id.map(AddressId::get), a.units, res.verdict.validation_granularity)),
                 ));
             }
             if !ward && report.ward_errors.len() < 30 {

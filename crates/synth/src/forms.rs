@@ -2,6 +2,7 @@
 //! Nội`) or in the pre-2025 form still on ID cards and old documents, with the district and the old ward and
 //! province (`…, Phường Hàng Trống, Quận Hoàn Kiếm, Thành phố Hà Nội`).
 
+use diachi_domain::WardIdx;
 use diachi_geo::dataset::{AddressView, alley_word};
 use diachi_geo::geography::{Geography, MappingRow};
 
@@ -95,7 +96,7 @@ impl OldForms {
 
     /// How many old wards went (wholly or partly) to new ward `ward`.
     #[must_use]
-    pub fn count(&self, ward: u16) -> usize {
+    pub fn count(&self, ward: WardIdx) -> usize {
         self.rows.get(usize::from(ward)).map_or(0, Vec::len)
     }
 

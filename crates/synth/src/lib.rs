@@ -18,6 +18,7 @@ pub mod rng;
 use rayon::prelude::*;
 use std::collections::HashMap;
 
+use diachi_domain::{AddressId, WardIdx};
 use diachi_geo::dataset::{AddressSet, PostOffice, PostOfficeKind, to_e7};
 use diachi_geo::geography::{Geography, Ward, WardKind};
 use rng::Rng;
@@ -116,8 +117,10 @@ pub fn generate_addresses(geo: &Geography, opts: GenerateOptions) -> AddressSet 
 
 /// Numbers the delivery points that share one level-9 cell: 1 (the bare code), 2, 3, … in id order.
 pub fn assign_digital_units(set: &mut AddressSet) {
-    let mut keys: Vec<(u64, u32)> =
-        (0..set.len() as u32).into_par_iter().map(|i| (set.cell(i).map_or(u64::MAX, |c| c.index()), i)).collect();
+    let mut keys: Vec<(u64, u32)> = (0..set.len() as u32)
+        .into_par_iter()
+        .map(|i| (set.cell(AddressId::new(i)).map_or(u64::MAX, |c| c.index()), i))
+        .collect();
     keys.par_sort_unstable();
     let mut prev = u64::MAX;
     let mut unit: u16 = 0;
@@ -221,7 +224,7 @@ impl<'a> WardGen<'a> {
         let part = self.cum.partition_point(|&c| c <= r).min(self.cum.len() - 1);
         let b = self.ward.area.parts()[part].0;
         for _ in 0..200 {
-            let (x, y) = (self.rng.range(b[0], b[2]), self.rng.range(b[1], b[3]));
+            let (x, y) = (self.rng.range(b.min().x, b.max().x), self.rng.range(b.min().y, b.max().y));
             if self.ward.area.contains(x, y) {
                 return Some([x, y]);
             }
@@ -388,7 +391,7 @@ pub fn generate_post_offices(geo: &Geography, seed: u64) -> Vec<PostOffice> {
             id: id as u32,
             name,
             kind,
-            ward: wi as u16,
+            ward: WardIdx::new(wi as u16),
             lon_e7: to_e7(p[0]),
             lat_e7: to_e7(p[1]),
         })

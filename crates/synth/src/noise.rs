@@ -8,12 +8,13 @@ use serde::Serialize;
 
 use super::forms::{OldForms, Part, Piece, new_form};
 use super::rng::Rng;
+use diachi_domain::AddressId;
 use diachi_geo::index::NationalIndex;
 
 /// What the resolver should find.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Expected {
-    pub address_id: u32,
+    pub address_id: AddressId,
     /// Today's ward and province.
     pub ward_code: String,
     pub province_code: String,
@@ -277,7 +278,7 @@ pub fn generate(ix: &NationalIndex, count: u32, seed: u64) -> Vec<Noisy> {
         return out;
     }
     while out.len() < count as usize {
-        let id = rng.below(len);
+        let id = AddressId::new(rng.below(len));
         let Some(v) = ix.view(id) else { continue };
         let ward = &geo.wards[usize::from(v.ward_index)];
         let mut noise = Vec::new();

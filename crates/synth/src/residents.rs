@@ -4,6 +4,7 @@
 //! Deterministic: the same seed and household count give the same residents, resident by resident.
 
 use super::rng::{Rng, mix};
+use diachi_domain::AddressId;
 use diachi_registry::types::{CitizenId, MOBILE_PREFIXES, OLD_PROVINCE_CODES};
 
 /// Family names and their share of the population (per mille; GSO / surveys: Nguyễn about 38 %).
@@ -59,7 +60,7 @@ pub const PRE_REFORM_SHARE: f64 = 0.30;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resident {
     /// The household's address id in the generated set.
-    pub address_id: u32,
+    pub address_id: AddressId,
     pub name: String,
     pub female: bool,
     pub birth_year: u16,
@@ -102,7 +103,7 @@ fn birth_province(rng: &mut Rng) -> u8 {
 #[must_use]
 pub fn resident(seed: u64, households: u32, i: u64) -> Resident {
     let mut rng = Rng::new(seed ^ 0x5245_5349_4445_4E54, mix(i));
-    let address_id = rng.below(households.max(1));
+    let address_id = AddressId::new(rng.below(households.max(1)));
     let female = rng.chance(0.5);
     let birth_year = 1940 + rng.below(2008 - 1940) as u16;
     let middle = pick(&mut rng, if female { MIDDLE_FEMALE } else { MIDDLE_MALE });
@@ -194,7 +195,7 @@ mod tests {
             assert!(CitizenId::parse(id).is_ok());
             assert!(Phone::parse(&r.phone).is_ok(), "{}", r.phone);
             assert_eq!(r.phone.len(), 10);
-            assert!(r.address_id < 1000);
+            assert!(r.address_id.get() < 1000);
         }
     }
 

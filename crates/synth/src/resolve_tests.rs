@@ -2,7 +2,7 @@ use std::sync::{Arc, OnceLock};
 
 use crate::forms::{OldForms, join, new_form};
 use crate::noise::strip_marks;
-use diachi_domain::LonLat;
+use diachi_domain::{AddressId, LonLat};
 use diachi_geo::index::NationalIndex;
 use diachi_resolve::*;
 
@@ -16,9 +16,9 @@ fn fixture() -> &'static (Arc<NationalIndex>, Resolver) {
     })
 }
 
-fn ids(step: usize) -> impl Iterator<Item = u32> {
+fn ids(step: usize) -> impl Iterator<Item = AddressId> {
     let (ix, _) = fixture();
-    (0..ix.data.addresses.len() as u32).step_by(step)
+    ix.data.addresses.ids().step_by(step)
 }
 
 #[test]
@@ -64,7 +64,7 @@ fn old_form_is_replaced_by_todays_ward() {
     let (mut checked, mut split) = (0, 0);
     for id in ids(53) {
         let v = ix.view(id).expect("generated ids exist");
-        let Some((pieces, row)) = forms.old_form(geo, &v, id) else { continue };
+        let Some((pieces, row)) = forms.old_form(geo, &v, id.get()) else { continue };
         let text = join(&pieces);
         let res = r.resolve(ix, &text, None);
         let a = res.address.as_ref().expect("an address");
@@ -151,7 +151,7 @@ fn typos_are_corrected_and_said_so() {
 #[test]
 fn province_missing_is_inferred() {
     let (ix, r) = fixture();
-    let v = ix.view(1234).expect("id exists");
+    let v = ix.view(AddressId::new(1234)).expect("id exists");
     let pieces = new_form(&ix.data.geography, &v);
     let text = join(&pieces[..pieces.len() - 1]);
     let res = r.resolve(ix, &text, None);
@@ -178,16 +178,16 @@ fn nonsense_gets_a_verdict_not_an_error() {
 #[test]
 fn a_digital_address_alone_resolves() {
     let (ix, r) = fixture();
-    let v = ix.view(99).expect("id exists");
+    let v = ix.view(AddressId::new(99)).expect("id exists");
     let res = r.resolve(ix, &v.digital_address, None);
-    assert_eq!(res.address.as_ref().and_then(|a| a.address_id), Some(99));
+    assert_eq!(res.address.as_ref().and_then(|a| a.address_id), Some(AddressId::new(99)));
 }
 
 #[test]
 fn coordinates_in_another_ward_are_suspicious() {
     let (ix, r) = fixture();
     let geo = &ix.data.geography;
-    let v = ix.view(4321).expect("id exists");
+    let v = ix.view(AddressId::new(4321)).expect("id exists");
     let other = geo
         .wards
         .iter()

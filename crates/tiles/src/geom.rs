@@ -5,7 +5,7 @@
 //! a ring keeps its visual winding; MVT 2.1 wants exterior rings clockwise on screen (a positive surveyor's area
 //! with y down), so polygons are oriented exterior-clockwise, holes counter-clockwise, before projection.
 
-use geo::{Coord, LineString, MultiPolygon, Polygon, Simplify};
+use geo::{Coord, LineString, MultiPolygon, Polygon, Rect, Simplify};
 
 /// Tile extent in MVT units.
 pub const EXTENT: u32 = 4096;
@@ -31,13 +31,13 @@ pub fn lonlat(x: f64, y: f64) -> (f64, f64) {
     (lon, lat)
 }
 
-/// The longitude/latitude box `[west, south, east, north]` of a tile.
+/// The longitude/latitude box of a tile.
 #[must_use]
-pub fn tile_bounds(z: u8, x: u32, y: u32) -> [f64; 4] {
+pub fn tile_bounds(z: u8, x: u32, y: u32) -> Rect<f64> {
     let n = f64::from(1u32 << z);
     let (west, north) = lonlat(f64::from(x) / n, f64::from(y) / n);
     let (east, south) = lonlat(f64::from(x + 1) / n, f64::from(y + 1) / n);
-    [west, south, east, north]
+    Rect::new((west, south), (east, north))
 }
 
 /// Maps world coordinates into one tile's pixel space.
@@ -71,13 +71,13 @@ impl TileFrame {
         [x0 - b, y0 - b, x0 + s + b, y0 + s + b]
     }
 
-    /// The longitude/latitude box `[west, south, east, north]` of the tile and its buffer.
+    /// The longitude/latitude box of the tile and its buffer.
     #[must_use]
-    pub fn lonlat_box(&self, buffer: f64) -> [f64; 4] {
+    pub fn lonlat_box(&self, buffer: f64) -> Rect<f64> {
         let w = self.world_box(buffer);
         let (west, north) = lonlat(w[0], w[1]);
         let (east, south) = lonlat(w[2], w[3]);
-        [west, south, east, north]
+        Rect::new((west, south), (east, north))
     }
 
     /// World units per pixel at this zoom.
@@ -284,7 +284,9 @@ mod tests {
         }
         assert_eq!(world(0.0, 0.0), (0.5, 0.5));
         let b = tile_bounds(1, 1, 0);
-        assert!((b[0] - 0.0).abs() < 1e-9 && (b[2] - 180.0).abs() < 1e-9 && (b[3] - MAX_LAT).abs() < 1e-6);
+        assert!(
+            (b.min().x - 0.0).abs() < 1e-9 && (b.max().x - 180.0).abs() < 1e-9 && (b.max().y - MAX_LAT).abs() < 1e-6
+        );
     }
 
     #[test]

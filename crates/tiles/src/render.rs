@@ -12,6 +12,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::geom::{BUFFER, EXTENT, Ring, TileFrame, WorldPolygons, clip_polygons, world};
 use super::{Layer, Source, TileError, TileId};
+use diachi_domain::AddressId;
 use diachi_geo::dataset::{alley_word, from_e7};
 use diachi_geo::index::NationalIndex;
 
@@ -381,22 +382,22 @@ impl TileRenderer {
     fn addresses(&self, layer: &mut mvt::Layer, frame: &TileFrame, buildings: bool) -> Result<usize, TileError> {
         let ix = &*self.index;
         let geo = &ix.data.geography;
-        let mut found: Vec<(u32, i32, i32)> = Vec::new();
+        let mut found: Vec<(AddressId, i32, i32)> = Vec::new();
         ix.for_each_address_in_bbox(frame.lonlat_box(BUFFER / 4.0), |id, x, y| found.push((id, x, y)));
         found.sort_unstable();
         if buildings {
             // one feature per location: the lowest id stands for the building, with its number of units
-            let mut by_point: HashMap<(i32, i32), (u32, u32)> = HashMap::new();
+            let mut by_point: HashMap<(i32, i32), (AddressId, u32)> = HashMap::new();
             for &(id, x, y) in &found {
                 by_point.entry((x, y)).and_modify(|e| e.1 += 1).or_insert((id, 1));
             }
-            let mut pts: Vec<((i32, i32), (u32, u32))> = by_point.into_iter().collect();
+            let mut pts: Vec<((i32, i32), (AddressId, u32))> = by_point.into_iter().collect();
             pts.sort_unstable_by_key(|p| p.1.0);
             let mut n = 0;
             for ((x, y), (id, units)) in pts {
                 let Some((px, py)) = inside(frame, world(from_e7(x), from_e7(y)), BUFFER) else { continue };
                 let mut f = take(layer).into_feature(GeomEncoder::new(GeomType::Point).point(px, py)?.encode()?);
-                f.set_id(u64::from(id));
+                f.set_id(u64::from(id.get()));
                 f.add_tag_uint("units", u64::from(units));
                 *layer = f.into_layer();
                 n += 1;
@@ -417,8 +418,8 @@ impl TileRenderer {
                     format!("{} {} {}", r.house, alley_word(province.code.as_u32()), r.alley)
                 };
                 let mut f = take(layer).into_feature(GeomEncoder::new(GeomType::Point).point(px, py)?.encode()?);
-                f.set_id(u64::from(id));
-                f.add_tag_uint("id", u64::from(id));
+                f.set_id(u64::from(id.get()));
+                f.add_tag_uint("id", u64::from(id.get()));
                 f.add_tag_string("house", &house);
                 if r.apartment != 0 {
                     f.add_tag_uint("unit", u64::from(r.apartment));

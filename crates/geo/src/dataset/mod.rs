@@ -6,7 +6,7 @@ pub mod output;
 use serde::Serialize;
 
 use crate::geography::Geography;
-use diachi_domain::{DigitalAddress, GridCell, LonLat, digital_address::FULL_LEVEL};
+use diachi_domain::{AddressId, DigitalAddress, GridCell, LonLat, WardIdx, digital_address::FULL_LEVEL};
 
 /// Coordinates are stored as integers of 1e-7 degree (about 1 cm).
 pub const COORD_SCALE: f64 = 1e7;
@@ -21,12 +21,12 @@ pub fn from_e7(v: i32) -> f64 {
     f64::from(v) / COORD_SCALE
 }
 
-/// Every address of the dataset as columns; the address id is the row number.
+/// Every address of the dataset as columns; the address id ([`AddressId`]) is the row number.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct AddressSet {
     pub lon_e7: Vec<i32>,
     pub lat_e7: Vec<i32>,
-    /// Index into [`Geography::wards`].
+    /// Index into [`Geography::wards`] (a [`WardIdx`] stored bare), or [`NO_WARD`] for a row that holds no address.
     pub ward: Vec<u16>,
     /// Index into `street_names`.
     pub street: Vec<u32>,
@@ -81,7 +81,7 @@ pub struct PostOffice {
     pub id: u32,
     pub name: String,
     pub kind: PostOfficeKind,
-    pub ward: u16,
+    pub ward: WardIdx,
     pub lon_e7: i32,
     pub lat_e7: i32,
 }
@@ -106,10 +106,10 @@ pub fn alley_word(province_code: u32) -> &'static str {
 /// One address, read out of the columns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AddressView<'a> {
-    pub id: u32,
+    pub id: AddressId,
     /// Index of the ward in [`Geography::wards`].
     #[serde(skip)]
-    pub ward_index: u16,
+    pub ward_index: WardIdx,
     pub house_number: u16,
     /// `Ngõ 45`, `Hẻm 12`, `Kiệt 7`, or none.
     pub alley: Option<String>,
@@ -138,20 +138,25 @@ impl AddressSet {
         self.lon_e7.is_empty()
     }
 
+    /// Every id of the set, holes included (see [`AddressSet::record`]).
+    pub fn ids(&self) -> impl Iterator<Item = AddressId> + use<> {
+        (0..self.len() as u32).map(AddressId::new)
+    }
+
     #[must_use]
-    pub fn location(&self, id: u32) -> Option<LonLat> {
-        let i = id as usize;
+    pub fn location(&self, id: AddressId) -> Option<LonLat> {
+        let i = id.index();
         LonLat::new(from_e7(*self.lon_e7.get(i)?), from_e7(*self.lat_e7.get(i)?)).ok()
     }
 
     /// The level-9 grid cell of an address.
     #[must_use]
-    pub fn cell(&self, id: u32) -> Option<GridCell> {
+    pub fn cell(&self, id: AddressId) -> Option<GridCell> {
         GridCell::from_lonlat(self.location(id)?, FULL_LEVEL).ok()
     }
 
     #[must_use]
-    pub fn digital_address(&self, id: u32) -> Option<DigitalAddress> {
+    pub fn digital_address(&self, id: AddressId) -> Option<DigitalAddress> {
         self.record(id)?.digital_address()
     }
 
@@ -168,13 +173,13 @@ impl AddressSet {
 
     /// The columns of one address (none for an id that is a hole: see [`NO_WARD`]).
     #[must_use]
-    pub fn record(&self, id: u32) -> Option<RecordRef<'_>> {
-        let i = id as usize;
+    pub fn record(&self, id: AddressId) -> Option<RecordRef<'_>> {
+        let i = id.index();
         let ward = *self.ward.get(i)?;
         (ward != NO_WARD).then(|| RecordRef {
             lon_e7: self.lon_e7[i],
             lat_e7: self.lat_e7[i],
-            ward,
+            ward: WardIdx::new(ward),
             street: self.street_names.get(self.street[i] as usize).map_or("", |s| &**s),
             house: self.house[i],
             alley: self.alley[i],
@@ -185,12 +190,13 @@ impl AddressSet {
 
     /// The full record of one address.
     #[must_use]
-    pub fn view<'a>(&'a self, geo: &'a Geography, id: u32) -> Option<AddressView<'a>> {
+    pub fn view<'a>(&'a self, geo: &'a Geography, id: AddressId) -> Option<AddressView<'a>> {
         AddressView::new(geo, id, self.record(id)?)
     }
 }
 
-/// The ward of an id that holds no address (ids deleted before a load from the database leave holes).
+/// The value of the [`AddressSet::ward`] column in a row that holds no address (ids deleted before a load from the
+/// database leave holes). It is never a [`WardIdx`]: a record read from the columns has a ward.
 pub const NO_WARD: u16 = u16::MAX;
 
 /// One address's fields, borrowed from the columns or from an [`AddressRecord`].
@@ -198,7 +204,7 @@ pub const NO_WARD: u16 = u16::MAX;
 pub struct RecordRef<'a> {
     pub lon_e7: i32,
     pub lat_e7: i32,
-    pub ward: u16,
+    pub ward: WardIdx,
     pub street: &'a str,
     pub house: u16,
     pub alley: u16,
@@ -238,7 +244,7 @@ impl RecordRef<'_> {
 pub struct AddressRecord {
     pub lon_e7: i32,
     pub lat_e7: i32,
-    pub ward: u16,
+    pub ward: WardIdx,
     pub street: std::sync::Arc<str>,
     pub house: u16,
     pub alley: u16,
@@ -265,7 +271,7 @@ impl AddressRecord {
 impl<'a> AddressView<'a> {
     /// The view of a record with id `id`; none when its ward is not in `geo`.
     #[must_use]
-    pub fn new(geo: &'a Geography, id: u32, r: RecordRef<'_>) -> Option<Self> {
+    pub fn new(geo: &'a Geography, id: AddressId, r: RecordRef<'_>) -> Option<Self> {
         let ward = geo.wards.get(usize::from(r.ward))?;
         let province = geo.province_of(ward);
         let location = r.location()?;

@@ -58,7 +58,7 @@ pub fn write_addresses(w: &mut impl Write, geo: &Geography, set: &AddressSet, fo
             format!("{} {}", alley_word(prov.code.as_u32()), set.alley[i])
         };
         let apt = if set.apartment[i] == 0 { String::new() } else { set.apartment[i].to_string() };
-        let da = set.digital_address(id).map(|d| d.to_string()).unwrap_or_default();
+        let da = set.digital_address(diachi_domain::AddressId::new(id)).map(|d| d.to_string()).unwrap_or_default();
         match format {
             Format::Csv => {
                 write!(w, "{id},{},{alley},{apt},", set.house[i])?;

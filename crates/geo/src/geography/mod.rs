@@ -9,13 +9,14 @@ pub use polygon::AreaIndex;
 pub use postal::{PostcodeOrigin, PostcodeTable};
 pub use source::MappingRow;
 
-use geo::{Area, BoundingRect, Centroid, MultiPolygon};
+use geo::{Area, BoundingRect, Centroid, MultiPolygon, Rect};
 use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 use std::collections::HashMap;
 
-use diachi_domain::{LonLat, Postcode, ProvinceCode, WardCode, lonlat::haversine_m};
+use crate::bbox;
+use diachi_domain::{LonLat, Postcode, ProvinceCode, WardCode, WardIdx, lonlat::haversine_m};
 
 /// Errors of loading or preparing the geography.
 #[derive(Debug, thiserror::Error)]
@@ -79,9 +80,9 @@ pub struct Province {
     /// `thành phố` or `tỉnh`
     pub kind: String,
     pub geometry: MultiPolygon<f64>,
-    pub bbox: [f64; 4],
+    pub bbox: Rect<f64>,
     /// Indexes into [`Geography::wards`], sorted by ward code.
-    pub wards: Vec<u16>,
+    pub wards: Vec<WardIdx>,
     /// The 2-digit postcode prefixes of the old provinces merged into this one.
     pub postcode_prefixes: Vec<u8>,
 }
@@ -119,8 +120,8 @@ pub struct PostalZone {
     pub code: Postcode,
     pub province: u8,
     /// Indexes into [`Geography::wards`].
-    pub wards: Vec<u16>,
-    pub bbox: [f64; 4],
+    pub wards: Vec<WardIdx>,
+    pub bbox: Rect<f64>,
     pub centroid: LonLat,
 }
 
@@ -134,7 +135,7 @@ pub struct Geography {
     pub zones: Vec<PostalZone>,
     pub mapping: Vec<MappingRow>,
     pub postcode_origin: PostcodeOrigin,
-    ward_by_code: HashMap<WardCode, u16>,
+    ward_by_code: HashMap<WardCode, WardIdx>,
     province_by_code: HashMap<ProvinceCode, u8>,
     zone_by_code: HashMap<Postcode, u32>,
     ward_boxes: RTree<WardBox>,
@@ -147,12 +148,13 @@ pub struct LoadOptions {
     pub postcodes: Option<PostcodeTable>,
 }
 
-fn bbox_of(mp: &MultiPolygon<f64>) -> [f64; 4] {
-    mp.bounding_rect().map_or([0.0; 4], |r| [r.min().x, r.min().y, r.max().x, r.max().y])
+/// The index of the `i`-th ward (there are fewer than 65,536).
+fn ward_idx(i: usize) -> WardIdx {
+    WardIdx::new(i as u16)
 }
 
-fn union_bbox(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
-    [a[0].min(b[0]), a[1].min(b[1]), a[2].max(b[2]), a[3].max(b[3])]
+fn bbox_of(mp: &MultiPolygon<f64>) -> Rect<f64> {
+    mp.bounding_rect().unwrap_or_else(bbox::zero)
 }
 
 impl Geography {
@@ -251,23 +253,22 @@ impl Geography {
             })
             .collect::<Result<_, GeographyError>>()?;
         wards.sort_by_key(|w| w.code);
-        let ward_by_code: HashMap<WardCode, u16> = wards.iter().enumerate().map(|(i, w)| (w.code, i as u16)).collect();
+        let ward_by_code: HashMap<_, _> = wards.iter().enumerate().map(|(i, w)| (w.code, ward_idx(i))).collect();
         for (i, w) in wards.iter().enumerate() {
-            provinces[usize::from(w.province)].wards.push(i as u16);
+            provinces[usize::from(w.province)].wards.push(ward_idx(i));
         }
 
         let postcode_origin =
             postal::assign(&mut wards, &provinces, &ward_by_code, &mapping, &prefixes, options.postcodes.as_ref())?;
 
-        let mut zone_map: HashMap<Postcode, Vec<u16>> = HashMap::new();
+        let mut zone_map: HashMap<Postcode, Vec<WardIdx>> = HashMap::new();
         for (i, w) in wards.iter().enumerate() {
-            zone_map.entry(w.postcode).or_default().push(i as u16);
+            zone_map.entry(w.postcode).or_default().push(ward_idx(i));
         }
         let mut zones: Vec<PostalZone> = zone_map
             .into_iter()
             .map(|(code, members)| {
-                let bbox =
-                    members.iter().map(|&i| wards[usize::from(i)].area.bbox()).reduce(union_bbox).unwrap_or([0.0; 4]);
+                let bbox = bbox::union_all(members.iter().map(|&i| wards[usize::from(i)].area.bbox()));
                 let centroid = zone_centroid(&wards, &members);
                 PostalZone { code, province: wards[usize::from(members[0])].province, wards: members, bbox, centroid }
             })
@@ -279,10 +280,9 @@ impl Geography {
             .iter()
             .enumerate()
             .flat_map(|(i, w)| {
-                w.area
-                    .parts()
-                    .iter()
-                    .map(move |(b, _)| GeomWithData::new(Rectangle::from_corners([b[0], b[1]], [b[2], b[3]]), i as u16))
+                w.area.parts().iter().map(move |(b, _)| {
+                    GeomWithData::new(Rectangle::from_corners(b.min().into(), b.max().into()), i as u16)
+                })
             })
             .collect();
 
@@ -299,9 +299,16 @@ impl Geography {
         })
     }
 
+    /// The ward with this code, with its index.
     #[must_use]
-    pub fn ward(&self, code: WardCode) -> Option<(u16, &Ward)> {
+    pub fn ward(&self, code: WardCode) -> Option<(WardIdx, &Ward)> {
         self.ward_by_code.get(&code).map(|&i| (i, &self.wards[usize::from(i)]))
+    }
+
+    /// The ward at index `i` (of this geography: an index from another one may be out of range).
+    #[must_use]
+    pub fn ward_by_index(&self, i: WardIdx) -> Option<&Ward> {
+        self.wards.get(usize::from(i))
     }
 
     #[must_use]
@@ -321,19 +328,20 @@ impl Geography {
 
     /// The ward whose polygon contains the point (R-tree over part boxes, then the exact test).
     #[must_use]
-    pub fn ward_at(&self, p: LonLat) -> Option<u16> {
+    pub fn ward_at(&self, p: LonLat) -> Option<WardIdx> {
         let (x, y) = (p.lon(), p.lat());
         self.ward_boxes
             .locate_all_at_point([x, y])
             .map(|b| b.data)
             .filter(|&i| self.wards[usize::from(i)].area.contains(x, y))
             .min()
+            .map(WardIdx::new)
     }
 
     /// The ward containing the point or, failing that, the ward whose border is nearest within `max_m` metres
     /// (coasts and sliver gaps of the simplified borders). Returns the ward and the distance (0 when inside).
     #[must_use]
-    pub fn ward_near(&self, p: LonLat, max_m: f64) -> Option<(u16, f64)> {
+    pub fn ward_near(&self, p: LonLat, max_m: f64) -> Option<(WardIdx, f64)> {
         if let Some(w) = self.ward_at(p) {
             return Some((w, 0.0));
         }
@@ -351,26 +359,26 @@ impl Geography {
                 }
             }
         }
-        best
+        best.map(|(w, d)| (WardIdx::new(w), d))
     }
 
-    /// Wards whose boxes intersect the given bbox.
-    pub fn wards_in_bbox(&self, bbox: [f64; 4]) -> impl Iterator<Item = u16> + '_ {
-        let env = AABB::from_corners([bbox[0], bbox[1]], [bbox[2], bbox[3]]);
+    /// Wards whose boxes intersect the given bbox, in index order.
+    pub fn wards_in_bbox(&self, bbox: Rect<f64>) -> impl Iterator<Item = WardIdx> + '_ {
+        let env = AABB::from_corners(bbox.min().into(), bbox.max().into());
         let mut seen: Vec<u16> = self.ward_boxes.locate_in_envelope_intersecting(env).map(|b| b.data).collect();
         seen.sort_unstable();
         seen.dedup();
-        seen.into_iter()
+        seen.into_iter().map(WardIdx::new)
     }
 
     /// The whole territory's bounding box.
     #[must_use]
-    pub fn bbox(&self) -> [f64; 4] {
-        self.provinces.iter().map(|p| p.bbox).reduce(union_bbox).unwrap_or([0.0; 4])
+    pub fn bbox(&self) -> Rect<f64> {
+        bbox::union_all(self.provinces.iter().map(|p| p.bbox))
     }
 }
 
-fn zone_centroid(wards: &[Ward], members: &[u16]) -> LonLat {
+fn zone_centroid(wards: &[Ward], members: &[WardIdx]) -> LonLat {
     let (mut sx, mut sy, mut sa) = (0.0, 0.0, 0.0);
     for &i in members {
         let w = &wards[usize::from(i)];

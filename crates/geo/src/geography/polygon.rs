@@ -1,7 +1,7 @@
 //! Exact point-in-polygon, segment clipping and nearest-boundary queries on one (multi)polygon,
 //! backed by an R-tree of its edges so that large coastal wards stay fast.
 
-use geo::{BoundingRect, MultiPolygon};
+use geo::{BoundingRect, MultiPolygon, Rect};
 use rstar::primitives::Line;
 use rstar::{AABB, RTree};
 
@@ -9,9 +9,10 @@ use rstar::{AABB, RTree};
 #[derive(Debug)]
 pub struct AreaIndex {
     edges: RTree<Line<[f64; 2]>>,
+    /// `[min_lon, min_lat, max_lon, max_lat]`, for the quick rejection in [`AreaIndex::contains`].
     bbox: [f64; 4],
     /// Bounding boxes of the polygon parts, with their shoelace area in square degrees (for sampling).
-    parts: Vec<([f64; 4], f64)>,
+    parts: Vec<(Rect<f64>, f64)>,
 }
 
 impl AreaIndex {
@@ -32,24 +33,24 @@ impl AreaIndex {
                     }
                 }
             }
-            parts.push(([rect.min().x, rect.min().y, rect.max().x, rect.max().y], area * 0.5));
+            parts.push((rect, area * 0.5));
         }
         let bbox =
             parts.iter().fold([f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY], |b, (p, _)| {
-                [b[0].min(p[0]), b[1].min(p[1]), b[2].max(p[2]), b[3].max(p[3])]
+                [b[0].min(p.min().x), b[1].min(p.min().y), b[2].max(p.max().x), b[3].max(p.max().y)]
             });
         Self { edges: RTree::bulk_load(lines), bbox, parts }
     }
 
-    /// `[min_lon, min_lat, max_lon, max_lat]`.
+    /// The bounding box (the empty box at (0, 0) for a multipolygon without parts).
     #[must_use]
-    pub fn bbox(&self) -> [f64; 4] {
-        self.bbox
+    pub fn bbox(&self) -> Rect<f64> {
+        if self.parts.is_empty() { crate::bbox::zero() } else { crate::bbox::from_array(self.bbox) }
     }
 
     /// The polygon parts' bounding boxes and areas (square degrees).
     #[must_use]
-    pub fn parts(&self) -> &[([f64; 4], f64)] {
+    pub fn parts(&self) -> &[(Rect<f64>, f64)] {
         &self.parts
     }
 

@@ -11,7 +11,7 @@ use std::io::Read;
 
 use super::source::{MappingRow, PrefixRow};
 use super::{GeographyError, Province, Ward};
-use diachi_domain::{Postcode, ProvinceCode, WardCode};
+use diachi_domain::{Postcode, ProvinceCode, WardCode, WardIdx};
 
 /// Where the ward postcodes came from.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -95,7 +95,7 @@ fn most_common<'a>(items: impl Iterator<Item = &'a str>) -> Option<&'a str> {
 pub(super) fn assign(
     wards: &mut [Ward],
     provinces: &[Province],
-    ward_by_code: &HashMap<WardCode, u16>,
+    ward_by_code: &HashMap<WardCode, WardIdx>,
     mapping: &[MappingRow],
     prefixes: &[PrefixRow],
     official: Option<&PostcodeTable>,

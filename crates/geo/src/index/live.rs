@@ -8,18 +8,20 @@ use std::collections::HashMap;
 
 use super::Hit;
 use crate::dataset::{AddressRecord, from_e7};
+use diachi_domain::AddressId;
 use diachi_domain::lonlat::haversine_m;
+use geo::Rect;
 
-type LivePoint = GeomWithData<[f64; 2], u32>;
+type LivePoint = GeomWithData<[f64; 2], AddressId>;
 
 /// Changed addresses: `Some(record)` is the current record of an added or changed address, `None` a deleted one.
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
-    changes: HashMap<u32, Option<AddressRecord>>,
+    changes: HashMap<AddressId, Option<AddressRecord>>,
     tree: RTree<LivePoint>,
 }
 
-fn point(r: &AddressRecord, id: u32) -> LivePoint {
+fn point(r: &AddressRecord, id: AddressId) -> LivePoint {
     GeomWithData::new([from_e7(r.lon_e7), from_e7(r.lat_e7)], id)
 }
 
@@ -36,24 +38,24 @@ impl Overlay {
     }
 
     /// Every changed id with its current record (`None` = deleted).
-    pub fn changes(&self) -> impl Iterator<Item = (u32, Option<&AddressRecord>)> + '_ {
+    pub fn changes(&self) -> impl Iterator<Item = (AddressId, Option<&AddressRecord>)> + '_ {
         self.changes.iter().map(|(&id, r)| (id, r.as_ref()))
     }
 
     /// Whether the base index's entry for `id` is stale (the address changed or was deleted).
     #[must_use]
-    pub fn shadows(&self, id: u32) -> bool {
+    pub fn shadows(&self, id: AddressId) -> bool {
         self.changes.contains_key(&id)
     }
 
     /// `None`: not changed; `Some(None)`: deleted; `Some(Some(r))`: the current record.
     #[must_use]
-    pub fn get(&self, id: u32) -> Option<Option<&AddressRecord>> {
+    pub fn get(&self, id: AddressId) -> Option<Option<&AddressRecord>> {
         self.changes.get(&id).map(Option::as_ref)
     }
 
     /// Records the current state of `id` (`None` = deleted).
-    pub fn set(&mut self, id: u32, record: Option<AddressRecord>) {
+    pub fn set(&mut self, id: AddressId, record: Option<AddressRecord>) {
         if let Some(Some(old)) = self.changes.get(&id) {
             self.tree.remove(&point(old, id));
         }
@@ -82,8 +84,8 @@ impl Overlay {
     }
 
     /// Calls `f(id, lon_e7, lat_e7)` for every live address in the bbox.
-    pub fn for_each_in_bbox(&self, bbox: [f64; 4], mut f: impl FnMut(u32, i32, i32)) {
-        let env = rstar::AABB::from_corners([bbox[0], bbox[1]], [bbox[2], bbox[3]]);
+    pub fn for_each_in_bbox(&self, bbox: Rect<f64>, mut f: impl FnMut(AddressId, i32, i32)) {
+        let env = rstar::AABB::from_corners(bbox.min().into(), bbox.max().into());
         for p in self.tree.locate_in_envelope(env) {
             if let Some(Some(r)) = self.changes.get(&p.data) {
                 f(p.data, r.lon_e7, r.lat_e7);

@@ -17,9 +17,11 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::time::Instant;
 
+use crate::bbox;
 use crate::dataset::{AddressRecord, AddressSet, Dataset, NO_WARD, PostOffice, RecordRef, from_e7};
 use diachi_domain::digital_address::COVERAGE;
-use diachi_domain::{DigitalAddress, GridCell, LonLat};
+use diachi_domain::{AddressId, DigitalAddress, GridCell, LonLat};
+use geo::Rect;
 
 /// The fine H3 resolution stored per address (about 0.015 km² cells).
 pub const H3_FINE: Resolution = Resolution::Ten;
@@ -159,7 +161,7 @@ impl NationalIndex {
 
     /// Calls `f` with the current record of address `id` (from the overlay when it changed); `None` when there is
     /// no such address.
-    pub fn with_address<T>(&self, id: u32, f: impl FnOnce(RecordRef<'_>) -> T) -> Option<T> {
+    pub fn with_address<T>(&self, id: AddressId, f: impl FnOnce(RecordRef<'_>) -> T) -> Option<T> {
         let live = self.live.load();
         match live.get(id) {
             Some(Some(r)) => Some(f(r.as_ref())),
@@ -170,13 +172,13 @@ impl NationalIndex {
 
     /// The current record of address `id`, owned.
     #[must_use]
-    pub fn address(&self, id: u32) -> Option<AddressRecord> {
+    pub fn address(&self, id: AddressId) -> Option<AddressRecord> {
         self.with_address(id, |r| r.to_owned())
     }
 
     /// The public view of address `id`.
     #[must_use]
-    pub fn view(&self, id: u32) -> Option<crate::dataset::AddressView<'_>> {
+    pub fn view(&self, id: AddressId) -> Option<crate::dataset::AddressView<'_>> {
         self.with_address(id, |r| crate::dataset::AddressView::new(&self.data.geography, id, r)).flatten()
     }
 
@@ -185,12 +187,12 @@ impl NationalIndex {
     pub fn nearest_addresses(&self, p: LonLat, k: usize) -> Vec<Hit> {
         let live = self.live.load();
         if live.is_empty() {
-            return self.addresses.nearest(p.lon(), p.lat(), k);
+            return address_hits(self.addresses.nearest(p.lon(), p.lat(), k));
         }
         // ask the base for more until k of its answers are current (stale ones are few and far between)
         let mut want = k;
         let base = loop {
-            let hits = self.addresses.nearest(p.lon(), p.lat(), want);
+            let hits = address_hits(self.addresses.nearest(p.lon(), p.lat(), want));
             let exhausted = hits.len() < want;
             let fresh: Vec<Hit> = hits.into_iter().filter(|h| !live.shadows(h.id)).collect();
             if fresh.len() >= k || exhausted {
@@ -207,7 +209,7 @@ impl NationalIndex {
     #[must_use]
     pub fn addresses_within(&self, p: LonLat, radius_m: f64) -> Vec<Hit> {
         let live = self.live.load();
-        let mut hits = self.addresses.within(p.lon(), p.lat(), radius_m);
+        let mut hits = address_hits(self.addresses.within(p.lon(), p.lat(), radius_m));
         if live.is_empty() {
             return hits;
         }
@@ -215,11 +217,12 @@ impl NationalIndex {
         live::merge(hits, live.within(p.lon(), p.lat(), radius_m), usize::MAX)
     }
 
-    /// Address ids inside a bbox, in id order.
+    /// Address ids inside a bbox (bounds included, at 1e-7°), in id order.
     #[must_use]
-    pub fn addresses_in_bbox(&self, bbox: [f64; 4]) -> Vec<u32> {
+    pub fn addresses_in_bbox(&self, bbox: Rect<f64>) -> Vec<AddressId> {
         let live = self.live.load();
-        let mut ids = self.addresses.in_bbox(bbox);
+        let mut ids: Vec<AddressId> =
+            self.addresses.in_bbox(bbox::to_array(bbox)).into_iter().map(AddressId::new).collect();
         if live.is_empty() {
             return ids;
         }
@@ -229,25 +232,31 @@ impl NationalIndex {
         ids
     }
 
-    /// Calls `f(id, lon_e7, lat_e7)` for every address inside `[min_lon, min_lat, max_lon, max_lat]`, in storage
+    /// Calls `f(id, lon_e7, lat_e7)` for every address inside the bbox (bounds included, at 1e-7°), in storage
     /// (spatial) order, then the changed ones.
-    pub fn for_each_address_in_bbox(&self, bbox: [f64; 4], mut f: impl FnMut(u32, i32, i32)) {
+    pub fn for_each_address_in_bbox(&self, bbox: Rect<f64>, f: impl FnMut(AddressId, i32, i32)) {
+        self.for_each_address_in(bbox::to_array(bbox), f);
+    }
+
+    /// [`Self::for_each_address_in_bbox`] on `[min_lon, min_lat, max_lon, max_lat]`.
+    fn for_each_address_in(&self, bbox: [f64; 4], mut f: impl FnMut(AddressId, i32, i32)) {
         let live = self.live.load();
         if live.is_empty() {
-            self.addresses.for_each_in_bbox(bbox, f);
+            self.addresses.for_each_in_bbox(bbox, |id, x, y| f(AddressId::new(id), x, y));
             return;
         }
         self.addresses.for_each_in_bbox(bbox, |id, x, y| {
+            let id = AddressId::new(id);
             if !live.shadows(id) {
                 f(id, x, y);
             }
         });
-        live.for_each_in_bbox(bbox, f);
+        live.for_each_in_bbox(bbox::from_array(bbox), f);
     }
 
     /// Calls `f(id, lon_e7, lat_e7)` for every post office inside the bbox, in storage (spatial) order.
-    pub fn for_each_post_office_in_bbox(&self, bbox: [f64; 4], f: impl FnMut(u32, i32, i32)) {
-        self.offices.for_each_in_bbox(bbox, f);
+    pub fn for_each_post_office_in_bbox(&self, bbox: Rect<f64>, f: impl FnMut(u32, i32, i32)) {
+        self.offices.for_each_in_bbox(bbox::to_array(bbox), f);
     }
 
     /// The stored H3 counts: (fine, coarse) resolution maps.
@@ -256,17 +265,17 @@ impl NationalIndex {
         (&self.h3_fine, &self.h3_coarse)
     }
 
-    /// The `k` nearest post offices.
+    /// The `k` nearest post offices (the hits' ids are [`PostOffice::id`]).
     #[must_use]
-    pub fn nearest_post_offices(&self, p: LonLat, k: usize) -> Vec<Hit> {
+    pub fn nearest_post_offices(&self, p: LonLat, k: usize) -> Vec<Hit<u32>> {
         self.offices.nearest(p.lon(), p.lat(), k)
     }
 
     /// The delivery points whose level-9 cell lies in `cell` (any level), in id order.
     #[must_use]
-    pub fn addresses_in_cell(&self, cell: GridCell) -> Vec<u32> {
+    pub fn addresses_in_cell(&self, cell: GridCell) -> Vec<AddressId> {
         let full = |r: RecordRef<'_>| r.digital_address().map(|d| d.cell());
-        self.addresses_in_bbox(cell.bounds())
+        self.addresses_in_bbox(bbox::from_array(cell.bounds()))
             .into_iter()
             .filter(|&id| self.with_address(id, full).flatten().is_some_and(|c| cell.contains(&c)))
             .collect()
@@ -274,7 +283,7 @@ impl NationalIndex {
 
     /// The address with this exact digital address (cell and unit).
     #[must_use]
-    pub fn address_by_code(&self, code: DigitalAddress) -> Option<u32> {
+    pub fn address_by_code(&self, code: DigitalAddress) -> Option<AddressId> {
         self.addresses_in_cell(code.cell())
             .into_iter()
             .find(|&id| self.with_address(id, |r| r.da_unit == code.unit()).unwrap_or(false))
@@ -352,10 +361,10 @@ impl NationalIndex {
         total
     }
 
-    fn addresses_in_h3(&self, cell: CellIndex, bbox: [f64; 4]) -> Vec<u32> {
+    fn addresses_in_h3(&self, cell: CellIndex, bbox: [f64; 4]) -> Vec<AddressId> {
         let res = cell.resolution();
         let mut v = Vec::new();
-        self.for_each_address_in_bbox(bbox, |id, x, y| {
+        self.for_each_address_in(bbox, |id, x, y| {
             if h3_cell(x, y, res) == Some(cell) {
                 v.push(id);
             }
@@ -366,7 +375,7 @@ impl NationalIndex {
 
     /// Address ids inside an H3 cell, in id order.
     #[must_use]
-    pub fn addresses_in_h3_cell(&self, cell: CellIndex) -> Vec<u32> {
+    pub fn addresses_in_h3_cell(&self, cell: CellIndex) -> Vec<AddressId> {
         self.addresses_in_h3(cell, cell_bbox(cell))
     }
 
@@ -376,6 +385,11 @@ impl NationalIndex {
         let ll = LatLng::new(p.lat(), p.lon()).ok()?;
         Some((ll.to_cell(H3_FINE), ll.to_cell(H3_COARSE)))
     }
+}
+
+/// Hits of the address point index, with their ids as [`AddressId`]s.
+fn address_hits(hits: Vec<Hit<u32>>) -> Vec<Hit> {
+    hits.into_iter().map(|h| h.map_id(AddressId::new)).collect()
 }
 
 /// The cell at `res` (coarser than `c`'s) that holds all of `c`, or `None` when `c` straddles a border. Cells are

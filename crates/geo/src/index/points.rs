@@ -22,6 +22,7 @@ use rstar::{AABB, Envelope as _, RTree, RTreeObject};
 
 use super::huge::HugeSlice;
 use crate::dataset::{from_e7, to_e7};
+use diachi_domain::AddressId;
 use diachi_domain::lonlat::{EARTH_RADIUS_M, haversine_m};
 
 /// Most points in one bucket (buckets hold between half this and this many).
@@ -54,15 +55,24 @@ impl RTreeObject for Bucket {
     }
 }
 
-/// An id with its exact distance.
+/// An id with its exact distance: an address ([`AddressId`], the default) or, from a [`PointIndex`] itself and from
+/// the post-office queries, the bare id the points were built with.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Hit {
-    pub id: u32,
+pub struct Hit<I = AddressId> {
+    pub id: I,
     pub distance_m: f64,
 }
 
-impl Hit {
-    fn before(&self, other: &Hit) -> bool {
+impl<I> Hit<I> {
+    /// The same hit with its id converted (a bare id to its newtype).
+    #[must_use]
+    pub fn map_id<J>(self, f: impl FnOnce(I) -> J) -> Hit<J> {
+        Hit { id: f(self.id), distance_m: self.distance_m }
+    }
+}
+
+impl<I: Ord> Hit<I> {
+    fn before(&self, other: &Self) -> bool {
         self.distance_m.total_cmp(&other.distance_m).then(self.id.cmp(&other.id)).is_lt()
     }
 }
@@ -126,7 +136,7 @@ impl PointIndex {
 
     /// The `k` nearest points by great-circle distance, nearest first (ties by id).
     #[must_use]
-    pub fn nearest(&self, lon: f64, lat: f64, k: usize) -> Vec<Hit> {
+    pub fn nearest(&self, lon: f64, lat: f64, k: usize) -> Vec<Hit<u32>> {
         if k == 0 || self.is_empty() {
             return Vec::new();
         }
@@ -137,7 +147,7 @@ impl PointIndex {
 
     /// Every point within `radius_m` metres, nearest first (ties by id).
     #[must_use]
-    pub fn within(&self, lon: f64, lat: f64, radius_m: f64) -> Vec<Hit> {
+    pub fn within(&self, lon: f64, lat: f64, radius_m: f64) -> Vec<Hit<u32>> {
         // d ≥ R·|Δφ| and d ≥ 2R·asin(cos(L)·sin(|Δλ|/2)) with L the larger |latitude|: a box that holds the circle
         let dlat = radius_m / M_PER_DEG;
         let top = (lat.abs() + dlat).min(89.0);
@@ -281,7 +291,7 @@ struct Search<'a> {
     lat: f64,
     k: usize,
     /// The best hits so far, sorted (k is at most a few hundred, so insertion beats a heap).
-    hits: Vec<Hit>,
+    hits: Vec<Hit<u32>>,
     /// The k-th best exact distance so far (infinity until k are held).
     worst: f64,
     /// The query rounded to 1e-7°, and the cosine of its latitude.
@@ -491,8 +501,8 @@ mod tests {
         }
     }
 
-    fn brute(pts: &[(u32, i32, i32)], lon: f64, lat: f64) -> Vec<Hit> {
-        let mut v: Vec<Hit> = pts
+    fn brute(pts: &[(u32, i32, i32)], lon: f64, lat: f64) -> Vec<Hit<u32>> {
+        let mut v: Vec<Hit<u32>> = pts
             .iter()
             .map(|&(id, x, y)| Hit { id, distance_m: haversine_m(lon, lat, from_e7(x), from_e7(y)) })
             .collect();
@@ -538,7 +548,7 @@ mod tests {
                 assert_eq!(ix.nearest(lon, lat, k), want[..k].to_vec(), "query {q} ({lon}, {lat}) k={k}");
             }
             let radius = [50.0, 900.0, 40_000.0, 3_000_000.0][q % 4];
-            let within: Vec<Hit> = want.iter().copied().filter(|h| h.distance_m <= radius).collect();
+            let within: Vec<Hit<u32>> = want.iter().copied().filter(|h| h.distance_m <= radius).collect();
             assert_eq!(ix.within(lon, lat, radius), within, "query {q} radius {radius}");
             let bbox = [lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05];
             let mut inside: Vec<u32> = pts

@@ -4,8 +4,15 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use diachi_domain::LonLat;
+use diachi_geo::bbox::Rect;
 use diachi_geo::dataset::{AddressView, PostOffice};
 use diachi_geo::geography::{Geography, Province, Ward};
+
+/// A box as JSON writes it: `[min_lon, min_lat, max_lon, max_lat]`.
+#[must_use]
+pub fn bbox_array(r: Rect<f64>) -> [f64; 4] {
+    diachi_geo::bbox::to_array(r)
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Point {
@@ -84,7 +91,7 @@ impl Address {
     pub fn new(geo: &Geography, v: AddressView<'_>, distance_m: Option<f64>) -> Self {
         let ward = &geo.wards[usize::from(v.ward_index)];
         Self {
-            id: v.id,
+            id: v.id.get(),
             house_number: v.house_number,
             alley: v.alley,
             apartment: v.apartment,
@@ -261,7 +268,7 @@ impl From<&Province> for ProvinceInfo {
             kind: p.kind.clone(),
             ward_count: p.wards.len(),
             postcode_prefixes: p.postcode_prefixes.iter().map(|x| format!("{x:02}")).collect(),
-            bbox: p.bbox,
+            bbox: bbox_array(p.bbox),
         }
     }
 }

@@ -5,6 +5,7 @@ use utoipa::IntoParams;
 
 use super::ApiError;
 use diachi_domain::LonLat;
+use diachi_geo::bbox::Rect;
 use diachi_geo::index::in_coverage;
 
 /// Largest `k` for nearest queries.
@@ -67,7 +68,7 @@ pub fn count(name: &str, v: Option<&str>, default: usize, max: usize) -> Result<
 }
 
 /// `minlon,minlat,maxlon,maxlat`.
-pub fn bbox(v: &str) -> Result<[f64; 4], ApiError> {
+pub fn bbox(v: &str) -> Result<Rect<f64>, ApiError> {
     let bad = |m: &str| ApiError::bad_request("invalid_bbox", format!("bbox must be minlon,minlat,maxlon,maxlat: {m}"));
     let parts: Vec<f64> =
         v.split(',').map(|s| s.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|_| bad("not numbers"))?;
@@ -89,7 +90,7 @@ pub fn bbox(v: &str) -> Result<[f64; 4], ApiError> {
             format!("bbox area must be at most {MAX_BBOX_DEG2} square degree"),
         ));
     }
-    Ok([a, b, c, d])
+    Ok(Rect::new((a, b), (c, d)))
 }
 
 /// A radius in metres, `0 < r ≤ MAX_RADIUS_M`.

@@ -6,9 +6,10 @@ use crate::http::dto::{self, Address, AddressList, PostOfficeList};
 use crate::http::error::{BadRequest, NotFound, NotReady, OutsideCoverage};
 use crate::http::params::{self, MAX_K, MAX_LIMIT, PointQuery, count};
 use crate::http::{ApiError, AppState};
+use diachi_domain::AddressId;
 use diachi_geo::index::NationalIndex;
 
-fn address_dto(ix: &NationalIndex, id: u32, distance_m: Option<f64>) -> Option<Address> {
+fn address_dto(ix: &NationalIndex, id: AddressId, distance_m: Option<f64>) -> Option<Address> {
     let geo = &ix.data.geography;
     ix.view(id).map(|v| Address::new(geo, v, distance_m))
 }
@@ -19,9 +20,10 @@ fn address_dto(ix: &NationalIndex, id: u32, distance_m: Option<f64>) -> Option<A
     responses((status = 200, description = "The address", body = Address), BadRequest, NotFound, NotReady))]
 pub async fn address(state: web::Data<AppState>, path: web::Path<String>) -> Result<web::Json<Address>, ApiError> {
     let ix = state.index()?;
-    let id: u32 = path
+    let id = path
         .trim()
         .parse()
+        .map(AddressId::new)
         .map_err(|_| ApiError::bad_request("invalid_address_id", "an address id is a non-negative integer"))?;
     let not_found = || ApiError::not_found("address_not_found", format!("no address {id}"));
     // with a database, it is the record: a write is seen at once by whoever made it (the in-memory index follows
@@ -97,7 +99,7 @@ pub async fn addresses(
 ) -> Result<web::Json<AddressList>, ApiError> {
     let ix = state.index()?;
     let limit = count("limit", q.limit.as_deref(), 100, MAX_LIMIT)?;
-    let hits: Vec<(u32, Option<f64>)> = match (&q.bbox, &q.radius_m) {
+    let hits: Vec<(AddressId, Option<f64>)> = match (&q.bbox, &q.radius_m) {
         (Some(b), None) => ix.addresses_in_bbox(params::bbox(b)?).into_iter().map(|id| (id, None)).collect(),
         (None, Some(r)) => {
             let r = params::radius(r)?;

@@ -2,7 +2,7 @@ use actix_web::web;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::http::dto::{OldUnit, ProvinceList, ProvinceWards, WardInfo};
+use crate::http::dto::{self, OldUnit, ProvinceList, ProvinceWards, WardInfo};
 use crate::http::error::{BadRequest, NotFound, NotReady};
 use crate::http::params::flag;
 use crate::http::{ApiError, AppState};
@@ -68,7 +68,7 @@ pub async fn ward(
         postcode: w.postcode.to_string(),
         area_km2: (w.area_km2 * 100.0).round() / 100.0,
         label: w.label.into(),
-        bbox: w.area.bbox(),
+        bbox: dto::bbox_array(w.area.bbox()),
         old_units: geo
             .mapping
             .iter()

@@ -7,7 +7,7 @@ use crate::http::error::{BadRequest, NotFound, NotReady, OutsideCoverage};
 use crate::http::params::{MAX_LIMIT, PointQuery, count};
 use crate::http::routes::postcodes::SNAP_M;
 use crate::http::{ApiError, AppState};
-use diachi_domain::{DigitalAddress, GridCell, digital_address::FULL_LEVEL};
+use diachi_domain::{AddressId, DigitalAddress, GridCell, digital_address::FULL_LEVEL};
 
 #[derive(Deserialize, IntoParams)]
 pub struct EncodeQuery {
@@ -66,7 +66,7 @@ pub async fn digital_address(
         Err(e) => return Err(e.into()),
     };
     let geo = &ix.data.geography;
-    let ids: Vec<u32> = match unit {
+    let ids: Vec<AddressId> = match unit {
         // the bare code (unit 1) names the cell's first point; `.N` exactly that point
         Some(u) if path.contains('.') => {
             ix.address_by_code(DigitalAddress::new(cell, u)?).map(|id| vec![id]).ok_or_else(|| {

@@ -6,7 +6,7 @@ use crate::http::dto::{self, PostalZone, Reverse};
 use crate::http::error::{BadRequest, NotFound, NotReady, OutsideCoverage};
 use crate::http::params::{PointQuery, flag};
 use crate::http::{ApiError, AppState};
-use diachi_domain::{LonLat, Postcode};
+use diachi_domain::{LonLat, Postcode, WardIdx};
 use diachi_geo::geography::{Geography, PostcodeOrigin};
 use diachi_geo::index::{H3_COARSE, H3_FINE, NationalIndex};
 
@@ -31,7 +31,7 @@ fn zone_dto(geo: &Geography, zone: &diachi_geo::geography::PostalZone, geometry:
         province: (&geo.provinces[usize::from(zone.province)]).into(),
         wards: zone.wards.iter().map(|&w| (&geo.wards[usize::from(w)]).into()).collect(),
         centroid: zone.centroid.into(),
-        bbox: zone.bbox,
+        bbox: dto::bbox_array(zone.bbox),
         origin: match geo.postcode_origin {
             PostcodeOrigin::Generated => "generated".into(),
             PostcodeOrigin::Imported { .. } => "imported".into(),
@@ -59,7 +59,7 @@ pub async fn postcode(
 }
 
 /// The ward containing the point or, at sea / in a sliver gap, the nearest one within 2 km.
-fn ward_for(ix: &NationalIndex, p: LonLat) -> Result<(u16, f64), ApiError> {
+fn ward_for(ix: &NationalIndex, p: LonLat) -> Result<(WardIdx, f64), ApiError> {
     ix.data.geography.ward_near(p, SNAP_M).ok_or_else(ApiError::outside_coverage)
 }
 

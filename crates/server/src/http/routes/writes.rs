@@ -12,7 +12,7 @@ use crate::http::error::{
 };
 use crate::http::{ApiError, AppState};
 use diachi_db::addresses::{self as writes, AddressInput, AddressPatch};
-use diachi_domain::{LonLat, WardCode};
+use diachi_domain::{AddressId, LonLat, WardCode};
 
 /// Address writes need a key with scope `admin` (or the configuration's `admin_token`), checked before the body
 /// is read: 401 without a key, 403 with a wrong one or one without the scope, 429 over its rate limit.
@@ -72,13 +72,14 @@ fn ward(code: Option<&str>) -> Result<Option<WardCode>, ApiError> {
         .transpose()
 }
 
-fn address_path(path: &str) -> Result<u32, ApiError> {
+fn address_path(path: &str) -> Result<AddressId, ApiError> {
     path.trim()
         .parse()
+        .map(AddressId::new)
         .map_err(|_| ApiError::bad_request("invalid_address_id", "an address id is a non-negative integer"))
 }
 
-fn created(state: &AppState, id: u32, r: &diachi_geo::dataset::AddressRecord) -> Result<Address, ApiError> {
+fn created(state: &AppState, id: AddressId, r: &diachi_geo::dataset::AddressRecord) -> Result<Address, ApiError> {
     let geo = &state.index()?.data.geography;
     let view = diachi_geo::dataset::AddressView::new(geo, id, r.as_ref())
         .ok_or_else(|| ApiError::new(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR, "internal", "bad record"))?;
