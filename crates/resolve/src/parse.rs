@@ -10,6 +10,8 @@ mod readings;
 mod score;
 mod shortcut;
 mod street;
+#[cfg(test)]
+mod tests;
 
 use super::text::{MAX_TOKENS, Token, tokenize};
 use super::verdict::Resolution;
