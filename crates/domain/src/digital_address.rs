@@ -26,7 +26,7 @@
 //! with other national systems, is in `docs/digital-address.md`.
 //!
 //! ```
-//! use crate::{DigitalAddress, GridCell, LonLat};
+//! use diachi_domain::{DigitalAddress, GridCell, LonLat};
 //!
 //! let p = LonLat::new(106.7009, 10.7769).unwrap();
 //! let addr = DigitalAddress::from_lonlat(p).unwrap();
