@@ -66,7 +66,7 @@ psql -qAt "$url" -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
 {
   echo "CREATE OR REPLACE FUNCTION public.bench_pg_addresses(z integer, x integer, y integer) RETURNS bytea"
   echo "LANGUAGE sql STABLE PARALLEL SAFE AS \$fn\$"
-  cat sql/tiles/addresses.sql
+  cat crates/db/sql/tiles/addresses.sql
   echo "\$fn\$;"
 } | psql -q "$url"
 

@@ -51,7 +51,7 @@ run_phase() {
 clippy() {
   local log status=0
   log=$(mktemp)
-  cargo clippy --all-targets --keep-going --locked --quiet >"$log" 2>&1 || status=$?
+  cargo clippy --workspace --all-targets --keep-going --locked --quiet >"$log" 2>&1 || status=$?
   if [[ $status -ne 0 || -n ${VERBOSE:-} ]]; then
     cat "$log"
   else
@@ -66,10 +66,10 @@ clippy() {
 unit_and_integration_tests() {
   bash scripts/ensure-postgis.sh || return 1
   if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run --locked --no-fail-fast --cargo-quiet
+    cargo nextest run --workspace --locked --no-fail-fast --cargo-quiet
   else
     echo "cargo-nextest is not installed: running the same tests with cargo test"
-    cargo test --locked --no-fail-fast --lib --bins --tests
+    cargo test --workspace --locked --no-fail-fast --lib --bins --tests
   fi
 }
 
@@ -90,7 +90,7 @@ style() {
 run_phase fmt cargo fmt --all -- --check --color "$fmt_color"
 run_phase clippy clippy
 run_phase tests unit_and_integration_tests
-run_phase doctests cargo test --locked --doc --quiet
+run_phase doctests cargo test --workspace --locked --doc --quiet
 run_phase schemathesis bash scripts/schemathesis.sh
 run_phase style style
 run_phase browser bash scripts/browser-test.sh

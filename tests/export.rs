@@ -292,8 +292,11 @@ async fn serve_exports() -> Served {
     export_to(&pm);
     export_to(&mb);
     let files = FileSources::open(&BTreeMap::from([("hanoi".to_owned(), pm), ("hanoi_mb".to_owned(), mb)])).unwrap();
-    let app = Application::with_services("127.0.0.1:0", index(), None).unwrap();
-    let _ = app.state.files.set(Arc::new(files));
+    let shared =
+        diachi_server::http::Shared { files: Some(Arc::new(files)), ..diachi_server::startup::default_shared() };
+    let index = index();
+    let services = diachi_server::startup::services(index, None, None, 64);
+    let app = Application::serve("127.0.0.1:0", shared, services).unwrap();
     let base = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.run_until_stopped());
     Served { base, client: reqwest::Client::new(), _dir: dir }

@@ -3,7 +3,6 @@
 
 use diachi_domain::{AddressId, WardIdx};
 use diachi_geo::index::NationalIndex;
-use diachi_server::startup::Application;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -20,15 +19,13 @@ const NAMES: [&str; 5] = ["Nguyễn Văn An", "Trần Thị Bích Ngọc", "Lê 
 #[allow(clippy::unused_async)]
 async fn spawn_small(max_shipments: usize, sync_max: usize) -> TestApp {
     let index = index();
-    let app = Application::with_services("127.0.0.1:0", index.clone(), Some(tiles())).unwrap();
     let keyring = diachi_auth::Keyring::new(Some(TEST_TOKEN.into()), None, 1_000_000, Duration::ZERO);
-    assert!(app.state.keyring.set(Arc::new(keyring)).is_ok());
     let settings = diachi_delivery::Settings {
         max_shipments,
         sync_max_shipments: sync_max,
         ..diachi_delivery::Settings::default()
     };
-    assert!(app.state.delivery.set(settings).is_ok());
+    let app = app_with(diachi_server::http::Shared { delivery: settings, ..shared_with_keys(keyring) });
     let address = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
@@ -560,9 +557,8 @@ async fn only_keys_with_the_scope_plan_and_see_their_own_plans() {
     let planner = key(&file, "delivery:plan");
     let other_planner = key(&file, "delivery:plan");
     let validator = key(&file, "address:validate");
-    let app = Application::with_services("127.0.0.1:0", index(), Some(tiles())).unwrap();
     let keyring = diachi_auth::Keyring::new(None, Some(file.clone()), 0, Duration::ZERO);
-    assert!(app.state.keyring.set(Arc::new(keyring)).is_ok());
+    let app = app_with(shared_with_keys(keyring));
     let base = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::new();

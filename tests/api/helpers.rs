@@ -31,6 +31,33 @@ pub fn tiles() -> Arc<diachi_tiles::TileService> {
     TILES.get_or_init(|| Arc::new(diachi_server::startup::tile_service(index(), 64))).clone()
 }
 
+/// The resolver shared by every test of this binary, built on first use.
+pub fn resolver() -> Arc<diachi_resolve::Resolver> {
+    static RESOLVER: OnceLock<Arc<diachi_resolve::Resolver>> = OnceLock::new();
+    RESOLVER.get_or_init(|| Arc::new(diachi_resolve::Resolver::build(&index()))).clone()
+}
+
+/// The services over the shared index, tile service and resolver.
+pub fn services() -> diachi_server::http::Services {
+    diachi_server::http::Services {
+        index: index(),
+        tiles: tiles(),
+        resolver: resolver(),
+        places: Arc::new(diachi_registry::TextResolver { index: index(), resolver: resolver() }),
+        db: None,
+    }
+}
+
+/// A server over the shared services with the given state (keys, registry, limits), not yet running.
+pub fn app_with(shared: diachi_server::http::Shared) -> Application {
+    Application::serve("127.0.0.1:0", shared, services()).expect("the app binds")
+}
+
+/// The default state with these keys.
+pub fn shared_with_keys(keyring: diachi_auth::Keyring) -> diachi_server::http::Shared {
+    diachi_server::http::Shared { keyring: Arc::new(keyring), ..diachi_server::startup::default_shared() }
+}
+
 /// A running server and a client for it.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
@@ -44,10 +71,9 @@ pub struct TestApp {
 #[allow(clippy::unused_async)]
 pub async fn spawn_app() -> TestApp {
     let index = index();
-    let app = Application::with_services("127.0.0.1:0", index.clone(), Some(tiles())).expect("the app binds");
     // the configured admin token stands for a key with every scope
     let keyring = diachi_auth::Keyring::new(Some(TEST_TOKEN.into()), None, 1_000_000, std::time::Duration::ZERO);
-    assert!(app.state.keyring.set(Arc::new(keyring)).is_ok());
+    let app = app_with(shared_with_keys(keyring));
     let address = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");

@@ -2,7 +2,6 @@
 //! and the registry's 503 without a PII key or a database.
 
 use crate::helpers::*;
-use diachi_server::startup::Application;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
@@ -29,13 +28,13 @@ fn create(file: &Path, scopes: &[&str], limit: Option<&str>) -> String {
 /// The app over the shared index, with keys from `file`; `pii` sets a PII key.
 #[allow(clippy::unused_async)]
 async fn spawn_with_keys(file: &Path, pii: bool) -> String {
-    let app = Application::with_services("127.0.0.1:0", index(), Some(tiles())).unwrap();
     let keyring = diachi_auth::Keyring::new(Some("legacy-token".into()), Some(file.to_owned()), 100, Duration::ZERO);
-    assert!(app.state.keyring.set(Arc::new(keyring)).is_ok());
+    let mut shared = shared_with_keys(keyring);
     if pii {
         let p = diachi_pii::Pii::from_base64(&diachi_pii::new_master_key().unwrap()).unwrap();
-        assert!(app.state.registry.set(Arc::new(diachi_registry::Registry::new(p, 30))).is_ok());
+        shared.registry = Some(Arc::new(diachi_registry::Registry::new(p, 30)));
     }
+    let app = app_with(shared);
     let base = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.run_until_stopped());
     base

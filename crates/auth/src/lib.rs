@@ -6,7 +6,7 @@
 //! file (`keys_file`, JSON lines) otherwise. A plain hash suffices: the secrets are high-entropy, not passwords.
 
 pub mod keyring;
-pub mod limiter;
+mod limiter;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

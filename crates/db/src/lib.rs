@@ -3,7 +3,7 @@
 //! SQL lives in `migrations/` and `sql/db/`, `sql/tiles/`; nothing here knows about HTTP.
 
 pub mod addresses;
-pub mod copy;
+mod copy;
 pub mod feed;
 pub mod import;
 pub mod keys;

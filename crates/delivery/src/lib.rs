@@ -8,20 +8,20 @@
 //! - [`assign`]: the post office of each shipment (its ward's nearest listed office, else its province's).
 //! - [`travel`]: great-circle travel costs per profile, the seam for a road network.
 //! - [`plan`]: one routing problem per post office, solved in parallel; the plan.
-//! - [`jobs`]: plans made in the background, kept in memory for a while, visible to the key that asked.
+//! - [`plans`]: plans made in the background, kept in memory for a while, visible to the key that asked.
 //!
 //! Personal data: a recipient's name is masked when the request is checked ([`mask`]) and the full name dropped;
 //! plans hold only the mask and live only in memory (nothing at rest, gone after their TTL or a restart). Nothing
 //! here logs a request, a name or an address; the types that carry a name have no `Debug` that prints it whole.
 
 pub mod assign;
-pub mod jobs;
-pub mod locate;
-pub mod mask;
+mod locate;
+mod mask;
 pub mod output;
 pub mod plan;
+pub mod plans;
 pub mod request;
-pub mod travel;
+mod travel;
 
 use serde::Serialize;
 use std::time::Duration;

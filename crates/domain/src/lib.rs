@@ -1,6 +1,6 @@
 //! Domain types: parse, don't validate. Nothing here knows about HTTP, storage or indexes.
 
-pub mod codes;
+mod codes;
 pub mod digital_address;
 pub mod ids;
 pub mod lonlat;

@@ -14,7 +14,7 @@
 //!
 //! Personal fields are sealed with [`diachi_pii::Pii`] before they reach `diachi_db::registry`.
 
-pub mod resolve;
+mod place;
 pub mod types;
 
 use std::time::Duration;
@@ -24,7 +24,7 @@ use diachi_db::DbError;
 use diachi_db::registry::{self as store, Check, Verified};
 use diachi_geo::index::NationalIndex;
 use diachi_pii::{Pii, PiiError};
-pub use resolve::{AddressResolver, DigitalAddressResolver, MatchLevel, ResolvedTarget, TextResolver};
+pub use place::{AddressResolver, DigitalAddressResolver, MatchLevel, ResolvedTarget, TextResolver};
 pub use types::{AddressText, CitizenId, PersonName, Phone, VerificationCode};
 
 /// Wrong codes allowed before a registration is locked.
@@ -225,7 +225,7 @@ impl Registry {
             return Ok(none);
         };
         let Some(given) = given else { return Ok(none) };
-        let level = resolve::compare(ix, &self.target(id, &sealed)?, given);
+        let level = place::compare(ix, &self.target(id, &sealed)?, given);
         // `none` reads the same whoever asks about, registered or not
         Ok(if level == MatchLevel::None { none } else { IdentityMatch { level, verified } })
     }

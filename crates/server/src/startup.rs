@@ -1,24 +1,38 @@
-//! Builds the application (listener, state, router) and runs it. `main` and the tests share this.
+//! Builds every service and the application (listener, state, router), and runs it. `main` and the tests share this.
+//!
+//! The server binds and answers at once (`/health` 200, `/ready` 503); the services that take a while (the index,
+//! the tile renderer, the resolver, the database) are built on a background thread and handed to the HTTP layer in
+//! one step ([`AppState::set_ready`]). If that fails, [`Application::run_until_stopped`] stops the server and
+//! returns the error: `diachi serve` exits non-zero.
 
 use actix_web::dev::Server;
 use actix_web::middleware::{Compress, from_fn};
 use actix_web::{App, HttpServer, web};
+use futures_util::future::{Either, select};
 use std::net::TcpListener;
-use std::sync::Arc;
-use std::time::Instant;
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
-use crate::config::Config;
-use crate::http::{AppState, metrics::Metrics, observe, router};
-use diachi_geo::geography::PostcodeTable;
+use crate::config::{Config, DEFAULT_TILE_CACHE_MB};
+use crate::http::{AppState, Services, Shared, metrics::Metrics, observe, router};
+use diachi_auth::Keyring;
+use diachi_db::Database;
+use diachi_geo::geography::{Geography, LoadOptions, PostcodeTable};
 use diachi_geo::index::NationalIndex;
+use diachi_registry::{Registry, TextResolver};
+use diachi_resolve::Resolver;
 use diachi_tiles::files::FileSources;
-use diachi_tiles::{TileRenderer, TileService};
+use diachi_tiles::{TileId, TileRenderer, TileService};
 
 /// A bound, not yet running server.
 pub struct Application {
+    /// The port it listens on (the one the OS chose for port 0).
     pub port: u16,
+    /// Its state, shared by every worker.
     pub state: web::Data<AppState>,
     server: Server,
+    /// The error of the background build, if it fails.
+    failed: Option<mpsc::Receiver<anyhow::Error>>,
 }
 
 /// Generates the dataset and builds the index (the slow part of start-up).
@@ -48,16 +62,70 @@ pub fn tile_service(index: Arc<NationalIndex>, cache_mb: u64) -> TileService {
     TileService::new(renderer, cache_mb * 1_000_000)
 }
 
-/// Loads the index from the database (`serve --database-url`), then starts the change feed that keeps it current and
-/// drops the tiles that changes touch. Sets the database, the index and the tile service in `state`.
-pub fn load_from_database(
-    config: &Config,
-    url: &str,
-    postcodes: Option<PostcodeTable>,
-    state: &web::Data<AppState>,
-) -> anyhow::Result<()> {
+/// Builds the services over an index: the tile service (unless given), the resolver, the registry's places.
+#[must_use]
+pub fn services(
+    index: Arc<NationalIndex>,
+    tiles: Option<Arc<TileService>>,
+    db: Option<Arc<Database>>,
+    tile_cache_mb: u64,
+) -> Services {
+    let tiles = tiles.unwrap_or_else(|| Arc::new(tile_service(index.clone(), tile_cache_mb)));
     let t = Instant::now();
-    let geography = diachi_geo::geography::Geography::load(&diachi_geo::geography::LoadOptions { postcodes })?;
+    let resolver = Arc::new(Resolver::build(&index));
+    tracing::info!(build_ms = t.elapsed().as_millis() as u64, "address resolver ready");
+    let places = Arc::new(TextResolver { index: index.clone(), resolver: resolver.clone() });
+    Services { index, tiles, resolver, places, db }
+}
+
+/// The parts of the state known at start: keys, the registry (with a PII key), tile files, delivery limits.
+pub fn shared(config: &Config) -> anyhow::Result<Shared> {
+    let keyring = Keyring::new(
+        config.admin_token.clone(),
+        config.keys_file.clone(),
+        config.rate_limit,
+        Duration::from_secs(config.key_cache_ttl_s),
+    );
+    let registry = match config.pii_key.as_deref().filter(|k| !k.trim().is_empty()) {
+        Some(key) => {
+            let pii = diachi_pii::Pii::from_base64(key)?;
+            Some(Arc::new(Registry::new(pii, config.registration_ttl_days)))
+        }
+        None => {
+            tracing::warn!("no pii_key: the registry and identity endpoints answer 503");
+            None
+        }
+    };
+    let files = (!config.tiles_files.is_empty()).then(|| FileSources::open(&config.tiles_files)).transpose()?;
+    Ok(Shared {
+        keyring: Arc::new(keyring),
+        registry,
+        files: files.map(Arc::new),
+        delivery: diachi_delivery::Settings {
+            sync_max_shipments: config.delivery_sync_max_shipments,
+            max_shipments: config.delivery_max_shipments,
+            ..diachi_delivery::Settings::default()
+        },
+    })
+}
+
+/// The state of a test or benchmark server: no admin token, no key file, no registry, the default limits.
+#[must_use]
+pub fn default_shared() -> Shared {
+    let config = Config::default();
+    Shared {
+        keyring: Arc::new(Keyring::new(None, None, config.rate_limit, Duration::from_secs(config.key_cache_ttl_s))),
+        registry: None,
+        files: None,
+        delivery: diachi_delivery::Settings::default(),
+    }
+}
+
+/// Loads the index from the database (`serve --database-url`), then starts the change feed that keeps it current and
+/// drops the tiles that changes touch.
+pub fn load_from_database(config: &Config, url: &str, postcodes: Option<PostcodeTable>) -> anyhow::Result<Services> {
+    let t = Instant::now();
+    let geography = Geography::load(&LoadOptions { postcodes })?;
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     let start = rt.block_on(diachi_db::open(url, geography, config.db_pool_size, config.tile_cache_mb * 1_000_000))?;
     let loaded_ms = t.elapsed().as_millis() as u64;
@@ -73,96 +141,71 @@ pub fn load_from_database(
         last_change,
         "index loaded from the database"
     );
-    state.metrics.set_index(s);
     let db = Arc::new(start.database);
-    let tiles = Arc::new(tile_service(index.clone(), config.tile_cache_mb));
-    let (feed_db, feed_tiles) = (db.clone(), tiles.clone());
+    let services = services(index.clone(), None, Some(db.clone()), config.tile_cache_mb);
+    let (feed_db, feed_tiles) = (db.clone(), services.tiles.clone());
     let on_change: diachi_db::feed::OnChange = Arc::new(move |points| {
-        let around: Vec<diachi_tiles::TileId> =
-            points.iter().flat_map(|p| diachi_tiles::TileId::around(p.lon(), p.lat(), 14)).collect();
+        let around: Vec<TileId> = points.iter().flat_map(|p| TileId::around(p.lon(), p.lat(), 14)).collect();
         feed_tiles.invalidate(&around);
         feed_db.tiles.invalidate(&around);
     });
-    diachi_db::feed::spawn(url.to_owned(), index.clone(), last_change, on_change, db.feed.clone())?;
-    let _ = state.db.set(db);
-    let _ = state.tiles.set(tiles);
-    let _ = state.index.set(index.clone());
-    build_resolver(state, &index);
-    Ok(())
+    diachi_db::feed::spawn(url.to_owned(), index, last_change, on_change, db.feed.clone())?;
+    Ok(services)
 }
 
-/// Builds the address resolver over the index (unless a request already made it build on first use).
-fn build_resolver(state: &AppState, index: &NationalIndex) {
-    let t = Instant::now();
-    let _ = state.resolver.get_or_init(|| Arc::new(diachi_resolve::Resolver::build(index)));
-    tracing::info!(build_ms = t.elapsed().as_millis() as u64, "address resolver ready");
+/// Builds the services as the configuration says: from the database, or on the generated dataset.
+fn build_services(config: &Config, postcodes: Option<PostcodeTable>) -> anyhow::Result<Services> {
+    match &config.database_url {
+        Some(url) => load_from_database(config, url, postcodes),
+        None => {
+            let index = Arc::new(build_index(config, postcodes)?);
+            Ok(services(index, None, None, config.tile_cache_mb))
+        }
+    }
 }
 
 impl Application {
-    /// Binds the listener and starts building the index in the background; `/health` answers at once,
-    /// `/ready` once the index is loaded.
+    /// Binds the listener and builds the services in the background; `/health` answers at once, `/ready` once
+    /// every service is built.
     pub fn build(config: &Config, postcodes: Option<PostcodeTable>) -> anyhow::Result<Self> {
-        let files = FileSources::open(&config.tiles_files)?;
+        let state = web::Data::new(AppState::new(shared(config)?, Metrics::new()?));
         let listener = TcpListener::bind(&config.bind)?;
-        let state = web::Data::new(AppState::new(Metrics::new()?));
-        let _ = state.files.set(Arc::new(files));
-        if let Some(token) = config.admin_token.clone().filter(|t| !t.is_empty()) {
-            let _ = state.admin_token.set(token);
-        }
-        set_security(config, &state)?;
-        let _ = state.delivery.set(diachi_delivery::Settings {
-            sync_max_shipments: config.delivery_sync_max_shipments,
-            max_shipments: config.delivery_max_shipments,
-            ..diachi_delivery::Settings::default()
-        });
-        let bg_state = state.clone();
-        let tile_cache = config.tile_cache_mb;
-        let cfg = config.clone();
-        if let Some(url) = config.database_url.clone() {
-            std::thread::Builder::new().name("index-loader".into()).spawn(move || {
-                if let Err(e) = load_from_database(&cfg, &url, postcodes, &bg_state) {
-                    tracing::error!(error = %e, "loading the index from the database failed");
-                    std::process::exit(1);
-                }
-            })?;
-            return Self::with_state(listener, state, config.workers);
-        }
-        std::thread::Builder::new().name("index-builder".into()).spawn(move || match build_index(&cfg, postcodes) {
-            Ok(ix) => {
-                bg_state.metrics.set_index(ix.stats());
-                let ix = Arc::new(ix);
-                let _ = bg_state.index.set(ix.clone());
-                let _ = bg_state.tiles.get_or_init(|| Arc::new(tile_service(ix.clone(), tile_cache)));
-                build_resolver(&bg_state, &ix);
+        let (tx, failed) = mpsc::channel();
+        let (bg_state, cfg) = (state.clone(), config.clone());
+        std::thread::Builder::new().name("services".into()).spawn(move || match build_services(&cfg, postcodes) {
+            Ok(services) => {
+                bg_state.set_ready(services);
             }
             Err(e) => {
-                tracing::error!(error = %e, "building the index failed");
-                std::process::exit(1);
+                tracing::error!(error = %e, "building the services failed");
+                let _ = tx.send(e);
             }
         })?;
-        Self::with_state(listener, state, config.workers)
+        let mut app = Self::with_state(listener, state, config.workers)?;
+        app.failed = Some(failed);
+        Ok(app)
     }
 
-    /// Serves an index that is already built (tests, benchmarks).
+    /// Serves an index that is already built (tests, benchmarks), with the default state.
     pub fn with_index(bind: &str, index: Arc<NationalIndex>) -> anyhow::Result<Self> {
         Self::with_services(bind, index, None)
     }
 
-    /// Serves an index and, when given, a tile service that is already built (tests share one); without it, the
-    /// tile service is built on the first tile request.
+    /// Serves an index and, when given, a tile service that is already built (tests share one), with the default
+    /// state.
     pub fn with_services(
         bind: &str,
         index: Arc<NationalIndex>,
         tiles: Option<Arc<TileService>>,
     ) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(bind)?;
-        let state = web::Data::new(AppState::new(Metrics::new()?));
-        state.metrics.set_index(index.stats());
-        let _ = state.index.set(index);
-        if let Some(t) = tiles {
-            let _ = state.tiles.set(t);
-        }
-        Self::with_state(listener, state, 0)
+        Self::serve(bind, default_shared(), services(index, tiles, None, DEFAULT_TILE_CACHE_MB))
+    }
+
+    /// Serves services that are already built, with the given state (tests that need keys, a registry, limits).
+    pub fn serve(bind: &str, shared: Shared, services: Services) -> anyhow::Result<Self> {
+        let state = web::Data::new(AppState::new(shared, Metrics::new()?));
+        state.set_ready(services);
+        Self::with_state(TcpListener::bind(bind)?, state, 0)
     }
 
     fn with_state(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> anyhow::Result<Self> {
@@ -176,37 +219,29 @@ impl Application {
             server = server.workers(workers);
         }
         tracing::info!(port, "listening");
-        Ok(Self { port, state, server: server.run() })
+        Ok(Self { port, state, server: server.run(), failed: None })
     }
 
-    /// Runs until stopped (Ctrl-C / SIGTERM stop it gracefully).
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// Runs until stopped (Ctrl-C / SIGTERM stop it gracefully), or until the background build fails: then the
+    /// server stops and the build's error is returned.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let Some(failed) = self.failed else { return Ok(self.server.await?) };
+        let handle = self.server.handle();
+        // the sender is dropped when the build succeeds: the watch then ends with an error and the server runs on
+        let watch = actix_web::rt::task::spawn_blocking(move || failed.recv());
+        match select(self.server, watch).await {
+            Either::Left((res, _)) => Ok(res?),
+            Either::Right((Ok(Ok(error)), _)) => {
+                handle.stop(false).await;
+                Err(error)
+            }
+            Either::Right((_, server)) => Ok(server.await?),
+        }
     }
 }
 
 /// Runs `diachi serve`.
 pub fn run(config: Config, postcodes: Option<PostcodeTable>) -> anyhow::Result<()> {
-    actix_web::rt::System::new().block_on(async move {
-        let app = Application::build(&config, postcodes)?;
-        app.run_until_stopped().await?;
-        Ok(())
-    })
-}
-
-/// The API keys and, with a PII key, the registry.
-pub fn set_security(config: &Config, state: &AppState) -> anyhow::Result<()> {
-    let _ = state.keyring.set(Arc::new(diachi_auth::Keyring::new(
-        config.admin_token.clone(),
-        config.keys_file.clone(),
-        config.rate_limit,
-        std::time::Duration::from_secs(config.key_cache_ttl_s),
-    )));
-    if let Some(key) = config.pii_key.as_deref().filter(|k| !k.trim().is_empty()) {
-        let pii = diachi_pii::Pii::from_base64(key)?;
-        let _ = state.registry.set(Arc::new(diachi_registry::Registry::new(pii, config.registration_ttl_days)));
-    } else {
-        tracing::warn!("no pii_key: the registry and identity endpoints answer 503");
-    }
-    Ok(())
+    actix_web::rt::System::new()
+        .block_on(async move { Application::build(&config, postcodes)?.run_until_stopped().await })
 }

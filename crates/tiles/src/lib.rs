@@ -6,7 +6,7 @@ pub mod cache;
 pub mod export;
 pub mod files;
 pub mod geom;
-pub mod render;
+mod render;
 
 pub use cache::{CachedTile, TileCacheStats, TileService};
 pub use render::{MAX_TILE_BYTES, TileRenderer};

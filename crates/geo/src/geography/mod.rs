@@ -2,7 +2,7 @@
 //! old → new unit mapping, loaded from the embedded dataset and prepared for point queries.
 
 mod polygon;
-pub mod postal;
+mod postal;
 mod source;
 
 pub use polygon::AreaIndex;

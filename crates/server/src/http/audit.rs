@@ -31,7 +31,7 @@ pub async fn audit(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let res = next.call(req).await?;
-    let Some(db) = state.as_ref().and_then(|s| s.db.get()) else { return Ok(res) };
+    let Some(db) = state.as_ref().and_then(|s| s.database()) else { return Ok(res) };
     let request = res.request();
     let pattern = request.match_pattern().unwrap_or_default();
     let act = action(request.method().as_str(), &pattern);

@@ -118,7 +118,7 @@ pub async fn authorize(req: &HttpRequest, scope: Scope) -> Result<Principal, Rej
         .ok_or_else(|| Rejection { error: ApiError::not_ready(), retry_after_s: None })?;
     let token = bearer(req)?;
     let keyring = state.keyring();
-    let store = state.db.get().map(|d| d.as_ref() as &dyn diachi_auth::keyring::KeyStore);
+    let store = state.database().map(|d| d.as_ref() as &dyn diachi_auth::keyring::KeyStore);
     let who = keyring.authenticate(token, store).await?;
     req.extensions_mut().insert(Caller(who.key_id.clone()));
     keyring.admit(&who, scope)?;

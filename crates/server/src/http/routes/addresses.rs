@@ -28,7 +28,7 @@ pub async fn address(state: web::Data<AppState>, path: web::Path<String>) -> Res
     let not_found = || ApiError::not_found("address_not_found", format!("no address {id}"));
     // with a database, it is the record: a write is seen at once by whoever made it (the in-memory index follows
     // through the change feed); while the database is down, the index answers
-    if let Some(db) = state.db.get() {
+    if let Some(db) = state.database() {
         let geo = &ix.data.geography;
         match diachi_db::addresses::get(&db.pool, geo, id).await {
             Ok(Some(r)) => {

@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::http::auth::{Forbidden, NoKey, RateLimited, Scoped, scope};
 use crate::http::error::{BadRequest, ErrorBody, ErrorDetail, NotFound, UnsupportedBody};
 use crate::http::{ApiError, AppState};
-use diachi_delivery::jobs::{PlanId, QueueError, State};
+use diachi_delivery::plans::{PlanId, QueueError, State};
 use diachi_delivery::{self as delivery, Plan, PlanRequest, output};
 
 /// How to answer with a plan.
@@ -255,13 +255,13 @@ pub async fn plan_deliveries(
 }
 
 /// The plan of the caller's key, done or not; 404 for an unknown or expired id, or another key's plan.
-fn snapshot(state: &AppState, key: &str, id: &str) -> Result<(PlanId, delivery::jobs::Snapshot), ApiError> {
+fn snapshot(state: &AppState, key: &str, id: &str) -> Result<(PlanId, delivery::plans::Snapshot), ApiError> {
     let id = PlanId::parse(id).ok_or_else(plan_not_found)?;
     let snap = state.plans.get(&id, key).ok_or_else(plan_not_found)?;
     Ok((id, snap))
 }
 
-fn done(snap: delivery::jobs::Snapshot) -> Result<Arc<Plan>, ApiError> {
+fn done(snap: delivery::plans::Snapshot) -> Result<Arc<Plan>, ApiError> {
     match snap.state {
         State::Done(p) => Ok(p),
         other => Err(ApiError::new(

@@ -18,13 +18,13 @@ pub async fn health() -> web::Json<Health> {
         (status = 503, description = "The index is still being built", body = Ready)
     ))]
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
-    match state.index.get() {
+    match state.ready().map(|s| &s.index) {
         Some(ix) => HttpResponse::Ok().json(Ready {
             ready: true,
             addresses: Some(ix.stats().addresses),
             post_offices: Some(ix.stats().post_offices),
             bytes_per_address: Some((ix.stats().bytes_per_address * 10.0).round() / 10.0),
-            database: state.db.get().map(|db| {
+            database: state.database().map(|db| {
                 use std::sync::atomic::Ordering::Relaxed;
                 DatabaseStatus {
                     postgis: db.postgis_version.clone(),
@@ -50,7 +50,7 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain",
         body = String)))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    if let Some(t) = state.tiles.get() {
+    if let Some(t) = state.ready().map(|s| &s.tiles) {
         state.metrics.set_tiles(&t.stats());
     }
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())

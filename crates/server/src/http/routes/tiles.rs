@@ -169,11 +169,11 @@ pub async fn tile(
     // a built-in source, else a file source (`serve --tiles-file`) of that name
     let src = match name.parse() {
         Ok(s) => Origin::BuiltIn(s),
-        Err(e) => Origin::File(state.files.get().filter(|f| f.contains(&name)).cloned().ok_or(e)?),
+        Err(e) => Origin::File(state.shared.files.as_ref().filter(|f| f.contains(&name)).cloned().ok_or(e)?),
     };
     let id = tile_id(&z, &x, &y)?;
     // a cached tile is answered on the async worker; rendering (or reading a file) goes to the blocking pool
-    if let (Origin::BuiltIn(s), Some(t)) = (&src, state.tiles.get()) {
+    if let (Origin::BuiltIn(s), Some(t)) = (&src, state.ready().map(|s| &s.tiles)) {
         if let Some(mut tile) = t.cached(*s, id) {
             if wants_raw(&req, &tile) {
                 tile = t.with_raw(*s, id, &tile).map_err(TileError::Io)?;
@@ -224,7 +224,7 @@ pub async fn tilejson(
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner();
     let base = origin(&req);
-    if let Some(layer) = PgLayer::from_source_name(&name).filter(|_| state.db.get().is_some()) {
+    if let Some(layer) = PgLayer::from_source_name(&name).filter(|_| state.database().is_some()) {
         return Ok(HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
             .json(pg_tilejson(&base, layer)));
@@ -233,7 +233,7 @@ pub async fn tilejson(
         Ok(s) => s,
         Err(e) => {
             let url = format!("{base}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt");
-            let doc = state.files.get().and_then(|f| f.tilejson(&name, &url)).ok_or(e)?;
+            let doc = state.shared.files.as_ref().and_then(|f| f.tilejson(&name, &url)).ok_or(e)?;
             return Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(doc));
         }
     };
@@ -275,7 +275,7 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
             )
         })
         .collect();
-    if state.db.get().is_some() {
+    if state.database().is_some() {
         for layer in PgLayer::ALL {
             let l = layer.layer();
             tiles.insert(
@@ -289,7 +289,9 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
         }
     }
     // file sources (`serve --tiles-file`); a built-in name is never shadowed
-    for (name, info) in state.files.get().into_iter().flat_map(|f| f.names().filter_map(|n| Some((n, f.info(n)?)))) {
+    for (name, info) in
+        state.shared.files.as_ref().into_iter().flat_map(|f| f.names().filter_map(|n| Some((n, f.info(n)?))))
+    {
         tiles.entry(name.to_owned()).or_insert_with(|| {
             serde_json::json!({
                 "content_type": MVT, "description": info.description(),

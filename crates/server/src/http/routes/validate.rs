@@ -70,15 +70,10 @@ pub async fn validate(
     Ok(web::Json(res))
 }
 
-/// The index and the resolver (built on first use if the background build has not finished).
+/// The index and the resolver, or 503 `not_ready`.
 pub(super) async fn resolver(state: &web::Data<AppState>) -> Result<(Arc<NationalIndex>, Arc<Resolver>), ApiError> {
-    let ix = state.index.get().cloned().ok_or_else(ApiError::not_ready)?;
-    if let Some(r) = state.resolver.get() {
-        return Ok((ix, r.clone()));
-    }
-    let st = state.clone();
-    let r = web::block(move || st.resolver().map(|r| r.clone())).await.map_err(|_| ApiError::not_ready())??;
-    Ok((ix, r))
+    let services = state.services()?;
+    Ok((services.index.clone(), services.resolver.clone()))
 }
 
 /// One line of a batch answer.

@@ -1,7 +1,9 @@
-//! From an address as a person gives it to a place in the index, and how closely two such places agree.
+//! From an address as a person gives it (a digital address or free text) to a place in the index, and how closely two
+//! such places agree.
 //!
-//! [`AddressResolver`] is the seam to the free-text resolver: until it is plugged in, [`DigitalAddressResolver`]
-//! understands digital addresses only (`V98-FE4-RYEW`, `v98fe4ryew.2`).
+//! [`AddressResolver`] is the seam: [`TextResolver`] (what the server uses) understands a digital address or any free
+//! text through `diachi-resolve`; [`DigitalAddressResolver`] understands digital addresses only (`V98-FE4-RYEW`,
+//! `v98fe4ryew.2`) and is the first thing [`TextResolver`] tries.
 
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

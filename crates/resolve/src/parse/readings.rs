@@ -1,0 +1,138 @@
+//! Stage 2: consistent (ward, district, province) readings of the names found, best first.
+
+use super::matches::Match;
+use crate::Resolver;
+use crate::gazetteer::{Level, Unit};
+use diachi_geo::index::NationalIndex;
+
+/// Candidates kept per level before readings are combined.
+const PER_LEVEL: usize = 12;
+/// Ward names kept before readings are combined.
+const MAX_WARD_MATCHES: usize = 160;
+
+/// A consistent choice of ward, district and province names.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Reading {
+    pub ward: Option<Match>,
+    pub district: Option<Match>,
+    pub province: Option<Match>,
+    pub score: f64,
+}
+
+impl Reading {
+    pub fn matches(&self) -> impl Iterator<Item = &Match> {
+        self.ward.iter().chain(self.district.iter()).chain(self.province.iter())
+    }
+}
+
+/// Two matches in the same comma-separated part.
+fn tokens_part_eq(a: &Match, b: &Match) -> bool {
+    a.part == b.part
+}
+
+/// The province of today a unit is in.
+pub(super) fn province_of(r: &Resolver, ix: &NationalIndex, unit: Unit) -> Option<u8> {
+    let geo = &ix.data.geography;
+    let g = &r.gazetteer;
+    match unit {
+        Unit::Province { new, .. } => Some(new),
+        Unit::District(d) => g.districts.get(usize::from(d)).map(|d| d.new_province),
+        Unit::NewWard(w) => geo.wards.get(usize::from(w)).map(|w| w.province),
+        Unit::OldWard(o) => {
+            g.old_wards.get(o as usize).and_then(|o| g.districts.get(usize::from(o.district))).map(|d| d.new_province)
+        }
+    }
+}
+
+/// Whether two units can be named in one address: the same province of today and, where both are of the old
+/// form, one inside the other.
+fn compatible(r: &Resolver, ix: &NationalIndex, a: Unit, b: Unit) -> bool {
+    let g = &r.gazetteer;
+    if province_of(r, ix, a) != province_of(r, ix, b) {
+        return false;
+    }
+    match (a, b) {
+        (Unit::OldWard(o), Unit::District(d)) | (Unit::District(d), Unit::OldWard(o)) => {
+            g.old_wards.get(o as usize).is_some_and(|o| o.district == d)
+        }
+        (Unit::NewWard(w), Unit::District(d)) | (Unit::District(d), Unit::NewWard(w)) => {
+            g.sources_of(w).iter().any(|&o| g.old_wards.get(o as usize).is_some_and(|o| o.district == d))
+        }
+        (Unit::District(d), Unit::Province { old: Some(op), .. })
+        | (Unit::Province { old: Some(op), .. }, Unit::District(d)) => {
+            g.districts.get(usize::from(d)).is_some_and(|d| d.old_province == op)
+        }
+        (Unit::OldWard(o), Unit::Province { old: Some(op), .. })
+        | (Unit::Province { old: Some(op), .. }, Unit::OldWard(o)) => g
+            .old_wards
+            .get(o as usize)
+            .and_then(|o| g.districts.get(usize::from(o.district)))
+            .is_some_and(|d| d.old_province == op),
+        _ => true,
+    }
+}
+
+fn top(mut v: Vec<Match>, n: usize) -> Vec<Match> {
+    v.sort_by(|a, b| b.score.total_cmp(&a.score));
+    v.truncate(n);
+    v
+}
+
+/// Every consistent reading of the matches (each level named at most once, names not overlapping), best first.
+pub(super) fn readings(r: &Resolver, ix: &NationalIndex, matches: &[Match]) -> Vec<Reading> {
+    let of = |l: Level, n| top(matches.iter().filter(|m| m.unit.level() == l).copied().collect(), n);
+    // common ward names (`Tân Lập`, `Phường 1`) match dozens of wards: keep them all, the district and province
+    // decide
+    let (wards, districts, provinces) =
+        (of(Level::Ward, MAX_WARD_MATCHES), of(Level::District, PER_LEVEL), of(Level::Province, PER_LEVEL));
+    let mut out = Vec::new();
+    let opt = |v: &[Match]| v.iter().copied().map(Some).chain(std::iter::once(None)).collect::<Vec<_>>();
+    let (wo, dopt, po) = (opt(&wards), opt(&districts), opt(&provinces));
+    for &w in &wo {
+        for &d in &dopt {
+            if let (Some(w), Some(d)) = (&w, &d)
+                && (w.overlaps(d) || !compatible(r, ix, w.unit, d.unit))
+            {
+                continue;
+            }
+            for &p in &po {
+                if w.is_none() && d.is_none() && p.is_none() {
+                    continue;
+                }
+                let clash = |x: &Option<Match>| {
+                    x.as_ref().zip(p.as_ref()).is_some_and(|(x, p)| x.overlaps(p) || !compatible(r, ix, x.unit, p.unit))
+                };
+                if clash(&w) || clash(&d) {
+                    continue;
+                }
+                out.push(Reading { ward: w, district: d, province: p, score: reading_score(w, d, p) });
+            }
+        }
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
+    out
+}
+
+/// The score of a consistent reading: its names' scores, the ward's counted more, less for the doubtful forms.
+fn reading_score(w: Option<Match>, d: Option<Match>, p: Option<Match>) -> f64 {
+    let mut score: f64 = [w, d, p].iter().flatten().map(|m| m.score).sum();
+    score += w.map_or(0.0, |w| 0.6 * w.score);
+    // one name, misspelt, without its type word: weak (it must be backed by its street or coordinates)
+    if [w, d, p].iter().flatten().all(|m| m.fuzzy && m.prefix.is_none()) {
+        score -= 1.0;
+    }
+    // `Phường 2 Bảo Lộc` is one ward's name, not ward `2` of district `Bảo Lộc`
+    if let (Some(w), Some(d)) = (&w, &d)
+        && d.prefix.is_none()
+        && d.start == w.end
+        && tokens_part_eq(w, d)
+    {
+        score -= 1.0;
+    }
+    // a new ward with an old district is a mixed form: possible, less likely (an old province name with a new
+    // ward is not marked down)
+    if matches!(w.map(|w| w.unit), Some(Unit::NewWard(_))) && d.is_some() {
+        score -= 0.5;
+    }
+    score
+}

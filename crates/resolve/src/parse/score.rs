@@ -1,0 +1,182 @@
+//! Stage 4: the best readings tried on each new ward they can mean (an old ward split in 2025 can mean several),
+//! scored by the street and house found there and by the caller's coordinates.
+
+use super::Input;
+use super::readings::{Reading, province_of};
+use super::street::{StreetPart, street_tokens_keys};
+use crate::Resolver;
+use crate::gazetteer::Unit;
+use crate::streets::HouseNumber;
+use diachi_domain::LonLat;
+use diachi_geo::index::NationalIndex;
+
+/// Readings tried against the streets and addresses (a common ward name without its province has dozens).
+const MAX_READINGS: usize = 64;
+/// Readings this far below the best are not tried.
+const MAX_BEHIND: f64 = 4.0;
+
+/// One reading evaluated on one new ward.
+#[derive(Debug, Clone)]
+pub(super) struct Scored {
+    /// Index of the reading among those tried.
+    pub reading: usize,
+    pub ward: Option<u16>,
+    pub province: Option<u8>,
+    pub score: f64,
+    /// The street found in the ward (street id, edits from what was written).
+    pub street: Option<(u32, usize)>,
+    /// The addresses found on it.
+    pub ids: Vec<diachi_domain::AddressId>,
+    /// Whether the caller's coordinates are in the ward (none without coordinates).
+    pub hint_in_ward: Option<bool>,
+}
+
+/// The readings worth trying: the first ones, while they are near the best.
+pub(super) fn worth_trying(all: &[Reading]) -> &[Reading] {
+    let best_score = all.first().map_or(0.0, |x| x.score);
+    let n = all.iter().take(MAX_READINGS).take_while(|r| r.score >= best_score - MAX_BEHIND).count();
+    &all[..n]
+}
+
+/// Every tried reading (with its street part, `parts[i]` for `tried[i]`) on each new ward it can mean, best first.
+pub(super) fn score(
+    r: &Resolver,
+    ix: &NationalIndex,
+    input: &Input,
+    tried: &[Reading],
+    parts: &[StreetPart],
+    hint: Option<LonLat>,
+) -> Vec<Scored> {
+    let geo = &ix.data.geography;
+    let near = Near { given: hint.is_some(), ward: hint.and_then(|p| geo.ward_near(p, 50.0)).map(|(w, _)| w.get()) };
+    let mut scored: Vec<Scored> = Vec::new();
+    for (ri, (reading, part)) in tried.iter().zip(parts).enumerate() {
+        let trial = Trial {
+            index: ri,
+            reading,
+            part,
+            keys: street_tokens_keys(&input.tokens, &part.street),
+            weak: reading.matches().all(|m| m.fuzzy && m.prefix.is_none()),
+        };
+        let wards = new_wards(r, reading);
+        if wards.is_empty() && !trial.weak {
+            scored.push(Scored {
+                reading: ri,
+                ward: None,
+                province: reading.matches().find_map(|m| province_of(r, ix, m.unit)),
+                score: reading.score,
+                street: None,
+                ids: Vec::new(),
+                hint_in_ward: None,
+            });
+        }
+        for (k, &w) in wards.iter().enumerate() {
+            // the official default of a split ward
+            let default = k == 0 && wards.len() > 1;
+            scored.extend(on_ward(r, ix, &trial, w, default, near));
+        }
+    }
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+    scored
+}
+
+/// The new wards a reading's ward can mean: itself, or those an old ward went to (the official default first).
+fn new_wards(r: &Resolver, reading: &Reading) -> Vec<u16> {
+    match reading.ward.map(|m| m.unit) {
+        Some(Unit::NewWard(w)) => vec![w],
+        Some(Unit::OldWard(o)) => r.gazetteer.old_wards.get(o as usize).map(|o| o.targets.clone()).unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// The caller's coordinates, if given, as the ward they are in.
+#[derive(Debug, Clone, Copy)]
+struct Near {
+    given: bool,
+    ward: Option<u16>,
+}
+
+impl Near {
+    /// Whether the coordinates are in ward `w` (none without coordinates).
+    fn in_ward(self, w: u16) -> Option<bool> {
+        self.given.then_some(self.ward == Some(w))
+    }
+}
+
+/// One reading being tried.
+struct Trial<'a> {
+    index: usize,
+    reading: &'a Reading,
+    part: &'a StreetPart,
+    /// The street's keys to look up, in order.
+    keys: Vec<String>,
+    /// Its one name is misspelt and without its type word: it counts only backed by a street or the coordinates.
+    weak: bool,
+}
+
+/// The trial on new ward `w` (`default`: the official default of the old ward split between several); none when a
+/// weak reading finds no backing there.
+fn on_ward(r: &Resolver, ix: &NationalIndex, t: &Trial, w: u16, default: bool, near: Near) -> Option<Scored> {
+    let mut score = t.reading.score;
+    if default {
+        score += 0.2;
+    }
+    let (street, ids) = find_street(r, ix, w, &t.keys, t.part);
+    if let Some((_, dist)) = street {
+        score += 1.5 - 0.3 * dist as f64;
+    }
+    if !ids.is_empty() {
+        score += 3.0;
+    }
+    let hint_in_ward = near.in_ward(w);
+    if t.weak && street.is_none() && hint_in_ward != Some(true) {
+        return None;
+    }
+    match hint_in_ward {
+        Some(true) => score += 2.5,
+        Some(false) => score -= 1.5,
+        None => {}
+    }
+    Some(Scored {
+        reading: t.index,
+        ward: Some(w),
+        province: Some(ix.data.geography.wards[usize::from(w)].province),
+        score,
+        street,
+        ids,
+        hint_in_ward,
+    })
+}
+
+/// The street of ward `w` the keys name (the first key that names one) and the addresses on it with the part's
+/// numbers: the first street with such an address, else the first street found.
+fn find_street(
+    r: &Resolver,
+    ix: &NationalIndex,
+    w: u16,
+    keys: &[String],
+    part: &StreetPart,
+) -> (Option<(u32, usize)>, Vec<diachi_domain::AddressId>) {
+    let mut street = None;
+    let mut ids = Vec::new();
+    for key in keys {
+        if street.is_some() {
+            break;
+        }
+        for (sid, dist) in r.streets.find(w, key) {
+            if street.is_none() {
+                street = Some((sid, dist));
+            }
+            if let Some(house) = part.house {
+                let n = HouseNumber { house, alley: part.alley.unwrap_or(0), apartment: part.apartment.unwrap_or(0) };
+                let found = r.streets.addresses(ix, w, sid, n);
+                if !found.is_empty() {
+                    street = Some((sid, dist));
+                    ids = found;
+                    break;
+                }
+            }
+        }
+    }
+    (street, ids)
+}

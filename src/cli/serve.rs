@@ -1,0 +1,51 @@
+//! `diachi serve`: the HTTP API and the web map.
+
+use serde::Serialize;
+use std::path::PathBuf;
+
+use super::{DatasetArgs, load_config, read_postcodes};
+
+/// The flags of `serve` (each overrides the configuration file when given).
+#[derive(clap::Args, Serialize)]
+pub struct ServeArgs {
+    /// Configuration file (TOML); `diachi.toml` is read when present.
+    #[arg(long)]
+    #[serde(skip)]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bind: Option<String>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    dataset: DatasetArgs,
+    /// HTTP worker threads (0 = one per core).
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    workers: Option<usize>,
+    /// Megabytes of compressed vector tiles kept in memory [default: 256].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tile_cache_mb: Option<u64>,
+    /// Load the index from PostGIS (postgres://…; default: the `DATABASE_URL` variable) and take address writes;
+    /// without it, the embedded dataset is generated.
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    database_url: Option<String>,
+    /// Serve a PMTiles or MBTiles file as the tile source NAME (repeatable), e.g. `vn=tiles/vietnam.pmtiles`.
+    #[arg(long = "tiles-file", value_name = "NAME=PATH", value_parser = diachi_server::config::parse_tiles_file)]
+    #[serde(rename = "tiles_files", skip_serializing_if = "Vec::is_empty", serialize_with = "as_map")]
+    tiles_file: Vec<(String, PathBuf)>,
+}
+
+/// `--tiles-file` pairs as the `tiles_files` table of the configuration.
+fn as_map<S: serde::Serializer>(pairs: &[(String, PathBuf)], s: S) -> Result<S::Ok, S::Error> {
+    s.collect_map(pairs.iter().map(|(k, v)| (k, v)))
+}
+
+pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
+    let config = load_config(args.config.as_deref(), args)?;
+    diachi_server::telemetry::init(&config.log_format);
+    let postcodes = read_postcodes(config.postcodes_file.as_deref())?;
+    diachi_server::startup::run(config, postcodes)
+}
