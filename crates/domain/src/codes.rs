@@ -8,7 +8,9 @@ use std::str::FromStr;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{kind} must be exactly {digits} ASCII digits")]
 pub struct CodeFormatError {
+    /// What kind of code, e.g. `a ward code`.
     pub kind: &'static str,
+    /// How many digits that code has.
     pub digits: usize,
 }
 

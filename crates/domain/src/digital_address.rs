@@ -209,46 +209,80 @@ mod gf25 {
 /// Why a text, a point or a number is not a code.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CodeError {
+    /// No code characters at all.
     #[error("empty code: expected 1 to 9 code characters and a check character")]
     Empty,
+    /// Fewer than two code characters.
     #[error("code too short: a code has at least one character and a check character")]
     TooShort,
+    /// More than 10 code characters.
     #[error("code too long: {len} code characters, at most 10 (9 characters and a check character)")]
-    TooLong { len: usize },
+    TooLong {
+        /// Code characters given, check character included.
+        len: usize,
+    },
+    /// Input longer than any digital address could be.
     #[error(
         "input too long ({bytes} bytes): a digital address has at most 18 characters, \
          like XXX-XXX-XXXX.65535"
     )]
-    InputTooLong { bytes: usize },
+    InputTooLong {
+        /// Length of the input in bytes.
+        bytes: usize,
+    },
+    /// A character outside the code alphabet.
     #[error(
         "invalid character {ch:?} at position {position}: codes use only the symbols \
          {ALPHABET}{}",
         lookalike_hint(*.ch)
     )]
-    InvalidCharacter { ch: char, position: usize },
+    InvalidCharacter {
+        /// The character.
+        ch: char,
+        /// Its position in the text, counting characters from 1.
+        position: usize,
+    },
+    /// The check character does not match.
     #[error(
         "wrong check character: the code contains a typing error \
          (a wrong, missing, extra or swapped character)"
     )]
     InvalidCheckCharacter,
+    /// The unit after '.' is not a number from 1 to 65535.
     #[error("invalid unit: after '.' write a whole number from 1 to 65535, e.g. .2")]
     InvalidUnit,
+    /// A unit number after a code shorter than 10 characters.
     #[error("only a full code (10 characters) can carry a unit number")]
     UnitOnPartialCode,
+    /// A unit number where a grid cell was expected.
     #[error("a grid cell carries no unit number; read the text as a digital address instead")]
     UnexpectedUnit,
+    /// A shorter area code where a full digital address was expected.
     #[error(
         "a digital address needs all 9 characters and the check character; \
          this is a shorter level-{level} area code"
     )]
-    IncompleteCode { level: u8 },
+    IncompleteCode {
+        /// Grid level of the area code given.
+        level: u8,
+    },
+    /// A grid level outside 1 to 9.
     #[error("grid level {level} does not exist: levels are 1 to 9")]
-    InvalidLevel { level: u8 },
+    InvalidLevel {
+        /// The level asked for.
+        level: u8,
+    },
+    /// A point outside the coverage area.
     #[error(
         "point (lat {lat}, lon {lon}) is outside the coverage area \
          (longitude 100 to 120 E, latitude 4 to 24 N)"
     )]
-    OutsideCoverage { lon: f64, lat: f64 },
+    OutsideCoverage {
+        /// Longitude in degrees.
+        lon: f64,
+        /// Latitude in degrees.
+        lat: f64,
+    },
 }
 
 /// Extra words for an invalid character that looks like, or was typed instead

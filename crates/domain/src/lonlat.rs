@@ -9,10 +9,13 @@ pub const EARTH_RADIUS_M: f64 = 6_371_008.8;
 /// Why a pair of numbers is not a WGS84 coordinate.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CoordError {
+    /// Latitude or longitude is NaN or infinite.
     #[error("latitude and longitude must be finite numbers")]
     NotFinite,
+    /// The latitude, outside -90..=90.
     #[error("latitude {0} is outside -90..=90")]
     LatOutOfRange(f64),
+    /// The longitude, outside -180..=180.
     #[error("longitude {0} is outside -180..=180")]
     LonOutOfRange(f64),
 }
@@ -39,11 +42,13 @@ impl LonLat {
         Ok(Self { lon, lat })
     }
 
+    /// Longitude in degrees, -180..=180.
     #[must_use]
     pub fn lon(self) -> f64 {
         self.lon
     }
 
+    /// Latitude in degrees, -90..=90.
     #[must_use]
     pub fn lat(self) -> f64 {
         self.lat

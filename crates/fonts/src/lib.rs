@@ -41,7 +41,12 @@ pub enum FontError {
     MalformedRange,
     /// Well-formed, but not one of the 256 ranges.
     #[error("{start}-{end} is not a glyph range: START must be a multiple of 256 and END = START + 255, at most 65535")]
-    InvalidRange { start: u32, end: u32 },
+    InvalidRange {
+        /// First code point asked for.
+        start: u32,
+        /// Last code point asked for.
+        end: u32,
+    },
     /// An empty or too long font stack name, or one with control characters.
     #[error("a font stack is 1 to 256 characters, none of them control characters: {0}")]
     InvalidFontstack(&'static str),

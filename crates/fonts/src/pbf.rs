@@ -11,6 +11,7 @@
 /// A PBF: one font stack per requested stack (always one here).
 #[derive(Clone, PartialEq, Eq, prost::Message)]
 pub struct Glyphs {
+    /// The font stacks.
     #[prost(message, repeated, tag = "1")]
     pub stacks: Vec<Fontstack>,
 }
@@ -24,6 +25,7 @@ pub struct Fontstack {
     /// `START-END`, e.g. `7680-7935`.
     #[prost(string, required, tag = "2")]
     pub range: String,
+    /// The glyphs of the range that the font has.
     #[prost(message, repeated, tag = "3")]
     pub glyphs: Vec<Glyph>,
 }
@@ -35,6 +37,7 @@ pub struct Glyph {
     /// The Unicode code point.
     #[prost(uint32, required, tag = "1")]
     pub id: u32,
+    /// The SDF bitmap (always set by this crate; optional in the format).
     #[prost(bytes = "vec", optional, tag = "2")]
     pub bitmap: Option<Vec<u8>>,
     /// Width of the ink box, without the buffer.

@@ -15,10 +15,13 @@ const NONCE_LEN: usize = 24;
 /// Failures of the personal-data layer.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum PiiError {
+    /// The key is not 32 bytes of standard base64.
     #[error("the PII key must be 32 bytes in standard base64 (make one with `diachi keys pii-key`)")]
     BadKey,
+    /// A ciphertext failed authentication.
     #[error("a ciphertext failed authentication (wrong key, or moved to another row or column)")]
     Tampered,
+    /// The operating system's random number generator failed.
     #[error("the system's random number generator failed")]
     Random,
 }

@@ -19,6 +19,7 @@ pub trait TravelCost: Sync {
 
 /// Plain Euclidean distance between planar points, travel time = distance (the academic benchmarks).
 pub struct Euclidean {
+    /// Planar coordinates, one point per location.
     pub points: Vec<[f64; 2]>,
 }
 

@@ -21,11 +21,14 @@ use std::time::Duration;
 /// A time window `[start, end]`: service must start within it (arriving early means waiting).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Window {
+    /// Earliest time.
     pub start: f64,
+    /// Latest time (may be infinite).
     pub end: f64,
 }
 
 impl Window {
+    /// No constraint: from 0 to infinity.
     pub const ALWAYS: Self = Self { start: 0.0, end: f64::INFINITY };
 }
 
@@ -38,6 +41,7 @@ pub struct Job {
     pub demand: u32,
     /// Service time at the stop.
     pub service: f64,
+    /// When service may start.
     pub window: Window,
 }
 
@@ -46,6 +50,7 @@ pub struct Job {
 pub struct Vehicle {
     /// Travel profile index into the [`TravelCost`] (walking, motorbike, van …).
     pub profile: usize,
+    /// Parcels (capacity units) it carries at most.
     pub capacity: u32,
     /// Start and end location (the post office).
     pub depot: usize,
@@ -55,8 +60,11 @@ pub struct Vehicle {
 
 /// What to route.
 pub struct Problem<'a> {
+    /// The stops.
     pub jobs: Vec<Job>,
+    /// The fleet.
     pub vehicles: Vec<Vehicle>,
+    /// Distances and travel times between locations, per profile.
     pub cost: &'a dyn TravelCost,
 }
 
@@ -65,6 +73,7 @@ pub struct Problem<'a> {
 /// `iterations / time_limit` (it does by far at the defaults: ~25 µs an iteration at 200 stops, 1 s or more of limit).
 #[derive(Debug, Clone)]
 pub struct Options {
+    /// Seed of the random search.
     pub seed: u64,
     /// Ruin-and-recreate iterations; `None` picks a budget from the problem's size.
     pub iterations: Option<u64>,
@@ -84,11 +93,13 @@ impl Default for Options {
 /// A visit on a route.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Visit {
+    /// Index of the job in [`Problem::jobs`].
     pub job: usize,
     /// Arrival at the stop.
     pub arrival: f64,
     /// Service start (≥ arrival, inside the window).
     pub start: f64,
+    /// Service end (start + service time).
     pub departure: f64,
     /// Load on board after leaving the previous stop.
     pub load_before: u32,
@@ -97,14 +108,19 @@ pub struct Visit {
 /// One vehicle's route.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Route {
+    /// Index of the vehicle in [`Problem::vehicles`].
     pub vehicle: usize,
+    /// The stops in order.
     pub visits: Vec<Visit>,
     /// Leaves the depot.
     pub departure: f64,
     /// Back at the depot.
     pub return_time: f64,
+    /// Travel distance from depot back to depot.
     pub distance: f64,
+    /// Time from departure to return.
     pub duration: f64,
+    /// Parcels loaded at the depot.
     pub load: u32,
 }
 
@@ -123,20 +139,28 @@ pub enum Unassigned {
 /// The answer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Solution {
+    /// The routes, ordered by vehicle; vehicles left unused have none.
     pub routes: Vec<Route>,
+    /// Jobs on no route, by job index, with the reason.
     pub unassigned: Vec<(usize, Unassigned)>,
+    /// Sum of the routes' distances.
     pub distance: f64,
+    /// Sum of the routes' durations.
     pub duration: f64,
+    /// Ruin-and-recreate iterations run.
     pub iterations: u64,
 }
 
 /// A problem the solver refuses.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum VrpError {
+    /// Job index, its location, and the number of locations.
     #[error("job {0} names location {1}, outside the travel cost's {2} locations")]
     BadLocation(usize, usize, usize),
+    /// Vehicle index, its profile, and the number of profiles.
     #[error("vehicle {0} names profile {1}, the travel cost has {2}")]
     BadProfile(usize, usize, usize),
+    /// Job index.
     #[error("job {0}: time window ends before it starts or is not a number")]
     BadWindow(usize),
 }

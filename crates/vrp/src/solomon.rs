@@ -6,12 +6,17 @@ use super::{Euclidean, Job, Vehicle, Window};
 /// One benchmark instance.
 #[derive(Debug, Clone)]
 pub struct Instance {
+    /// Instance name, the file's first line.
     pub name: String,
+    /// Number of vehicles.
     pub fleet: usize,
+    /// Capacity of each vehicle.
     pub capacity: u32,
     /// Node 0 is the depot.
     pub points: Vec<[f64; 2]>,
+    /// The customers, nodes 1 onward.
     pub jobs: Vec<Job>,
+    /// The depot's due time: the end of every shift.
     pub horizon: f64,
 }
 
