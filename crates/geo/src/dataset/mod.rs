@@ -11,11 +11,13 @@ use diachi_domain::{AddressId, DigitalAddress, GridCell, LonLat, WardIdx, digita
 /// Coordinates are stored as integers of 1e-7 degree (about 1 cm).
 pub const COORD_SCALE: f64 = 1e7;
 
+/// Degrees to integer 1e-7 degrees, rounded.
 #[must_use]
 pub fn to_e7(deg: f64) -> i32 {
     (deg * COORD_SCALE).round() as i32
 }
 
+/// Integer 1e-7 degrees to degrees.
 #[must_use]
 pub fn from_e7(v: i32) -> f64 {
     f64::from(v) / COORD_SCALE
@@ -24,12 +26,15 @@ pub fn from_e7(v: i32) -> f64 {
 /// Every address of the dataset as columns; the address id ([`AddressId`]) is the row number.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct AddressSet {
+    /// Longitude of each address in 1e-7 degrees.
     pub lon_e7: Vec<i32>,
+    /// Latitude of each address in 1e-7 degrees.
     pub lat_e7: Vec<i32>,
     /// Index into [`Geography::wards`] (a [`WardIdx`] stored bare), or [`NO_WARD`] for a row that holds no address.
     pub ward: Vec<u16>,
     /// Index into `street_names`.
     pub street: Vec<u32>,
+    /// House number.
     pub house: Vec<u16>,
     /// The alley's number (the house number where it leaves the street); 0 = not in an alley.
     pub alley: Vec<u16>,
@@ -56,6 +61,7 @@ pub enum PostOfficeKind {
 }
 
 impl PostOfficeKind {
+    /// Every kind, largest first.
     pub const ALL: [Self; 4] = [Self::ProvincialHub, Self::PostOffice, Self::CulturalPostPoint, Self::ServicePoint];
 
     /// The snake_case name used in JSON, tiles and the database.
@@ -76,17 +82,25 @@ impl PostOfficeKind {
     }
 }
 
+/// A post office or service point of the network.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PostOffice {
+    /// Its id in the network (the generator's number or the database row id).
     pub id: u32,
+    /// Its name.
     pub name: String,
+    /// Its kind.
     pub kind: PostOfficeKind,
+    /// The ward it stands in.
     pub ward: WardIdx,
+    /// Longitude in 1e-7 degrees.
     pub lon_e7: i32,
+    /// Latitude in 1e-7 degrees.
     pub lat_e7: i32,
 }
 
 impl PostOffice {
+    /// Its location; `None` if the stored numbers are not a valid coordinate.
     #[must_use]
     pub fn location(&self) -> Option<LonLat> {
         LonLat::new(from_e7(self.lon_e7), from_e7(self.lat_e7)).ok()
@@ -106,33 +120,47 @@ pub fn alley_word(province_code: u32) -> &'static str {
 /// One address, read out of the columns.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AddressView<'a> {
+    /// The address id.
     pub id: AddressId,
     /// Index of the ward in [`Geography::wards`].
     #[serde(skip)]
     pub ward_index: WardIdx,
+    /// House number.
     pub house_number: u16,
     /// `Ngõ 45`, `Hẻm 12`, `Kiệt 7`, or none.
     pub alley: Option<String>,
+    /// Apartment / unit number; `None` in a single-unit building.
     pub apartment: Option<u16>,
+    /// Street (or village) name.
     pub street: String,
+    /// The ward's 5-digit code.
     pub ward_code: &'a str,
+    /// The ward's full name, e.g. `Phường Ba Đình`.
     pub ward: String,
+    /// The province's 2-digit code.
     pub province_code: &'a str,
+    /// The province's name.
     pub province: &'a str,
+    /// The ward's postcode.
     pub postcode: &'a str,
+    /// Latitude in degrees.
     pub lat: f64,
+    /// Longitude in degrees.
     pub lon: f64,
+    /// The digital address (code and unit); empty if the location has none.
     pub digital_address: String,
     /// The whole address on one line, in Vietnamese order.
     pub formatted: String,
 }
 
 impl AddressSet {
+    /// Number of rows, holes included.
     #[must_use]
     pub fn len(&self) -> usize {
         self.lon_e7.len()
     }
 
+    /// Whether the set has no rows.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.lon_e7.is_empty()
@@ -143,6 +171,7 @@ impl AddressSet {
         (0..self.len() as u32).map(AddressId::new)
     }
 
+    /// The location of an address; `None` for an id out of range or a bad coordinate.
     #[must_use]
     pub fn location(&self, id: AddressId) -> Option<LonLat> {
         let i = id.index();
@@ -155,6 +184,7 @@ impl AddressSet {
         GridCell::from_lonlat(self.location(id)?, FULL_LEVEL).ok()
     }
 
+    /// The digital address of an address; `None` for a hole or a location outside the grid.
     #[must_use]
     pub fn digital_address(&self, id: AddressId) -> Option<DigitalAddress> {
         self.record(id)?.digital_address()
@@ -202,28 +232,39 @@ pub const NO_WARD: u16 = u16::MAX;
 /// One address's fields, borrowed from the columns or from an [`AddressRecord`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RecordRef<'a> {
+    /// Longitude in 1e-7 degrees.
     pub lon_e7: i32,
+    /// Latitude in 1e-7 degrees.
     pub lat_e7: i32,
+    /// The ward.
     pub ward: WardIdx,
+    /// Street (or village) name.
     pub street: &'a str,
+    /// House number.
     pub house: u16,
+    /// The alley's number; 0 = not in an alley.
     pub alley: u16,
+    /// Apartment / unit number; 0 = a single-unit building.
     pub apartment: u16,
+    /// The digital address's unit number within its 1 m cell (1 = the bare code).
     pub da_unit: u16,
 }
 
 impl RecordRef<'_> {
+    /// The location; `None` if the numbers are not a valid coordinate.
     #[must_use]
     pub fn location(&self) -> Option<LonLat> {
         LonLat::new(from_e7(self.lon_e7), from_e7(self.lat_e7)).ok()
     }
 
+    /// The digital address; `None` for a location outside the grid or a bad unit.
     #[must_use]
     pub fn digital_address(&self) -> Option<DigitalAddress> {
         let cell = GridCell::from_lonlat(self.location()?, FULL_LEVEL).ok()?;
         DigitalAddress::new(cell, self.da_unit).ok()
     }
 
+    /// The same fields, owned.
     #[must_use]
     pub fn to_owned(&self) -> AddressRecord {
         AddressRecord {
@@ -242,17 +283,26 @@ impl RecordRef<'_> {
 /// One address's fields, owned (addresses changed after the index was built).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AddressRecord {
+    /// Longitude in 1e-7 degrees.
     pub lon_e7: i32,
+    /// Latitude in 1e-7 degrees.
     pub lat_e7: i32,
+    /// The ward.
     pub ward: WardIdx,
+    /// Street (or village) name.
     pub street: std::sync::Arc<str>,
+    /// House number.
     pub house: u16,
+    /// The alley's number; 0 = not in an alley.
     pub alley: u16,
+    /// Apartment / unit number; 0 = a single-unit building.
     pub apartment: u16,
+    /// The digital address's unit number within its 1 m cell (1 = the bare code).
     pub da_unit: u16,
 }
 
 impl AddressRecord {
+    /// The fields, borrowed.
     #[must_use]
     pub fn as_ref(&self) -> RecordRef<'_> {
         RecordRef {
@@ -309,7 +359,10 @@ impl<'a> AddressView<'a> {
 /// The whole dataset that the index is built over.
 #[derive(Debug)]
 pub struct Dataset {
+    /// The administrative and postal map.
     pub geography: Geography,
+    /// The addresses.
     pub addresses: AddressSet,
+    /// The post-office network.
     pub post_offices: Vec<PostOffice>,
 }

@@ -8,6 +8,7 @@ use crate::geography::Geography;
 /// Output formats of `diachi generate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Comma-separated values with a header line.
     Csv,
     /// One GeoJSON Feature per line (RFC 8142 without the record separator).
     Geojsonl,

@@ -21,8 +21,15 @@ use diachi_domain::{LonLat, Postcode, ProvinceCode, WardCode, WardIdx, lonlat::h
 /// Errors of loading or preparing the geography.
 #[derive(Debug, thiserror::Error)]
 pub enum GeographyError {
+    /// An embedded data file could not be read.
     #[error("embedded data {what} is unreadable: {message}")]
-    Data { what: &'static str, message: String },
+    Data {
+        /// Which embedded file.
+        what: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// The postcode table is unusable.
     #[error("postcode table: {0}")]
     Postcodes(String),
 }
@@ -71,15 +78,22 @@ impl WardKind {
     }
 }
 
+/// A province (the 34 units since 2025).
 #[derive(Debug)]
 pub struct Province {
+    /// Its 2-digit code.
     pub code: ProvinceCode,
+    /// Its Vietnamese name.
     pub name: String,
+    /// Its English name.
     pub name_en: String,
+    /// Its name without diacritics.
     pub name_ascii: String,
     /// `thành phố` or `tỉnh`
     pub kind: String,
+    /// Its boundary.
     pub geometry: MultiPolygon<f64>,
+    /// Bounding box of the boundary.
     pub bbox: Rect<f64>,
     /// Indexes into [`Geography::wards`], sorted by ward code.
     pub wards: Vec<WardIdx>,
@@ -87,19 +101,28 @@ pub struct Province {
     pub postcode_prefixes: Vec<u8>,
 }
 
+/// A commune-level unit (ward, commune or special zone).
 #[derive(Debug)]
 pub struct Ward {
+    /// Its 5-digit code.
     pub code: WardCode,
+    /// Its name, without the kind (`Ba Đình`).
     pub name: String,
+    /// Its name without diacritics.
     pub name_ascii: String,
+    /// Ward, commune or special zone.
     pub kind: WardKind,
     /// Index into [`Geography::provinces`].
     pub province: u8,
+    /// Its boundary.
     pub geometry: MultiPolygon<f64>,
+    /// Edge index of the boundary, for point-in-polygon tests.
     pub area: AreaIndex,
+    /// Area in km² (on the ellipsoid).
     pub area_km2: f64,
     /// A point inside the ward, for labels.
     pub label: LonLat,
+    /// Its postcode.
     pub postcode: Postcode,
     /// The old (pre-2025) province most of this ward came from.
     pub old_province: Option<ProvinceCode>,
@@ -115,13 +138,18 @@ impl Ward {
     }
 }
 
+/// The wards sharing one postcode.
 #[derive(Debug)]
 pub struct PostalZone {
+    /// The postcode.
     pub code: Postcode,
+    /// Index into [`Geography::provinces`].
     pub province: u8,
     /// Indexes into [`Geography::wards`].
     pub wards: Vec<WardIdx>,
+    /// Bounding box of the wards.
     pub bbox: Rect<f64>,
+    /// Area-weighted centroid of the wards.
     pub centroid: LonLat,
 }
 
@@ -130,10 +158,15 @@ type WardBox = GeomWithData<Rectangle<[f64; 2]>, u16>;
 /// Everything about the administrative and postal map, immutable after loading.
 #[derive(Debug)]
 pub struct Geography {
+    /// The provinces.
     pub provinces: Vec<Province>,
+    /// The wards, sorted by code; a [`WardIdx`] indexes this.
     pub wards: Vec<Ward>,
+    /// The postal zones.
     pub zones: Vec<PostalZone>,
+    /// The old → new administrative mapping.
     pub mapping: Vec<MappingRow>,
+    /// Where the ward postcodes came from.
     pub postcode_origin: PostcodeOrigin,
     ward_by_code: HashMap<WardCode, WardIdx>,
     province_by_code: HashMap<ProvinceCode, u8>,
@@ -311,16 +344,19 @@ impl Geography {
         self.wards.get(usize::from(i))
     }
 
+    /// The province with this code.
     #[must_use]
     pub fn province(&self, code: ProvinceCode) -> Option<&Province> {
         self.province_by_code.get(&code).map(|&i| &self.provinces[usize::from(i)])
     }
 
+    /// The postal zone with this postcode.
     #[must_use]
     pub fn zone(&self, code: Postcode) -> Option<&PostalZone> {
         self.zone_by_code.get(&code).map(|&i| &self.zones[i as usize])
     }
 
+    /// The province a ward belongs to.
     #[must_use]
     pub fn province_of(&self, ward: &Ward) -> &Province {
         &self.provinces[usize::from(ward.province)]

@@ -16,6 +16,7 @@ pub struct AreaIndex {
 }
 
 impl AreaIndex {
+    /// Indexes the edges, bounding box and part boxes of a boundary.
     #[must_use]
     pub fn new(geometry: &MultiPolygon<f64>) -> Self {
         let mut lines = Vec::new();

@@ -20,7 +20,10 @@ pub enum PostcodeOrigin {
     /// Generated inside the old provinces' 2017 ranges (not official).
     Generated,
     /// Imported from an official table, covering this many wards (the rest generated).
-    Imported { wards: usize },
+    Imported {
+        /// Wards the table covered.
+        wards: usize,
+    },
 }
 
 /// An official ward → postcode table, as read by `diachi import postcodes FILE.csv`.

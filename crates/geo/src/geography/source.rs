@@ -77,17 +77,29 @@ pub struct CentroidRow {
 /// One row of the old → new administrative mapping.
 #[derive(Debug, Clone, Deserialize)]
 pub struct MappingRow {
+    /// Old (pre-2025) province code.
     pub old_province_code: String,
+    /// Old province name.
     pub old_province_name: String,
+    /// Old district code.
     pub old_district_code: String,
+    /// Old district name.
     pub old_district_name: String,
+    /// Old ward code.
     pub old_ward_code: String,
+    /// Old ward name.
     pub old_ward_name: String,
+    /// New province code.
     pub new_province_code: String,
+    /// New province name.
     pub new_province_name: String,
+    /// New ward code.
     pub new_ward_code: String,
+    /// New ward name.
     pub new_ward_name: String,
+    /// 1 if the old ward was split among several new wards, else 0.
     pub is_divided: u8,
+    /// 1 if this new ward is the default for the old ward, else 0.
     pub is_default_new_ward: u8,
 }
 

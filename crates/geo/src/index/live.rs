@@ -26,6 +26,7 @@ fn point(r: &AddressRecord, id: AddressId) -> LivePoint {
 }
 
 impl Overlay {
+    /// Whether no address changed since the index was built.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()

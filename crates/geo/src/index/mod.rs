@@ -31,22 +31,32 @@ pub const H3_COARSE: Resolution = Resolution::Six;
 /// Address and post-office counts of one H3 cell.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct CellCounts {
+    /// Addresses in the cell.
     pub addresses: u64,
+    /// Post offices in the cell.
     pub post_offices: u64,
 }
 
 /// Sizes and timings of the built index.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct IndexStats {
+    /// Addresses indexed.
     pub addresses: usize,
+    /// Post offices indexed.
     pub post_offices: usize,
+    /// Wards in the geography.
     pub wards: usize,
+    /// Postal zones in the geography.
     pub postal_zones: usize,
+    /// Non-empty H3 cells at the fine resolution.
     pub h3_fine_cells: usize,
+    /// Non-empty H3 cells at the coarse resolution.
     pub h3_coarse_cells: usize,
     /// Bytes of the address columns and the address R-tree.
     pub address_bytes: usize,
+    /// `address_bytes` divided by the number of addresses.
     pub bytes_per_address: f64,
+    /// Time the build took, in milliseconds.
     pub build_ms: u64,
 }
 
@@ -58,6 +68,7 @@ pub fn in_coverage(p: LonLat) -> bool {
 
 /// The index.
 pub struct NationalIndex {
+    /// The dataset the index was built over.
     pub data: Dataset,
     addresses: PointIndex,
     offices: PointIndex,
@@ -143,6 +154,7 @@ impl NationalIndex {
         }
     }
 
+    /// Sizes and timings of the build.
     #[must_use]
     pub fn stats(&self) -> &IndexStats {
         &self.stats

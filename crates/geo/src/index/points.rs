@@ -59,7 +59,9 @@ impl RTreeObject for Bucket {
 /// the post-office queries, the bare id the points were built with.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Hit<I = AddressId> {
+    /// The point's id.
     pub id: I,
+    /// Great-circle distance in metres.
     pub distance_m: f64,
 }
 
@@ -108,11 +110,13 @@ impl PointIndex {
         }
     }
 
+    /// Number of points.
     #[must_use]
     pub fn len(&self) -> usize {
         self.pts.len()
     }
 
+    /// Whether there are no points.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.pts.is_empty()
