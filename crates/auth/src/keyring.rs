@@ -47,12 +47,14 @@ pub enum AuthError {
 pub struct Principal {
     /// The key id, or `admin-token` for the configuration's admin token.
     pub key_id: String,
+    /// What the caller may do.
     pub scopes: Vec<Scope>,
     /// requests per minute; 0 = unlimited
     pub rate_limit: u32,
 }
 
 impl Principal {
+    /// Whether the caller holds `scope`.
     #[must_use]
     pub fn has(&self, scope: Scope) -> bool {
         self.scopes.contains(&scope)
@@ -85,6 +87,7 @@ impl std::fmt::Debug for Keyring {
 }
 
 impl Keyring {
+    /// A keyring from the admin token, the keys file and the default limit (requests per minute, 0 = unlimited); `cache_ttl` is how long keys read from the database are kept (zero: not cached).
     #[must_use]
     pub fn new(
         admin_token: Option<String>,
@@ -169,10 +172,25 @@ impl Keyring {
 /// Errors of the keys file.
 #[derive(Debug, thiserror::Error)]
 pub enum KeysFileError {
+    /// The file cannot be read or written.
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        /// The file.
+        path: String,
+        /// The failure.
+        source: std::io::Error,
+    },
+    /// A line of the file is not a key record.
     #[error("{path} line {line}: {message}")]
-    Bad { path: String, line: usize, message: String },
+    Bad {
+        /// The file.
+        path: String,
+        /// Line number from 1; 0 when writing.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// No key with this id.
     #[error("no key {0}")]
     NotFound(String),
 }

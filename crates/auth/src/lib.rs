@@ -39,9 +39,11 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Every scope.
     pub const ALL: [Scope; 5] =
         [Scope::AddressValidate, Scope::RegistryWrite, Scope::IdentityVerify, Scope::Admin, Scope::DeliveryPlan];
 
+    /// The scope's name, e.g. `address:validate`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -78,6 +80,7 @@ impl FromStr for Scope {
 pub struct KeyId(String);
 
 impl KeyId {
+    /// Checks the form: 8 characters of `[a-z0-9]`.
     pub fn parse(s: &str) -> Result<Self, String> {
         if s.len() == 8 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
             Ok(Self(s.to_owned()))
@@ -86,6 +89,7 @@ impl KeyId {
         }
     }
 
+    /// The id as text.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -153,6 +157,7 @@ impl ApiKey {
         Ok(Self { id: KeyId(id), secret })
     }
 
+    /// The key's public id.
     #[must_use]
     pub fn id(&self) -> &KeyId {
         &self.id
@@ -174,8 +179,11 @@ impl ApiKey {
 /// A stored key (no secret, only its hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRecord {
+    /// The key's public id.
     pub id: KeyId,
+    /// A name for people (who the key is for).
     pub name: String,
+    /// What the key may do.
     pub scopes: Vec<Scope>,
     /// hex SHA-256 of the secret
     pub secret_sha256: String,
@@ -184,6 +192,7 @@ pub struct KeyRecord {
     pub rate_limit: Option<u32>,
     /// RFC 3339
     pub created_at: String,
+    /// RFC 3339; `None` = the key is valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
 }

@@ -13,6 +13,7 @@ pub struct RateLimiter {
 }
 
 impl RateLimiter {
+    /// A limiter that knows no key yet.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -40,6 +41,7 @@ impl RateLimiter {
         Ok(())
     }
 
+    /// [`RateLimiter::check_at`] now.
     pub fn check(&self, key: &str, per_minute: u32) -> Result<(), Duration> {
         self.check_at(key, per_minute, Instant::now())
     }

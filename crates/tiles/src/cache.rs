@@ -12,7 +12,9 @@ use super::{Source, TileError, TileId, TileRenderer};
 /// One tile as cached: gzip bytes (none for an empty tile) and a strong validator.
 #[derive(Debug, Clone)]
 pub struct CachedTile {
+    /// The gzip-compressed MVT; `None` for an empty tile.
     pub gzip: Option<Arc<[u8]>>,
+    /// The ETag, quoted: xxh3 of the gzip bytes in hex.
     pub etag: Arc<str>,
     /// The uncompressed bytes, kept once a client that does not accept gzip asked for the tile.
     pub raw: Option<Arc<[u8]>>,
@@ -62,6 +64,7 @@ pub struct TileCache<K> {
 }
 
 impl<K: std::hash::Hash + Eq + Send + Sync + 'static> TileCache<K> {
+    /// An empty cache holding up to `capacity_bytes`.
     #[must_use]
     pub fn new(capacity_bytes: u64) -> Self {
         let cache =
@@ -69,11 +72,13 @@ impl<K: std::hash::Hash + Eq + Send + Sync + 'static> TileCache<K> {
         Self { cache }
     }
 
+    /// The tile under `key`, if cached.
     #[must_use]
     pub fn get(&self, key: &K) -> Option<CachedTile> {
         self.cache.get(key)
     }
 
+    /// Caches a tile under `key`.
     pub fn insert(&self, key: K, tile: CachedTile) {
         self.cache.insert(key, tile);
     }
@@ -86,10 +91,12 @@ impl<K: std::hash::Hash + Eq + Send + Sync + 'static> TileCache<K> {
         Ok(full)
     }
 
+    /// Drops the tile under `key`.
     pub fn invalidate(&self, key: &K) {
         self.cache.invalidate(key);
     }
 
+    /// Drops every tile.
     pub fn clear(&self) {
         self.cache.invalidate_all();
     }
@@ -113,19 +120,25 @@ pub struct TileService {
 /// Counters of the tile cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TileCacheStats {
+    /// Tiles cached.
     pub entries: u64,
+    /// Bytes cached.
     pub bytes: u64,
+    /// Requests answered from the cache.
     pub hits: u64,
+    /// Requests that had to render.
     pub misses: u64,
 }
 
 impl TileService {
+    /// A service over `renderer` with an empty cache of up to `capacity_bytes`.
     #[must_use]
     pub fn new(renderer: TileRenderer, capacity_bytes: u64) -> Self {
         let cache = TileCache::new(capacity_bytes);
         Self { renderer, cache, hits: AtomicU64::new(0), misses: AtomicU64::new(0) }
     }
 
+    /// The renderer.
     #[must_use]
     pub fn renderer(&self) -> &TileRenderer {
         &self.renderer

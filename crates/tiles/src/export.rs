@@ -30,14 +30,19 @@ pub const ATTRIBUTION: &str = "diachi; boundaries: Vietnam administrative units 
 /// Errors of an export.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// Bad options or a bad file name.
     #[error("{0}")]
     Invalid(String),
+    /// A tile could not be rendered.
     #[error(transparent)]
     Tile(#[from] TileError),
+    /// Writing failed.
     #[error("writing the file failed: {0}")]
     Io(#[from] std::io::Error),
+    /// The PMTiles writer failed.
     #[error("writing the PMTiles file failed: {0}")]
     PmTiles(#[from] pmtiles::PmtError),
+    /// The MBTiles (SQLite) writer failed.
     #[error("writing the MBTiles file failed: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -45,7 +50,9 @@ pub enum ExportError {
 /// A tile file format, chosen by the file's extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// PMTiles v3, one file with a directory.
     PmTiles,
+    /// MBTiles, an SQLite database.
     MbTiles,
 }
 
@@ -62,6 +69,7 @@ impl Format {
         }
     }
 
+    /// The format's name, `pmtiles` or `mbtiles`.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
@@ -120,10 +128,15 @@ impl FromStr for Bbox {
 /// The tiles of one zoom that cover a box: columns `x0..=x1`, rows `y0..=y1` (XYZ, y from the north).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TileRange {
+    /// Zoom.
     pub z: u8,
+    /// First column.
     pub x0: u32,
+    /// Last column.
     pub x1: u32,
+    /// First row (northmost).
     pub y0: u32,
+    /// Last row.
     pub y1: u32,
 }
 
@@ -142,6 +155,7 @@ impl TileRange {
         Self { z, x0, x1: hi(ex, x0), y0, y1: hi(sy, y0) }
     }
 
+    /// Number of tiles.
     #[must_use]
     pub fn len(&self) -> u64 {
         u64::from(self.x1 - self.x0 + 1) * u64::from(self.y1 - self.y0 + 1)
@@ -153,6 +167,7 @@ impl TileRange {
         false
     }
 
+    /// The tiles, row by row from the north.
     pub fn iter(&self) -> impl Iterator<Item = TileId> + '_ {
         (self.y0..=self.y1).flat_map(move |y| (self.x0..=self.x1).map(move |x| TileId { z: self.z, x, y }))
     }
@@ -172,9 +187,13 @@ impl TileRange {
 /// What to export.
 #[derive(Debug, Clone)]
 pub struct ExportOptions {
+    /// The source to export.
     pub source: Source,
+    /// Lowest zoom written.
     pub minzoom: u8,
+    /// Highest zoom written.
     pub maxzoom: u8,
+    /// The area to cover.
     pub bbox: Bbox,
     /// Draw a progress bar on standard error (when it is a terminal).
     pub progress: bool,
@@ -187,6 +206,7 @@ impl ExportOptions {
         Self { source, minzoom: source.minzoom(), maxzoom: source.maxzoom(), bbox: Bbox::default(), progress: false }
     }
 
+    /// Rejects a bad box, minzoom above maxzoom, or maxzoom above the source's.
     pub fn check(&self) -> Result<(), ExportError> {
         self.bbox.check()?;
         if self.minzoom > self.maxzoom {
@@ -257,6 +277,7 @@ impl ExportOptions {
 /// Figures of one zoom of an export.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ZoomSummary {
+    /// Zoom.
     pub z: u8,
     /// Tiles rendered (the range).
     pub tiles: u64,
@@ -264,10 +285,12 @@ pub struct ZoomSummary {
     pub written: u64,
     /// Gzip bytes of the stored tiles.
     pub bytes: u64,
+    /// Wall time of the zoom, in seconds.
     pub seconds: f64,
 }
 
 impl ZoomSummary {
+    /// Empty tiles, not stored.
     #[must_use]
     pub fn empty(&self) -> u64 {
         self.tiles - self.written
@@ -283,25 +306,32 @@ impl ZoomSummary {
 /// Figures of an export.
 #[derive(Debug, Clone)]
 pub struct ExportSummary {
+    /// The file written.
     pub path: PathBuf,
+    /// Its format.
     pub format: Format,
+    /// Figures per zoom, lowest first.
     pub zooms: Vec<ZoomSummary>,
     /// Size of the file written.
     pub file_bytes: u64,
+    /// Wall time of the whole export, in seconds.
     pub seconds: f64,
 }
 
 impl ExportSummary {
+    /// Non-empty tiles stored, all zooms.
     #[must_use]
     pub fn tiles_written(&self) -> u64 {
         self.zooms.iter().map(|z| z.written).sum()
     }
 
+    /// Empty tiles skipped, all zooms.
     #[must_use]
     pub fn empty_skipped(&self) -> u64 {
         self.zooms.iter().map(ZoomSummary::empty).sum()
     }
 
+    /// Tiles rendered, all zooms.
     #[must_use]
     pub fn tiles_rendered(&self) -> u64 {
         self.zooms.iter().map(|z| z.tiles).sum()

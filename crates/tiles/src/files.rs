@@ -19,12 +19,20 @@ use super::{CachedTile, Source, TileError, TileId};
 /// Errors of opening a tile file.
 #[derive(Debug, thiserror::Error)]
 pub enum FileSourceError {
+    /// A source name that is not 1 to 64 of `[A-Za-z0-9_-]`.
     #[error("tile source name {0:?}: use letters, digits, `_` and `-` (at most 64)")]
     InvalidName(String),
+    /// A name taken by a built-in source.
     #[error("tile source name {0:?} is a built-in source")]
     BuiltIn(String),
+    /// The file cannot be opened or read.
     #[error("{}: {message}", path.display())]
-    Open { path: PathBuf, message: String },
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// A source name: 1 to 64 of `[A-Za-z0-9_-]` (it is a URL path segment and a key of `/catalog`).
@@ -38,8 +46,11 @@ pub fn check_name(name: &str) -> Result<(), FileSourceError> {
 /// What a tile file says of itself.
 #[derive(Debug, Clone)]
 pub struct FileInfo {
+    /// PMTiles or MBTiles.
     pub format: Format,
+    /// Lowest zoom of the file.
     pub minzoom: u8,
+    /// Highest zoom of the file.
     pub maxzoom: u8,
     /// `[west, south, east, north]`
     pub bounds: [f64; 4],
@@ -64,6 +75,7 @@ impl FileInfo {
             .unwrap_or_default()
     }
 
+    /// The metadata's description, or a generic one.
     #[must_use]
     pub fn description(&self) -> &str {
         self.text("description").unwrap_or("vector tiles from a file")
@@ -111,6 +123,7 @@ impl FileSources {
         Ok(Self { sources })
     }
 
+    /// Whether no file is open.
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.sources.is_empty()
@@ -121,11 +134,13 @@ impl FileSources {
         self.sources.keys().map(String::as_str)
     }
 
+    /// Whether a source has this name.
     #[must_use]
     pub fn contains(&self, name: &str) -> bool {
         self.sources.contains_key(name)
     }
 
+    /// What the file of this name says of itself.
     #[must_use]
     pub fn info(&self, name: &str) -> Option<&FileInfo> {
         self.sources.get(name).map(|s| &s.info)

@@ -43,6 +43,7 @@ pub fn tile_bounds(z: u8, x: u32, y: u32) -> Rect<f64> {
 /// Maps world coordinates into one tile's pixel space.
 #[derive(Debug, Clone, Copy)]
 pub struct TileFrame {
+    /// The tile's zoom.
     pub z: u8,
     scale: f64,
     ox: f64,
@@ -50,6 +51,7 @@ pub struct TileFrame {
 }
 
 impl TileFrame {
+    /// The frame of tile `z/x/y`.
     #[must_use]
     pub fn new(z: u8, x: u32, y: u32) -> Self {
         let scale = f64::from(EXTENT) * f64::from(1u32 << z);
@@ -90,7 +92,9 @@ impl TileFrame {
 /// A polygon in world coordinates with its world bbox.
 #[derive(Debug, Clone)]
 pub struct WorldPolygons {
+    /// The polygons, in world coordinates.
     pub polygons: MultiPolygon<f64>,
+    /// Their bounding box `[min_x, min_y, max_x, max_y]` in world coordinates.
     pub bbox: [f64; 4],
 }
 
@@ -135,6 +139,7 @@ impl WorldPolygons {
         Self { polygons, bbox }
     }
 
+    /// Whether the bounding box meets box `b` (same form).
     #[must_use]
     pub fn intersects(&self, b: &[f64; 4]) -> bool {
         self.bbox[0] <= b[2] && self.bbox[2] >= b[0] && self.bbox[1] <= b[3] && self.bbox[3] >= b[1]

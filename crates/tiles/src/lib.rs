@@ -20,12 +20,16 @@ pub const MAX_ZOOM: u8 = 22;
 /// A tile address `z/x/y` (XYZ scheme, y from the north) that is valid for its zoom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TileId {
+    /// Zoom, 0 to [`MAX_ZOOM`].
     pub z: u8,
+    /// Column, from the west, below 2^z.
     pub x: u32,
+    /// Row, from the north, below 2^z.
     pub y: u32,
 }
 
 impl TileId {
+    /// Checks the zoom against [`MAX_ZOOM`] and `x`, `y` against 2^z.
     pub fn new(z: u32, x: u64, y: u64) -> Result<Self, TileError> {
         if z > u32::from(MAX_ZOOM) {
             return Err(TileError::InvalidTile(format!("zoom {z} is above {MAX_ZOOM}")));
@@ -72,13 +76,21 @@ impl fmt::Display for TileId {
 /// The layers of the national map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Layer {
+    /// Land of Việt Nam.
     Country,
+    /// Province boundaries.
     Provinces,
+    /// Ward (commune-level) boundaries.
     Wards,
+    /// Postal zone boundaries.
     PostalZones,
+    /// Label points of provinces and wards.
     Labels,
+    /// Post offices and service points.
     PostOffices,
+    /// Delivery points.
     Addresses,
+    /// H3 hexagons with address counts.
     Density,
 }
 
@@ -95,6 +107,7 @@ impl Layer {
         Layer::Labels,
     ];
 
+    /// The layer's id in tiles and URLs, e.g. `postal_zones`.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
@@ -123,12 +136,14 @@ impl Layer {
         }
     }
 
+    /// Whether the layer has features at zoom `z`.
     #[must_use]
     pub fn visible_at(self, z: u8) -> bool {
         let (lo, hi) = self.zooms();
         (lo..=hi).contains(&z)
     }
 
+    /// One line on what the layer holds, with its fields.
     #[must_use]
     pub fn description(self) -> &'static str {
         match self {
@@ -192,7 +207,9 @@ impl FromStr for Layer {
 /// A tile source: the whole map or one layer of it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Source {
+    /// The whole map, every layer.
     Vietnam,
+    /// One layer alone.
     Layer(Layer),
 }
 
@@ -203,6 +220,7 @@ impl Source {
         std::iter::once(Source::Vietnam).chain(Layer::ALL.into_iter().map(Source::Layer)).collect()
     }
 
+    /// The source's name in URLs.
     #[must_use]
     pub fn name(self) -> &'static str {
         match self {
@@ -211,6 +229,7 @@ impl Source {
         }
     }
 
+    /// The layers the source's tiles hold.
     #[must_use]
     pub fn layers(self) -> Vec<Layer> {
         match self {
@@ -219,16 +238,19 @@ impl Source {
         }
     }
 
+    /// Lowest zoom of its layers.
     #[must_use]
     pub fn minzoom(self) -> u8 {
         self.layers().iter().map(|l| l.zooms().0).min().unwrap_or(0)
     }
 
+    /// Highest zoom of its layers.
     #[must_use]
     pub fn maxzoom(self) -> u8 {
         self.layers().iter().map(|l| l.zooms().1).max().unwrap_or(14)
     }
 
+    /// One line on what the source holds.
     #[must_use]
     pub fn description(self) -> &'static str {
         match self {
@@ -260,14 +282,24 @@ pub const BOUNDS: [f64; 4] = [102.14, 6.5, 117.9, 23.4];
 /// Errors of the tile layer.
 #[derive(Debug, thiserror::Error)]
 pub enum TileError {
+    /// A tile address that does not exist.
     #[error("invalid tile: {0}")]
     InvalidTile(String),
+    /// A zoom above the source's maximum.
     #[error("zoom {z} is beyond this source's maximum zoom {max}")]
-    ZoomOutOfRange { z: u8, max: u8 },
+    ZoomOutOfRange {
+        /// The zoom asked for.
+        z: u8,
+        /// The source's maximum zoom.
+        max: u8,
+    },
+    /// No source with this name.
     #[error("no tile source named {0:?}")]
     UnknownSource(String),
+    /// The MVT encoder failed.
     #[error("encoding the tile failed: {0}")]
     Encode(#[from] mvt::Error),
+    /// Gzip compression failed.
     #[error("compressing the tile failed: {0}")]
     Io(#[from] std::io::Error),
 }

@@ -209,6 +209,7 @@ impl TileRenderer {
         }
     }
 
+    /// The index the tiles are drawn from.
     #[must_use]
     pub fn index(&self) -> &NationalIndex {
         &self.index
