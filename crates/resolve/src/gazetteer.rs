@@ -11,22 +11,34 @@ use diachi_geo::geography::{Geography, WardKind};
 /// The type word written before a unit's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum UnitKind {
+    /// `Phường`, urban ward.
     Phuong,
+    /// `Xã`, rural commune.
     Xa,
+    /// `Thị trấn`, township (before 2025).
     ThiTran,
+    /// `Đặc khu`, special (island) zone.
     DacKhu,
+    /// `Quận`, urban district (before 2025).
     Quan,
+    /// `Huyện`, rural district (before 2025).
     Huyen,
+    /// `Thị xã`, town (before 2025).
     ThiXa,
+    /// `Thành phố`, city (a province or, before 2025, a district).
     ThanhPho,
+    /// `Tỉnh`, province.
     Tinh,
 }
 
 /// Levels of the administrative hierarchy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Level {
+    /// Ward, commune or special zone.
     Ward,
+    /// District (before 2025).
     District,
+    /// Province or city.
     Province,
 }
 
@@ -139,6 +151,7 @@ const PROVINCE_ALIASES: &[(&str, &str)] = &[
 /// An old (pre-2025) province.
 #[derive(Debug, Clone)]
 pub struct OldProvince {
+    /// Its 2-digit code.
     pub code: String,
     /// Full name, `Tỉnh Hà Giang`.
     pub name: String,
@@ -149,17 +162,24 @@ pub struct OldProvince {
 /// An old district (the level abolished in 2025).
 #[derive(Debug, Clone)]
 pub struct OldDistrict {
+    /// Its code.
     pub code: String,
+    /// Its full name.
     pub name: String,
+    /// Index into [`Gazetteer::old_provinces`].
     pub old_province: u8,
+    /// Index of the province it is part of today.
     pub new_province: u8,
 }
 
 /// An old ward and the new ward(s) its area went to.
 #[derive(Debug, Clone)]
 pub struct OldWard {
+    /// Its code.
     pub code: String,
+    /// Its full name.
     pub name: String,
+    /// Index into [`Gazetteer::districts`].
     pub district: u16,
     /// New wards (indexes into `Geography::wards`); the official default first.
     pub targets: Vec<u16>,
@@ -170,15 +190,21 @@ pub struct OldWard {
 pub enum Unit {
     /// A province of today, named by its current name (`old` none) or by the old province it absorbed.
     Province {
+        /// Index into `Geography::provinces`.
         new: u8,
+        /// Index into [`Gazetteer::old_provinces`]; `None` when named by its current name.
         old: Option<u8>,
     },
+    /// An old district: index into [`Gazetteer::districts`].
     District(u16),
+    /// A ward of today: index into `Geography::wards`.
     NewWard(u16),
+    /// An old ward: index into [`Gazetteer::old_wards`].
     OldWard(u32),
 }
 
 impl Unit {
+    /// The level of the unit.
     #[must_use]
     pub fn level(self) -> Level {
         match self {
@@ -192,7 +218,9 @@ impl Unit {
 /// One name of one unit.
 #[derive(Debug, Clone)]
 pub struct Entry {
+    /// The unit named.
     pub unit: Unit,
+    /// The type word that goes with the name.
     pub kind: UnitKind,
     /// Numbers and names of one or two letters mean nothing without their type word (`Phường 1`).
     pub needs_prefix: bool,
@@ -203,8 +231,11 @@ pub struct Entry {
 /// The names, their units and the lookup tables.
 #[derive(Debug)]
 pub struct Gazetteer {
+    /// The old provinces.
     pub old_provinces: Vec<OldProvince>,
+    /// The old districts.
     pub districts: Vec<OldDistrict>,
+    /// The old wards.
     pub old_wards: Vec<OldWard>,
     keys: Vec<String>,
     entries: Vec<Vec<Entry>>,

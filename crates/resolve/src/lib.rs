@@ -31,7 +31,9 @@ pub const MAX_INPUT_BYTES: usize = 1024;
 /// The resolver's tables, built once over the index.
 #[derive(Debug)]
 pub struct Resolver {
+    /// Unit names, old and new.
     pub gazetteer: Gazetteer,
+    /// Street names and house numbers by ward.
     pub streets: Streets,
 }
 

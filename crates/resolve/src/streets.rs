@@ -23,6 +23,7 @@ pub struct Streets {
 /// The number parts of a street address.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HouseNumber {
+    /// House number.
     pub house: u16,
     /// 0 = on the street itself.
     pub alley: u16,

@@ -43,10 +43,12 @@ pub struct Token {
     pub part: u16,
     /// Byte range in the original input.
     pub start: usize,
+    /// End of the byte range in the original input (exclusive).
     pub end: usize,
 }
 
 impl Token {
+    /// Whether the token is all digits.
     #[must_use]
     pub fn is_number(&self) -> bool {
         self.text.bytes().all(|b| b.is_ascii_digit())

@@ -10,9 +10,11 @@ use utoipa::ToSchema;
 pub enum Granularity {
     /// Nothing usable.
     Other,
+    /// A province.
     Province,
     /// An old district (only in input: the level no longer exists).
     District,
+    /// A ward, commune or special zone.
     Ward,
     /// A street (or village lane) in the ward.
     Route,
@@ -38,20 +40,26 @@ pub enum Confirmation {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ComponentType {
+    /// An apartment number.
     Apartment,
+    /// A house number.
     HouseNumber,
     /// `Ngõ`/`Ngách`/`Hẻm`/`Kiệt` number.
     Alley,
+    /// A street or village.
     Street,
+    /// A ward, commune or special zone.
     Ward,
     /// A pre-2025 district: read to place the old ward, then dropped (there is no district level now).
     District,
+    /// A province or city.
     Province,
 }
 
 /// One component of the answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Component {
+    /// What the component is.
     #[serde(rename = "type")]
     pub kind: ComponentType,
     /// The component as it is on today's map (empty for a dropped district).
@@ -59,6 +67,7 @@ pub struct Component {
     /// What the input said for it, if anything.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_text: Option<String>,
+    /// How far it is confirmed.
     pub confirmation: Confirmation,
     /// Not in the input: filled in from the rest (a province from its ward).
     pub inferred: bool,
@@ -79,12 +88,17 @@ pub struct Verdict {
     pub geocode_granularity: Granularity,
     /// A deliverable address: every level resolved to one delivery point, nothing unexplained.
     pub address_complete: bool,
+    /// Some component is not confirmed.
     pub has_unconfirmed_components: bool,
+    /// Some component was filled in, not in the input.
     pub has_inferred_components: bool,
+    /// Some component named a pre-2025 unit, replaced by today's.
     pub has_replaced_components: bool,
+    /// Some component was misspelled in the input.
     pub has_spell_corrected_components: bool,
     /// More than one new ward fits (an old ward split in 2025, or a name found in several provinces).
     pub ambiguous: bool,
+    /// What the caller should do with the answer.
     pub possible_next_action: NextAction,
 }
 
@@ -105,7 +119,9 @@ pub enum NextAction {
 /// A unit by code and name.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 pub struct UnitName {
+    /// The unit's code.
     pub code: String,
+    /// The unit's name, e.g. `Phường Ba Đình`.
     pub name: String,
 }
 
@@ -114,18 +130,23 @@ pub struct UnitName {
 pub struct ResolvedAddress {
     /// One line, Vietnamese order, today's units.
     pub formatted: String,
+    /// The ward of today.
     pub ward: UnitName,
+    /// The province of today.
     pub province: UnitName,
+    /// The ward's postcode.
     pub postcode: String,
     /// The delivery point, when the address is in the register (one unit).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<u32>)]
     pub address_id: Option<AddressId>,
+    /// The digital address of the delivery point, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digital_address: Option<String>,
     /// Where: the delivery point or building, else the ward's label point.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
+    /// Longitude of the location.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
     /// Units in the building when the input named the building without its apartment.
@@ -150,13 +171,17 @@ pub struct OldUnits {
 /// Another reading of the input.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Candidate {
+    /// The ward.
     pub ward: UnitName,
+    /// Its province.
     pub province: UnitName,
+    /// The ward's postcode.
     pub postcode: String,
     /// Relative score, higher is better; the first candidate is the answer.
     pub score: f64,
     /// Why this ward: `old_ward_split`, `same_name_elsewhere`, …
     pub reason: String,
+    /// The delivery point in that ward, if the address is in the register there.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<u32>)]
     pub address_id: Option<AddressId>,
@@ -165,10 +190,12 @@ pub struct Candidate {
 /// The whole answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Resolution {
+    /// The verdict.
     pub verdict: Verdict,
     /// Absent when not even a province was understood.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub address: Option<ResolvedAddress>,
+    /// The components, today's form beside the input's.
     pub components: Vec<Component>,
     /// Ranked readings (the answer first) when more than one ward fits.
     #[serde(skip_serializing_if = "Vec::is_empty")]
