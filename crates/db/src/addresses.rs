@@ -18,23 +18,34 @@ pub const MAX_STREET_CHARS: usize = 200;
 /// The fields of an address as a client gives them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddressInput {
+    /// Where the address is.
     pub location: LonLat,
     /// The ward; found from the location when not given (and checked against it when given).
     pub ward: Option<WardCode>,
+    /// Street (or village) name, at most [`MAX_STREET_CHARS`] characters.
     pub street: String,
+    /// House number.
     pub house: u16,
+    /// The alley's number; 0 = not in an alley.
     pub alley: u16,
+    /// Apartment / unit number; 0 = a single-unit building.
     pub apartment: u16,
 }
 
 /// Changes to some fields of an address.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AddressPatch {
+    /// New location; `None` = unchanged.
     pub location: Option<LonLat>,
+    /// New ward; `None` = unchanged (or found from a new location).
     pub ward: Option<WardCode>,
+    /// New street name; `None` = unchanged.
     pub street: Option<String>,
+    /// New house number; `None` = unchanged.
     pub house: Option<u16>,
+    /// New alley number (0 = none); `None` = unchanged.
     pub alley: Option<u16>,
+    /// New apartment number (0 = none); `None` = unchanged.
     pub apartment: Option<u16>,
 }
 
@@ -43,9 +54,16 @@ pub struct AddressPatch {
 pub enum WriteError {
     /// The input breaks a rule (`code` is the stable error code).
     #[error("{message}")]
-    Invalid { code: &'static str, message: String },
+    Invalid {
+        /// The stable error code.
+        code: &'static str,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// No address with this id.
     #[error("no address {0}")]
     NotFound(AddressId),
+    /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
 }

@@ -21,15 +21,21 @@ const CHUNK: usize = 32_768;
 /// What an import did and how long each part took.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct ImportReport {
+    /// Provinces written.
     pub provinces: u64,
+    /// Wards written.
     pub wards: u64,
+    /// Postal zones written.
     pub postal_zones: u64,
+    /// Post offices written.
     pub post_offices: u64,
+    /// Addresses written.
     pub addresses: u64,
     /// Seconds spent streaming the addresses (COPY).
     pub copy_addresses_s: f64,
     /// Seconds spent building the indexes after the COPY.
     pub index_s: f64,
+    /// Seconds the whole import took.
     pub total_s: f64,
 }
 

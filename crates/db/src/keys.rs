@@ -51,6 +51,7 @@ pub async fn insert(client: &Client, rec: &KeyRecord) -> Result<KeyRecord, DbErr
     Ok(KeyRecord { created_at: row.get(0), ..rec.clone() })
 }
 
+/// The stored key with this id, if any.
 pub async fn find(client: &Client, id: &KeyId) -> Result<Option<KeyRecord>, DbError> {
     client
         .query_opt(include_str!("../sql/registry/key_find.sql"), &[&id.as_str()])
@@ -60,6 +61,7 @@ pub async fn find(client: &Client, id: &KeyId) -> Result<Option<KeyRecord>, DbEr
         .transpose()
 }
 
+/// Every stored key.
 pub async fn list(client: &Client) -> Result<Vec<KeyRecord>, DbError> {
     client.query(include_str!("../sql/registry/key_list.sql"), &[]).await?.iter().map(record).collect()
 }

@@ -26,23 +26,39 @@ pub const CHANNEL: &str = "diachi_addresses";
 /// Errors of the database layer.
 #[derive(Debug, thiserror::Error)]
 pub enum DbError {
+    /// The database URL cannot be parsed.
     #[error("invalid database URL: {0}")]
     InvalidUrl(String),
     /// The server cannot be reached, or the connection broke.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// A query failed.
     #[error("database error: {0}")]
     Query(#[from] tokio_postgres::Error),
+    /// The PostGIS extension is missing.
     #[error("PostGIS is not installed in this database (CREATE EXTENSION postgis, or run `diachi db migrate`)")]
     NoPostgis,
+    /// PostGIS is older than [`MIN_POSTGIS`].
     #[error("PostGIS {found} is too old: diachi needs {}.{} or newer", MIN_POSTGIS.0, MIN_POSTGIS.1)]
-    OldPostgis { found: String },
+    OldPostgis {
+        /// The version installed.
+        found: String,
+    },
+    /// The schema is not at this build's migration.
     #[error("the database schema is at migration {found:?}, this diachi needs {wanted}: run `diachi db migrate`")]
-    NotMigrated { found: Option<i32>, wanted: i32 },
+    NotMigrated {
+        /// The schema's migration; `None` if never migrated.
+        found: Option<i32>,
+        /// The migration this build needs.
+        wanted: i32,
+    },
+    /// Migrating the schema failed.
     #[error("migration failed: {0}")]
     Migration(#[from] refinery::Error),
+    /// A row holds a value this build cannot read.
     #[error("bad data in the database: {0}")]
     BadData(String),
+    /// Reading or writing a file failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
@@ -130,15 +146,21 @@ pub fn ward_index(geo: &diachi_geo::geography::Geography, code: &str) -> Result<
 /// A running service's link to its database: the pool for requests, the PostGIS tile sources and the change feed's
 /// state.
 pub struct Database {
+    /// The connection pool.
     pub pool: Pool,
+    /// The PostGIS tile sources.
     pub tiles: tiles::PgTiles,
+    /// The change feed's state.
     pub feed: std::sync::Arc<feed::FeedStatus>,
+    /// PostGIS's version, as it reports it.
     pub postgis_version: String,
 }
 
 /// What `serve --database-url` loads at start.
 pub struct Startup {
+    /// The link to the database.
     pub database: Database,
+    /// The dataset read from it.
     pub loaded: load::Loaded,
 }
 

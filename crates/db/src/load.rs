@@ -14,7 +14,9 @@ use diachi_geo::geography::Geography;
 
 /// A dataset read from the database, and the last change of the change feed it includes.
 pub struct Loaded {
+    /// The dataset.
     pub data: Dataset,
+    /// Id of the last change-feed entry the dataset includes.
     pub last_change: i64,
 }
 
@@ -29,6 +31,7 @@ pub struct Streets {
 }
 
 impl Streets {
+    /// The id of street name `name` in `set.street_names`, added if new.
     pub fn intern(&mut self, set: &mut AddressSet, name: &str) -> u32 {
         if let Some(&i) = self.ids.get(name) {
             return i;

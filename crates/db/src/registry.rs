@@ -8,31 +8,52 @@ use super::DbError;
 
 /// A new registration, its personal fields sealed.
 pub struct NewRow<'a> {
+    /// The registration's id.
     pub id: Uuid,
+    /// Keyed hash of the citizen id, for lookups.
     pub citizen_hash: &'a [u8],
+    /// The citizen id, sealed.
     pub citizen_id_enc: &'a [u8],
+    /// The name, sealed.
     pub name_enc: &'a [u8],
+    /// The phone number, sealed.
     pub phone_enc: &'a [u8],
+    /// The address as typed, sealed.
     pub address_text_enc: &'a [u8],
+    /// The address registered (the target), sealed.
     pub target_enc: &'a [u8],
+    /// Keyed hash of the verification code.
     pub code_hash: &'a [u8],
+    /// Seconds until the registration expires.
     pub ttl_s: f64,
+    /// Id of the API key that created it.
     pub created_by: &'a str,
 }
 
 /// A registration as stored (the status as of now: a pending one past its expiry reads `expired`).
 #[derive(Debug, Clone)]
 pub struct Row {
+    /// The registration's id.
     pub id: Uuid,
+    /// Keyed hash of the citizen id.
     pub citizen_hash: Vec<u8>,
+    /// The target address, sealed.
     pub target_enc: Vec<u8>,
+    /// Keyed hash of the verification code.
     pub code_hash: Vec<u8>,
+    /// Verification attempts made.
     pub attempts: i32,
+    /// The post office that verified it; `None` until verified.
     pub post_office_id: Option<i32>,
+    /// `pending`, `verified`, `locked`, `expired`, …
     pub status: String,
+    /// RFC 3339.
     pub created_at: String,
+    /// RFC 3339.
     pub expires_at: String,
+    /// RFC 3339; `None` if not verified.
     pub verified_at: Option<String>,
+    /// RFC 3339; `None` if not revoked.
     pub revoked_at: Option<String>,
 }
 
@@ -75,6 +96,7 @@ pub async fn insert(pool: &Pool, n: &NewRow<'_>) -> Result<String, DbError> {
     Ok(r.get(0))
 }
 
+/// The registration with this id, if any.
 pub async fn get(pool: &Pool, id: Uuid) -> Result<Option<Row>, DbError> {
     let c = pool.get().await?;
     Ok(c.query_opt(include_str!("../sql/registry/registration_get.sql"), &[&id]).await?.as_ref().map(row))
@@ -83,6 +105,7 @@ pub async fn get(pool: &Pool, id: Uuid) -> Result<Option<Row>, DbError> {
 /// What the caller decided about a pending registration and the code given for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Check {
+    /// The code is right: verify.
     Accept,
     /// The code is wrong: one attempt is used.
     WrongCode,
@@ -93,15 +116,21 @@ pub enum Check {
 /// How an attempt to verify ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verified {
+    /// Verified.
     Done {
+        /// RFC 3339.
         verified_at: String,
     },
+    /// No registration with this id.
     NotFound,
     /// Not pending (any more): its status.
     NotPending(String),
+    /// The code was wrong.
     WrongCode {
+        /// Attempts made, this one included.
         attempts: i32,
     },
+    /// The check refused it; no attempt used.
     Refused,
 }
 
@@ -164,14 +193,21 @@ pub async fn current(pool: &Pool, citizen_hash: &[u8]) -> Result<Option<(Uuid, V
 
 /// One line of the audit log (no personal data: the key id, the action, how it ended).
 pub struct AuditEntry<'a> {
+    /// The request's id.
     pub request_id: &'a str,
+    /// The API key, or `None` for an unauthenticated request.
     pub key_id: Option<&'a str>,
+    /// What was attempted, e.g. `registration.revoke`.
     pub action: &'a str,
+    /// How it ended: `ok` or the error code.
     pub outcome: &'a str,
+    /// HTTP status of the answer.
     pub status: i32,
+    /// The registration concerned, if any.
     pub registration_id: Option<Uuid>,
 }
 
+/// Appends one line to the audit log.
 pub async fn audit(pool: &Pool, e: &AuditEntry<'_>) -> Result<(), DbError> {
     let c = pool.get().await?;
     c.execute(

@@ -10,12 +10,16 @@ use diachi_tiles::{CachedTile, Layer, TileError, TileId};
 /// A layer served from PostGIS.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PgLayer {
+    /// Addresses.
     Addresses,
+    /// Ward boundaries.
     Wards,
+    /// Postal zone boundaries.
     PostalZones,
 }
 
 impl PgLayer {
+    /// Every layer.
     pub const ALL: [PgLayer; 3] = [PgLayer::Addresses, PgLayer::Wards, PgLayer::PostalZones];
 
     /// The source's name: `pg_` and the layer's.
@@ -38,6 +42,7 @@ impl PgLayer {
         }
     }
 
+    /// The layer named `name` (see [`PgLayer::source_name`]).
     #[must_use]
     pub fn from_source_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|l| l.source_name() == name)
@@ -55,8 +60,10 @@ impl PgLayer {
 /// Errors of a PostGIS tile.
 #[derive(Debug, thiserror::Error)]
 pub enum PgTileError {
+    /// The tile cannot be encoded.
     #[error(transparent)]
     Tile(#[from] TileError),
+    /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -68,6 +75,7 @@ pub struct PgTiles {
 }
 
 impl PgTiles {
+    /// Sources over `pool` with an empty cache of up to `capacity_bytes`.
     #[must_use]
     pub fn new(pool: Pool, capacity_bytes: u64) -> Self {
         let cache = TileCache::new(capacity_bytes);
