@@ -53,7 +53,7 @@ pub struct Row {
     pub expires_at: String,
     /// RFC 3339; `None` if not verified.
     pub verified_at: Option<String>,
-    /// RFC 3339; `None` if not revoked.
+    /// RFC 3339, when revoked or superseded; `None` otherwise.
     pub revoked_at: Option<String>,
 }
 

@@ -35,20 +35,31 @@ pub const DEFAULT_TTL_DAYS: u32 = 30;
 /// Failures of the registry.
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
+    /// No registration with this id.
     #[error("no such registration")]
     NotFound,
+    /// The address text names no place.
     #[error("the address was not understood")]
     AddressNotFound,
+    /// Not pending (any more): its status.
     #[error("the registration is {0}, not pending")]
     NotPending(String),
+    /// The code is wrong; attempts remain.
     #[error("the verification code is wrong ({left} attempts left)")]
-    WrongCode { left: i32 },
+    WrongCode {
+        /// Attempts left.
+        left: i32,
+    },
+    /// The code is wrong and that was the last attempt.
     #[error("the verification code is wrong; the registration is now locked")]
     Locked,
+    /// The post office is unknown or outside the address's province.
     #[error("the post office is unknown or does not serve the registered address's province")]
     WrongPostOffice,
+    /// Sealing or opening personal data failed.
     #[error(transparent)]
     Pii(#[from] PiiError),
+    /// The database failed.
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -56,51 +67,72 @@ pub enum RegistryError {
 /// A registration to make.
 #[derive(Debug)]
 pub struct NewRegistration {
+    /// The resident's citizen ID number.
     pub citizen_id: CitizenId,
+    /// The resident's name.
     pub name: PersonName,
+    /// The resident's phone number.
     pub phone: Phone,
+    /// The address as the resident gave it.
     pub address: AddressText,
+    /// The place the address was resolved to.
     pub target: ResolvedTarget,
 }
 
 /// A registration made: its code is shown once, to be printed on the letter.
 #[derive(Debug)]
 pub struct Created {
+    /// The registration's id.
     pub id: Uuid,
+    /// The one-time code, for the letter.
     pub code: VerificationCode,
+    /// When the code expires (RFC 3339).
     pub expires_at: String,
 }
 
 /// What anyone with `registry:write` may read about a registration: its state, no personal data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Status {
+    /// The registration's id.
     pub id: Uuid,
+    /// `pending`, `verified`, `locked`, `expired`, `revoked` or `superseded`.
     pub status: String,
+    /// Wrong codes still allowed; 0 unless pending.
     pub attempts_left: i32,
+    /// RFC 3339.
     pub created_at: String,
+    /// RFC 3339.
     pub expires_at: String,
+    /// RFC 3339; `None` if not verified.
     pub verified_at: Option<String>,
+    /// RFC 3339, when revoked or superseded; `None` otherwise.
     pub revoked_at: Option<String>,
+    /// The post office that verified it; `None` until verified.
     pub post_office_id: Option<u32>,
 }
 
 /// The answer of the identity check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct IdentityMatch {
+    /// How closely the given address agrees with the registered one.
     pub level: MatchLevel,
+    /// Whether the registration compared is verified (false at level `none`).
     pub verified: bool,
 }
 
 /// The registry of one service: the personal-data keys and the settings.
 #[derive(Debug, Clone)]
 pub struct Registry {
+    /// The personal-data keys.
     pub pii: Pii,
+    /// How long a pending registration's code is valid.
     pub ttl: Duration,
 }
 
 const TARGET: &str = "registrations.target";
 
 impl Registry {
+    /// A registry with these keys and a code validity of `ttl_days` days (at least 1).
     #[must_use]
     pub fn new(pii: Pii, ttl_days: u32) -> Self {
         Self { pii, ttl: Duration::from_secs(u64::from(ttl_days.max(1)) * 86_400) }
@@ -141,6 +173,7 @@ impl Registry {
         ResolvedTarget::from_bytes(&plain).ok_or_else(|| DbError::BadData("a registration's target".into()).into())
     }
 
+    /// The state of registration `id`.
     pub async fn status(&self, pool: &deadpool_postgres::Pool, id: Uuid) -> Result<Status, RegistryError> {
         let r = store::get(pool, id).await?.ok_or(RegistryError::NotFound)?;
         Ok(Status {
@@ -202,6 +235,7 @@ impl Registry {
         }
     }
 
+    /// Revokes a pending, verified or locked registration.
     pub async fn revoke(&self, pool: &deadpool_postgres::Pool, id: Uuid) -> Result<(), RegistryError> {
         if store::revoke(pool, id).await? {
             return Ok(());

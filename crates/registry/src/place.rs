@@ -24,11 +24,13 @@ pub struct ResolvedTarget {
 
 /// Turns an address text (any form) into a place. Must not panic on any input; `None` = not understood.
 pub trait AddressResolver: Send + Sync {
+    /// The place the text names, or `None`.
     fn resolve(&self, text: &str) -> Option<ResolvedTarget>;
 }
 
 /// Understands digital addresses: the bare code names the cell's first delivery point, `.N` the N-th.
 pub struct DigitalAddressResolver {
+    /// The index the codes are looked up in.
     pub index: Arc<NationalIndex>,
 }
 
@@ -54,7 +56,9 @@ impl AddressResolver for DigitalAddressResolver {
 /// Digital addresses first, then free text through the address resolver ([`diachi_resolve`]): an answer is a
 /// place only when it is one ward for sure (an old ward split in 2025 with nothing to decide gives none).
 pub struct TextResolver {
+    /// The index.
     pub index: Arc<NationalIndex>,
+    /// The free-text resolver.
     pub resolver: Arc<diachi_resolve::Resolver>,
 }
 
@@ -83,8 +87,11 @@ impl AddressResolver for TextResolver {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchLevel {
+    /// Not even the province agrees.
     None,
+    /// The same province.
     Province,
+    /// The same ward.
     Ward,
     /// The same building: the same 1 m cell, or the same house (street, alley, number) in another unit.
     Building,
@@ -144,12 +151,14 @@ struct Stored {
 }
 
 impl ResolvedTarget {
+    /// The place as stored (JSON, sealed by the caller).
     #[must_use]
     pub fn to_bytes(&self) -> Vec<u8> {
         let s = Stored { w: self.ward, a: self.address_id, d: self.digital_address.map(|d| d.to_string()) };
         serde_json::to_vec(&s).unwrap_or_default()
     }
 
+    /// A place from [`ResolvedTarget::to_bytes`]; `None` if the bytes are not one.
     #[must_use]
     pub fn from_bytes(b: &[u8]) -> Option<Self> {
         let s: Stored = serde_json::from_slice(b).ok()?;

@@ -17,6 +17,7 @@ pub const OLD_PROVINCE_CODES: [u8; 63] = [
 pub struct CitizenId(String);
 
 impl CitizenId {
+    /// Checks the form: 12 digits, the first three an old province code.
     pub fn parse(s: &str) -> Result<Self, &'static str> {
         let t = s;
         if t.len() != 12 || !t.bytes().all(|b| b.is_ascii_digit()) {
@@ -40,6 +41,7 @@ impl CitizenId {
         Self::parse(&format!("{province:03}{digit}{:02}{serial:06}", birth_year % 100)).ok()
     }
 
+    /// The 12 digits.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -57,6 +59,7 @@ impl CitizenId {
         (self.0.as_bytes()[3] - b'0') % 2 == 1
     }
 
+    /// The year of birth, from the century digit and the two year digits.
     #[must_use]
     pub fn birth_year(&self) -> u16 {
         let digit = u16::from(self.0.as_bytes()[3] - b'0');
@@ -75,6 +78,7 @@ impl fmt::Debug for CitizenId {
 pub struct PersonName(String);
 
 impl PersonName {
+    /// Collapses runs of white space and checks the rules above.
     pub fn parse(s: &str) -> Result<Self, &'static str> {
         let t = s.split_whitespace().collect::<Vec<_>>().join(" ");
         let n = t.chars().count();
@@ -87,6 +91,7 @@ impl PersonName {
         Ok(Self(t))
     }
 
+    /// The name as given.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -112,6 +117,7 @@ pub const MOBILE_PREFIXES: [&str; 36] = [
 pub struct Phone(String);
 
 impl Phone {
+    /// Checks the form and turns it into the national form.
     pub fn parse(s: &str) -> Result<Self, &'static str> {
         const ERR: &str = "a phone number is a Vietnamese mobile (10 digits, 03x/05x/07x/08x/09x) or landline (02x)";
         if s.len() > 32 {
@@ -133,6 +139,7 @@ impl Phone {
         if mobile || landline { Ok(Self(national)) } else { Err(ERR) }
     }
 
+    /// The national form, `0xxxxxxxxx`.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -149,9 +156,11 @@ impl fmt::Debug for Phone {
 #[derive(Clone, PartialEq, Eq)]
 pub struct VerificationCode(String);
 
+/// Digits of a code.
 pub const CODE_DIGITS: usize = 8;
 
 impl VerificationCode {
+    /// Checks the form: [`CODE_DIGITS`] ASCII digits.
     pub fn parse(s: &str) -> Result<Self, &'static str> {
         let t = s;
         if t.len() == CODE_DIGITS && t.bytes().all(|b| b.is_ascii_digit()) {
@@ -174,6 +183,7 @@ impl VerificationCode {
         }
     }
 
+    /// The digits.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -191,6 +201,7 @@ impl fmt::Debug for VerificationCode {
 pub struct AddressText(String);
 
 impl AddressText {
+    /// Trims the text and checks the rules above.
     pub fn parse(s: &str) -> Result<Self, &'static str> {
         let t = s.trim();
         if t.is_empty() || s.chars().count() > 500 {
@@ -202,6 +213,7 @@ impl AddressText {
         Ok(Self(t.to_owned()))
     }
 
+    /// The text, trimmed.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
