@@ -69,11 +69,24 @@ impl From<diachi_vrp::Unassigned> for Reason {
 pub enum DeliveryError {
     /// The request is malformed; `code` is a stable snake_case code (`duplicate_shipment_id`, `empty_plan`, …).
     #[error("{message}")]
-    Invalid { code: &'static str, message: String },
+    Invalid {
+        /// The stable error code.
+        code: &'static str,
+        /// What is wrong, in words.
+        message: String,
+    },
+    /// More shipments than a plan takes.
     #[error("a plan has at most {max} shipments, this one has {got}")]
-    TooManyShipments { max: usize, got: usize },
+    TooManyShipments {
+        /// Most shipments a plan takes.
+        max: usize,
+        /// Shipments in the request.
+        got: usize,
+    },
+    /// A listed post office is not in the index.
     #[error("post office {0} is not in the index")]
     UnknownPostOffice(u32),
+    /// The solver refused the problem built.
     #[error("the solver refused a problem: {0}")]
     Solver(#[from] diachi_vrp::VrpError),
 }

@@ -25,6 +25,7 @@ pub struct Plan {
     pub date: Option<String>,
     /// The seed of the search.
     pub seed: u64,
+    /// Totals.
     pub summary: Summary,
     /// Every listed post office, in the order listed, with the routes of its couriers.
     pub post_offices: Vec<OfficePlan>,
@@ -35,12 +36,17 @@ pub struct Plan {
 /// Totals.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Summary {
+    /// Shipments in the request.
     pub shipments: usize,
+    /// Shipments on a route.
     pub routed: usize,
+    /// Shipments on no route.
     pub unassigned: usize,
     /// Couriers with at least one stop.
     pub couriers_used: usize,
+    /// Couriers in all the listed fleets.
     pub couriers_available: usize,
+    /// Parcels on the routes.
     pub parcels_routed: u64,
     /// Sum of the routes' distances (metres).
     pub distance_m: f64,
@@ -55,13 +61,19 @@ pub struct Summary {
 /// A post office and its couriers' routes.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct OfficePlan {
+    /// The post office's id.
     pub id: u32,
+    /// Its name.
     pub name: String,
     /// `provincial_hub`, `post_office`, `cultural_post_point` or `service_point`.
     pub kind: String,
+    /// Its ward.
     pub ward: UnitName,
+    /// Its province.
     pub province: UnitName,
+    /// Longitude in degrees.
     pub lon: f64,
+    /// Latitude in degrees.
     pub lat: f64,
     /// Shipments assigned to this office.
     pub shipments: usize,
@@ -77,16 +89,22 @@ pub struct CourierRoute {
     pub courier: String,
     /// `n`: 1-based number of the courier in the office's fleets, in the order listed.
     pub index: u32,
+    /// How the courier travels.
     pub profile: Profile,
+    /// Parcels the courier carries at most.
     pub capacity: u32,
     /// Leaves the office (`HH:MM:SS`).
     pub departure: String,
     /// Back at the office (`HH:MM:SS`).
     #[serde(rename = "return")]
     pub return_time: String,
+    /// Length of the route (metres).
     pub distance_m: f64,
+    /// Departure to return (seconds, waiting included).
     pub duration_s: f64,
+    /// Parcels on the route.
     pub parcels: u32,
+    /// The stops in order.
     pub stops: Vec<Stop>,
 }
 
@@ -95,23 +113,31 @@ pub struct CourierRoute {
 pub struct Stop {
     /// 1-based.
     pub sequence: u32,
+    /// The shipment's id.
     pub shipment: String,
     /// `HH:MM:SS`
     pub arrival: String,
     /// When the service starts (after waiting for the window, if early).
     pub service_start: String,
+    /// Leaves the stop (`HH:MM:SS`).
     pub departure: String,
+    /// Longitude in degrees.
     pub lon: f64,
+    /// Latitude in degrees.
     pub lat: f64,
     /// The address on today's map.
     pub address: String,
+    /// The address's digital address, when known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub digital_address: Option<String>,
+    /// The ward's postcode.
     pub postcode: String,
+    /// The ward.
     pub ward: UnitName,
     /// The recipient's initials (`N. V. A*`), never the name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recipient: Option<String>,
+    /// Parcels handed over.
     pub parcels: u32,
     /// The window as given (`HH:MM`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -121,15 +147,20 @@ pub struct Stop {
 /// A time window in the answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WindowOut {
+    /// `HH:MM`.
     pub start: String,
+    /// `HH:MM`.
     pub end: String,
 }
 
 /// A shipment on no route.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct UnassignedShipment {
+    /// The shipment's id.
     pub shipment: String,
+    /// Why it is on no route.
     pub reason: Reason,
+    /// The reason in words.
     pub message: String,
     /// The post office it was given to, when it got that far.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -35,6 +35,7 @@ impl PlanId {
         (s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))).then(|| Self(s.into()))
     }
 
+    /// The id, 32 hex digits.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -44,14 +45,18 @@ impl PlanId {
 /// Where a plan is.
 #[derive(Debug, Clone)]
 pub enum State {
+    /// Waiting for a worker.
     Queued,
+    /// Being made.
     Running,
+    /// Made.
     Done(Arc<Plan>),
     /// The message (no personal data).
     Failed(String),
 }
 
 impl State {
+    /// `queued`, `running`, `done` or `failed`.
     #[must_use]
     pub fn name(&self) -> &'static str {
         match self {
@@ -72,10 +77,12 @@ impl State {
 pub struct Progress(AtomicU32);
 
 impl Progress {
+    /// Sets the share done, 0 to 1 (clamped).
     pub fn set(&self, share: f64) {
         self.0.store((share.clamp(0.0, 1.0) * 1000.0).round() as u32, Ordering::Relaxed);
     }
 
+    /// The share done, 0 to 1.
     #[must_use]
     pub fn get(&self) -> f64 {
         f64::from(self.0.load(Ordering::Relaxed)) / 1000.0
@@ -92,13 +99,16 @@ struct Entry {
 /// A snapshot of a plan for its owner.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
+    /// Where the plan is.
     pub state: State,
+    /// The share done, 0 to 1.
     pub progress: f64,
 }
 
 /// Why a plan cannot be queued.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum QueueError {
+    /// This many plans are being made already.
     #[error("{0} plans are being made already; retry when one is done")]
     Busy(usize),
 }

@@ -25,6 +25,7 @@ pub const DEFAULT_SERVICE_S: u32 = 120;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanRequest {
+    /// The shipments (the service sets the most a plan takes).
     pub shipments: Vec<ShipmentInput>,
     /// The post offices taking part, with their couriers. A shipment goes to the nearest listed office of its ward,
     /// else the nearest listed office of its province.
@@ -50,12 +51,15 @@ pub struct ShipmentInput {
     #[serde(default)]
     #[schema(example = "so 12 ngo 45 pho hue, p. hang bai, q. hoan kiem, ha noi")]
     pub address: Option<String>,
+    /// A digital address.
     #[serde(default)]
     #[schema(example = "V98-FE4-RYEW")]
     pub digital_address: Option<String>,
+    /// Longitude in degrees, with `lat`.
     #[serde(default)]
     #[schema(minimum = -180.0, maximum = 180.0)]
     pub lon: Option<f64>,
+    /// Latitude in degrees, with `lon`.
     #[serde(default)]
     #[schema(minimum = -90.0, maximum = 90.0)]
     pub lat: Option<f64>,
@@ -78,8 +82,10 @@ pub struct ShipmentInput {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WindowInput {
+    /// `HH:MM`.
     #[schema(example = "08:00")]
     pub start: String,
+    /// `HH:MM`, not before `start`.
     #[schema(example = "17:00")]
     pub end: String,
 }
@@ -98,7 +104,9 @@ pub struct PostOfficeInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(untagged)]
 pub enum Fleets {
+    /// One fleet.
     One(FleetInput),
+    /// Several fleets.
     Many(Vec<FleetInput>),
 }
 
@@ -106,6 +114,7 @@ pub enum Fleets {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FleetInput {
+    /// How many couriers.
     #[schema(minimum = 1, maximum = 1000)]
     pub count: u32,
     /// Parcels one courier carries.
@@ -113,6 +122,7 @@ pub struct FleetInput {
     pub capacity: u32,
     /// Leave the office no earlier than `start`, be back by `end`.
     pub shift: WindowInput,
+    /// How they travel.
     pub profile: Profile,
 }
 
@@ -120,12 +130,16 @@ pub struct FleetInput {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Profile {
+    /// On foot.
     Walking,
+    /// By motorbike.
     Motorbike,
+    /// By van.
     Van,
 }
 
 impl Profile {
+    /// The profile's name: `walking`, `motorbike` or `van`.
     #[must_use]
     pub fn as_str(self) -> &'static str {
         match self {
@@ -141,7 +155,9 @@ impl Profile {
 pub struct Clock(u32);
 
 impl Clock {
+    /// 00:00.
     pub const MIDNIGHT: Self = Self(0);
+    /// 24:00.
     pub const END_OF_DAY: Self = Self(86_400);
 
     /// `HH:MM` or `HH:MM:SS`, 00:00 to 24:00.
@@ -161,6 +177,7 @@ impl Clock {
         Ok(Self(h * 3600 + m * 60 + sec))
     }
 
+    /// Seconds from midnight.
     #[must_use]
     pub fn seconds(self) -> u32 {
         self.0
@@ -199,6 +216,7 @@ pub struct TimeWindow {
 }
 
 impl TimeWindow {
+    /// The window from `start` to `end`; an error if it ends before it starts.
     pub fn new(start: Clock, end: Clock) -> Result<Self, String> {
         if end < start {
             return Err(format!("the window ends ({end}) before it starts ({start})"));
@@ -210,16 +228,19 @@ impl TimeWindow {
         Self::new(Clock::parse(&w.start)?, Clock::parse(&w.end)?)
     }
 
+    /// When it opens.
     #[must_use]
     pub fn start(self) -> Clock {
         self.start
     }
 
+    /// When it closes.
     #[must_use]
     pub fn end(self) -> Clock {
         self.end
     }
 
+    /// The window in the solver's terms (seconds from midnight).
     #[must_use]
     pub fn to_vrp(self) -> diachi_vrp::Window {
         diachi_vrp::Window { start: f64::from(self.start.0), end: f64::from(self.end.0) }
@@ -231,6 +252,7 @@ impl TimeWindow {
 pub struct ShipmentId(String);
 
 impl ShipmentId {
+    /// Checks the rules above.
     pub fn parse(s: &str) -> Result<Self, String> {
         let n = s.chars().count();
         if n == 0 || n > MAX_ID_CHARS || s.chars().any(char::is_control) || s.trim() != s {
@@ -241,6 +263,7 @@ impl ShipmentId {
         Ok(Self(s.to_owned()))
     }
 
+    /// The id as given.
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -260,42 +283,59 @@ pub enum Place {
     Text(String),
     /// A digital address (checked when located).
     Digital(String),
+    /// A point.
     Point(LonLat),
 }
 
 /// A checked shipment.
 #[derive(Debug, Clone)]
 pub struct Shipment {
+    /// Its id.
     pub id: ShipmentId,
+    /// Where it goes.
     pub place: Place,
+    /// When it can be received; `None` = any time.
     pub window: Option<TimeWindow>,
+    /// Parcels (capacity units).
     pub parcels: u32,
+    /// Time at the door in seconds.
     pub service_s: u32,
+    /// The recipient's name, masked.
     pub recipient: Option<MaskedName>,
 }
 
 /// A checked fleet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Fleet {
+    /// How many couriers.
     pub count: u32,
+    /// Parcels one courier carries.
     pub capacity: u32,
+    /// Their shift.
     pub shift: TimeWindow,
+    /// How they travel.
     pub profile: Profile,
 }
 
 /// A checked post office entry (the office itself is checked against the index when planning).
 #[derive(Debug, Clone)]
 pub struct OfficeInput {
+    /// The post office's id.
     pub id: u32,
+    /// Its fleets.
     pub fleets: Vec<Fleet>,
 }
 
 /// A checked request.
 #[derive(Debug, Clone)]
 pub struct Batch {
+    /// The shipments, in the order given.
     pub shipments: Vec<Shipment>,
+    /// The post offices, in the order given.
     pub offices: Vec<OfficeInput>,
+    /// Seed of the search (1 when the request gives none).
     pub seed: u64,
+    /// The day, as given.
     pub date: Option<String>,
 }
 
