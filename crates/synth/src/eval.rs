@@ -12,39 +12,54 @@ use diachi_resolve::Resolver;
 /// One line of the labelled set, as read back.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Labelled {
+    /// Line number, from 0.
     pub n: u32,
+    /// The messy address.
     pub input: String,
+    /// `new` or `old`.
     pub form: String,
+    /// Latitude given with the line, if any.
     #[serde(default)]
     pub lat: Option<f64>,
+    /// Longitude given with the line, if any.
     #[serde(default)]
     pub lon: Option<f64>,
+    /// The damage done, by name.
     #[serde(default)]
     pub noise: Vec<String>,
+    /// The right answer.
     pub expected: LabelledExpected,
 }
 
 /// What the line should resolve to.
 #[derive(Debug, Clone, Deserialize)]
 pub struct LabelledExpected {
+    /// The delivery point.
     pub address_id: AddressId,
+    /// Today's ward code.
     pub ward_code: String,
+    /// Today's province code.
     pub province_code: String,
+    /// The delivery point's digital address.
     pub digital_address: String,
 }
 
 /// Counts of one group of lines.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Tally {
+    /// Lines counted.
     pub lines: u32,
     /// Today's ward right.
     pub ward: u32,
+    /// Today's province right.
     pub province: u32,
     /// The delivery point right (its digital address).
     pub exact: u32,
     /// Answers flagged ambiguous.
     pub ambiguous: u32,
+    /// `ward / lines`, to 4 decimals.
     pub ward_accuracy: f64,
+    /// `exact / lines`, to 4 decimals.
     pub exact_accuracy: f64,
 }
 
@@ -67,12 +82,15 @@ impl Tally {
 /// The report of one evaluation.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// Every line.
     pub all: Tally,
+    /// Per form (`new`, `old`).
     pub by_form: BTreeMap<String, Tally>,
     /// Per kind of damage (a line counts under each of its kinds).
     pub by_noise: BTreeMap<String, Tally>,
     /// Single-thread throughput, best of the passes.
     pub addresses_per_second: f64,
+    /// Timed passes over the set.
     pub passes: u32,
     /// Lines whose ward was wrong (at most 30), for reading.
     pub ward_errors: Vec<String>,

@@ -9,20 +9,30 @@ use diachi_geo::geography::{Geography, MappingRow};
 /// What a part of a written address is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Part {
+    /// Apartment number.
     Apartment,
+    /// House number.
     House,
+    /// Alley.
     Alley,
+    /// Street or village.
     Street,
+    /// Ward or commune.
     Ward,
+    /// District (old form only).
     District,
+    /// Province or city.
     Province,
 }
 
 /// One part: its type word (`Phường`, `Số`, may be empty) and its name or number.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Piece {
+    /// What part it is.
     pub part: Part,
+    /// Its type word; may be empty.
     pub word: String,
+    /// Its name or number.
     pub name: String,
 }
 
@@ -83,6 +93,7 @@ pub struct OldForms {
 }
 
 impl OldForms {
+    /// The old wards of every ward of `geo`, from its old → new mapping.
     #[must_use]
     pub fn new(geo: &Geography) -> Self {
         let mut rows = vec![Vec::new(); geo.wards.len()];

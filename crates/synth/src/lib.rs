@@ -62,7 +62,9 @@ pub fn apportion(weights: &[f64], total: u64) -> Vec<u64> {
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
 pub struct GenerateOptions {
+    /// Households to generate (about one address each).
     pub households: u64,
+    /// Seed: the same households and seed give the same dataset.
     pub seed: u64,
 }
 

@@ -14,27 +14,34 @@ use diachi_geo::index::NationalIndex;
 /// What the resolver should find.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Expected {
+    /// The delivery point.
     pub address_id: AddressId,
     /// Today's ward and province.
     pub ward_code: String,
+    /// Today's province code.
     pub province_code: String,
+    /// The delivery point's digital address.
     pub digital_address: String,
 }
 
 /// One labelled messy address.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Noisy {
+    /// Line number, from 0.
     pub n: u32,
+    /// The messy address.
     pub input: String,
     /// `new` (today's units) or `old` (pre-2025 ward, district, province).
     pub form: &'static str,
     /// Coordinates near the address (within ~20 m), as a phone would give; on some lines only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lat: Option<f64>,
+    /// Longitude, with `lat`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lon: Option<f64>,
     /// The damage done, by name.
     pub noise: Vec<&'static str>,
+    /// The right answer.
     pub expected: Expected,
 }
 

@@ -61,9 +61,13 @@ pub const PRE_REFORM_SHARE: f64 = 0.30;
 pub struct Resident {
     /// The household's address id in the generated set.
     pub address_id: AddressId,
+    /// Full name.
     pub name: String,
+    /// Whether she is a woman.
     pub female: bool,
+    /// Year of birth.
     pub birth_year: u16,
+    /// The citizen ID number, consistent with the rest.
     pub citizen_id: CitizenId,
     /// 10 digits, `0` and a real mobile prefix.
     pub phone: String,
