@@ -12,12 +12,15 @@ use diachi_geo::dataset::Dataset;
 
 /// A small national set: every ward gets addresses, quick to generate and import.
 pub const HOUSEHOLDS: u64 = 20_000;
+/// Seed of the test set.
 pub const SEED: u64 = 7;
 
+/// A single-threaded tokio runtime.
 pub fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
 }
 
+/// The test set, generated.
 pub fn dataset() -> Dataset {
     diachi_synth::build_dataset(HOUSEHOLDS, SEED, None).unwrap()
 }

@@ -11,6 +11,7 @@ use diachi_synth::NATIONAL_HOUSEHOLDS;
 
 /// The default size of the embedded dataset `serve` generates.
 pub const DEFAULT_HOUSEHOLDS: u64 = 1_000_000;
+/// The default seed of the embedded dataset.
 pub const DEFAULT_SEED: u64 = 2025;
 /// Megabytes of compressed tiles kept in memory by default.
 pub const DEFAULT_TILE_CACHE_MB: u64 = 256;

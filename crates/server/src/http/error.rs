@@ -11,8 +11,11 @@ use diachi_domain::{CodeError, CoordError};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
 pub struct ApiError {
+    /// The HTTP status of the answer.
     pub status: StatusCode,
+    /// Stable, snake_case error code.
     pub code: &'static str,
+    /// Human-readable explanation.
     pub message: String,
 }
 
@@ -30,6 +33,7 @@ pub struct ErrorDetail {
 }
 
 impl ApiError {
+    /// An error answer with this status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
         Self { status, code, message: message.into() }
     }
@@ -40,14 +44,17 @@ impl ApiError {
         ErrorDetail { code: self.code.to_owned(), message: self.message.clone() }
     }
 
+    /// 400 with this code and message.
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
+    /// 404 with this code and message.
     pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, code, message)
     }
 
+    /// 422 `outside_coverage`: the point is outside the coverage area or not near a ward.
     pub fn outside_coverage() -> Self {
         Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -56,6 +63,7 @@ impl ApiError {
         )
     }
 
+    /// 503 `not_ready`: the index is still being built.
     pub fn not_ready() -> Self {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the index is still being built; retry shortly")
     }
@@ -79,6 +87,7 @@ impl ApiError {
         Self::bad_request("invalid_glyph_range", message)
     }
 
+    /// 405 `method_not_allowed`: the endpoint answers GET only.
     #[must_use]
     pub fn method_not_allowed() -> Self {
         Self::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint only answers GET")
@@ -188,6 +197,7 @@ pub struct Unprocessable(#[allow(dead_code)] ErrorBody);
 pub struct DatabaseUnavailable(#[allow(dead_code)] ErrorBody);
 
 impl ApiError {
+    /// 503 `database_unavailable`: the database cannot be reached.
     #[must_use]
     pub fn database_unavailable() -> Self {
         Self::new(
@@ -197,6 +207,7 @@ impl ApiError {
         )
     }
 
+    /// 503 `database_not_configured`: the server runs without a database.
     #[must_use]
     pub fn database_not_configured() -> Self {
         Self::new(

@@ -5,6 +5,7 @@ use utoipa::OpenApi;
 use super::error::ErrorBody;
 use super::routes;
 
+/// The OpenAPI document of the service.
 #[derive(OpenApi)]
 #[openapi(
     info(

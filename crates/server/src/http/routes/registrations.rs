@@ -249,6 +249,7 @@ impl From<diachi_registry::RegistryError> for ApiError {
 }
 
 impl ApiError {
+    /// 503 `pii_key_not_configured`: the registry needs a PII key.
     #[must_use]
     pub fn pii_key_not_configured() -> Self {
         Self::new(
