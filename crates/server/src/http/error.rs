@@ -152,11 +152,6 @@ impl From<CodeError> for ApiError {
     }
 }
 
-/// Turns extractor failures (bad query strings, paths) into the JSON error shape.
-pub fn extractor_error(code: &'static str) -> impl Fn(String) -> actix_web::Error + Clone {
-    move |msg| ApiError::bad_request(code, msg).into()
-}
-
 /// 401 / 403: the admin token is missing or wrong.
 #[derive(utoipa::IntoResponses)]
 #[response(
