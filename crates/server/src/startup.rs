@@ -80,12 +80,6 @@ pub fn services(
 
 /// The parts of the state known at start: keys, the registry (with a PII key), tile files, delivery limits.
 pub fn shared(config: &Config) -> anyhow::Result<Shared> {
-    let keyring = Keyring::new(
-        config.admin_token.clone(),
-        config.keys_file.clone(),
-        config.rate_limit,
-        Duration::from_secs(config.key_cache_ttl_s),
-    );
     let registry = match config.pii_key.as_deref().filter(|k| !k.trim().is_empty()) {
         Some(key) => {
             let pii = diachi_pii::Pii::from_base64(key)?;
@@ -98,7 +92,7 @@ pub fn shared(config: &Config) -> anyhow::Result<Shared> {
     };
     let files = (!config.tiles_files.is_empty()).then(|| FileSources::open(&config.tiles_files)).transpose()?;
     Ok(Shared {
-        keyring: Arc::new(keyring),
+        keyring: Arc::new(keyring(config)),
         registry,
         files: files.map(Arc::new),
         delivery: diachi_delivery::Settings {
@@ -109,12 +103,21 @@ pub fn shared(config: &Config) -> anyhow::Result<Shared> {
     })
 }
 
+/// The keys the configuration names: its admin token, its keys file, its default limit and cache time.
+fn keyring(config: &Config) -> Keyring {
+    Keyring::new(
+        config.admin_token.clone(),
+        config.keys_file.clone(),
+        config.rate_limit,
+        Duration::from_secs(config.key_cache_ttl_s),
+    )
+}
+
 /// The state of a test or benchmark server: no admin token, no key file, no registry, the default limits.
 #[must_use]
 pub fn default_shared() -> Shared {
-    let config = Config::default();
     Shared {
-        keyring: Arc::new(Keyring::new(None, None, config.rate_limit, Duration::from_secs(config.key_cache_ttl_s))),
+        keyring: Arc::new(keyring(&Config::default())),
         registry: None,
         files: None,
         delivery: diachi_delivery::Settings::default(),
