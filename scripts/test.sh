@@ -8,6 +8,8 @@
 #                 each test starts its own throwaway cluster (tests/db/harness.rs)
 #   doctests      cargo test --doc
 #   schemathesis  scripts/schemathesis.sh: the running API against its OpenAPI document, every check
+#   abuse         scripts/abuse-test.sh: hostile and normal clients against the release server for ~40 s; fails on a 5xx,
+#                 a non-JSON error, a broken promise of the security fixes, RSS or probe p99 over their bounds
 #   style         styles/diachi.json against the MapLibre style specification (gl-style-validate, web/ packages)
 #   browser       scripts/browser-test.sh: the web map in headless Chromium against a running server
 #   fuzz          scripts/fuzz.sh: the address resolver under libFuzzer (cargo-fuzz) for FUZZ_SECONDS (default 60)
@@ -92,6 +94,7 @@ run_phase clippy clippy
 run_phase tests unit_and_integration_tests
 run_phase doctests cargo test --workspace --locked --doc --quiet
 run_phase schemathesis bash scripts/schemathesis.sh
+run_phase abuse bash scripts/abuse-test.sh
 run_phase style style
 run_phase browser bash scripts/browser-test.sh
 run_phase fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
