@@ -28,6 +28,10 @@ fi
 passed=0
 failed=0
 report=()
+failed_names=()
+# each phase's output is also kept in target/test-logs/PHASE.log; a failed phase's tail is printed again at the end
+logs=target/test-logs
+mkdir -p "$logs"
 
 run_phase() {
   local name=$1
@@ -37,14 +41,18 @@ run_phase() {
   fi
   echo
   echo "=== $name"
-  local start=$SECONDS status=0
-  "$@" || status=$?
+  local start=$SECONDS status=0 log=$logs/$name.log
+  set +e
+  "$@" 2>&1 | tee "$log"
+  status=${PIPESTATUS[0]}
+  set -e
   local took=$((SECONDS - start))
   if [[ $status -eq 0 ]]; then
     passed=$((passed + 1))
     report+=("$(printf '  %-13s ok      %4ss' "$name" "$took")")
   else
     failed=$((failed + 1))
+    failed_names+=("$name")
     report+=("$(printf '  %-13s FAILED  %4ss  (exit %s)' "$name" "$took" "$status")")
   fi
   echo "=== $name: $([[ $status -eq 0 ]] && echo ok || echo "FAILED (exit $status)") in ${took}s"
@@ -98,6 +106,14 @@ run_phase abuse bash scripts/abuse-test.sh
 run_phase style style
 run_phase browser bash scripts/browser-test.sh
 run_phase fuzz bash scripts/fuzz.sh "${FUZZ_SECONDS:-60}"
+
+for name in "${failed_names[@]}"; do
+  echo
+  echo "=== $name FAILED: what it reported ($logs/$name.log)"
+  # nextest and cargo test name the failing tests; panics say why
+  grep -E '^\s+(FAIL|SIGSEGV|SIGABRT|SIGKILL|TIMEOUT|LEAK) |panicked at|^failures:|^    [a-z_:]+$|FAILED|error(\[|:)' "$logs/$name.log" | tail -40 || true
+  tail -25 "$logs/$name.log"
+done
 
 echo
 echo "phase         result    time"
