@@ -34,10 +34,562 @@ mod harness;
 // Finding 5: identity as a location oracle; registrations open to any key; the admin token's scopes
 // ---------------------------------------------------------------------------------------------------------------
 
+/// What the database-backed tests of findings 5, 6 and 7 share: a throwaway cluster holding the test set, the real
+/// server on it (`serve --database-url`, in-process), keys made with the real `diachi keys create`, and addresses
+/// for each match level around one home.
+mod registry_support {
+    use diachi_domain::{AddressId, DigitalAddress};
+    use diachi_geo::index::NationalIndex;
+    use diachi_server::config::Config;
+    use diachi_server::startup::Application;
+    use reqwest::blocking::Client;
+    use serde_json::{Value, json};
+    use std::time::{Duration, Instant};
+
+    use crate::harness;
+
+    /// A PII key for the tests only (never a real deployment's).
+    pub const PII_KEY: &str = "dGVzdC1vbmx5LXBpaS1rZXktMzItYnl0ZXMtbG9uZyE=";
+    /// The admin token of these servers (long enough to be accepted).
+    pub const ADMIN: &str = "security-test-admin-token-0123456789abcdefghij";
+    const HOUSEHOLDS: u64 = 20_000;
+    const SEED: u64 = 7;
+
+    pub fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap()
+    }
+
+    pub fn dataset() -> diachi_geo::dataset::Dataset {
+        diachi_synth::build_dataset(HOUSEHOLDS, SEED, None).unwrap()
+    }
+
+    /// A cluster with the test set imported, or `None` when this machine has no PostGIS (outside CI).
+    pub fn cluster() -> Option<harness::PgCluster> {
+        let pg = harness::cluster()?;
+        rt().block_on(async {
+            let mut c = diachi_db::connect(&pg.url()).await.unwrap();
+            diachi_db::import::import(&mut c, dataset(), false).await.unwrap();
+        });
+        Some(pg)
+    }
+
+    /// Runs SQL on the cluster (test set-up only).
+    pub fn sql(url: &str, sql: &str) {
+        rt().block_on(async {
+            let c = diachi_db::connect(url).await.unwrap();
+            c.batch_execute(sql).await.unwrap();
+        });
+    }
+
+    /// Counts rows of a query returning one bigint.
+    pub fn count(url: &str, sql: &str) -> i64 {
+        rt().block_on(async {
+            let c = diachi_db::connect(url).await.unwrap();
+            c.query_one(sql, &[]).await.unwrap().get(0)
+        })
+    }
+
+    pub struct Server {
+        pub base: String,
+        pub http: Client,
+    }
+
+    impl Server {
+        pub fn send(
+            &self,
+            method: reqwest::Method,
+            path: &str,
+            key: Option<&str>,
+            body: Option<Value>,
+        ) -> (u16, Value) {
+            let (st, _, v) = self.send_full(method, path, key, body);
+            (st, v)
+        }
+
+        pub fn send_full(
+            &self,
+            method: reqwest::Method,
+            path: &str,
+            key: Option<&str>,
+            body: Option<Value>,
+        ) -> (u16, reqwest::header::HeaderMap, Value) {
+            let mut req = self.http.request(method, format!("{}{path}", self.base));
+            if let Some(k) = key {
+                req = req.bearer_auth(k);
+            }
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let r = req.send().unwrap();
+            let (status, headers) = (r.status().as_u16(), r.headers().clone());
+            (status, headers, r.json().unwrap_or(Value::Null))
+        }
+
+        pub fn post(&self, path: &str, key: &str, body: Value) -> (u16, Value) {
+            self.send(reqwest::Method::POST, path, Some(key), Some(body))
+        }
+
+        pub fn get(&self, path: &str, key: &str) -> (u16, Value) {
+            self.send(reqwest::Method::GET, path, Some(key), None)
+        }
+
+        /// `POST /v1/identity/verify-address` with `body`.
+        pub fn identity(&self, key: &str, body: Value) -> (u16, Value) {
+            self.post("/v1/identity/verify-address", key, body)
+        }
+
+        /// Registers `citizen` at `address` with `key`: (id, code).
+        pub fn register(&self, key: &str, citizen: &str, address: &str) -> (String, String) {
+            let (st, body) = self.post(
+                "/v1/registrations",
+                key,
+                json!({"citizen_id": citizen, "name": "Nguyễn Thị Hồng Nhung", "phone": "0912345678",
+                    "address": address}),
+            );
+            assert_eq!(st, 201, "{body}");
+            (body["id"].as_str().unwrap().to_owned(), body["verification_code"].as_str().unwrap().to_owned())
+        }
+
+        /// Verifies registration `id` with its code at post office `office`, with `key`.
+        pub fn verify(&self, key: &str, id: &str, code: &str, office: u32) -> (u16, Value) {
+            self.post(&format!("/v1/registrations/{id}/verify"), key, json!({"code": code, "post_office_id": office}))
+        }
+
+        fn wait_ready(&self) {
+            let t = Instant::now();
+            while self.http.get(format!("{}/ready", self.base)).send().map(|r| r.status().as_u16()).ok() != Some(200) {
+                assert!(t.elapsed() < Duration::from_mins(2), "the server did not get ready");
+                std::thread::sleep(Duration::from_millis(50)); // polling interval, not synchronisation
+            }
+        }
+    }
+
+    /// `serve --database-url` in-process with a PII key; the other settings as `config` leaves them.
+    pub fn serve_with(url: &str, config: Config) -> Server {
+        let config = Config {
+            bind: "127.0.0.1:0".into(),
+            database_url: Some(url.to_owned()),
+            admin_token: Some(ADMIN.into()),
+            pii_key: Some(PII_KEY.into()),
+            workers: 2,
+            tile_cache_mb: 16,
+            ..config
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let app = Application::build(&config, None).unwrap();
+                tx.send(app.port).unwrap();
+                app.run_until_stopped().await.unwrap();
+            });
+        });
+        let s = Server { base: format!("http://127.0.0.1:{}", rx.recv().unwrap()), http: Client::new() };
+        s.wait_ready();
+        s
+    }
+
+    /// The server with the default settings (a key cache of 30 s, the default limits).
+    pub fn serve(url: &str) -> Server {
+        serve_with(url, Config::default())
+    }
+
+    /// `diachi keys create --database-url URL ARGS…`: the key it prints.
+    pub fn key(url: &str, args: &[&str]) -> String {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_diachi"))
+            .args(["keys", "create", "--name", "security-test", "--database-url", url])
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "diachi keys create {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    /// Addresses for each match level around one home, and post offices in and out of its province.
+    pub struct Places {
+        pub home: String,
+        pub other_unit: String,
+        pub same_ward: String,
+        pub same_province: String,
+        pub elsewhere: String,
+        pub office_here: u32,
+    }
+
+    pub fn places() -> Places {
+        let ix = NationalIndex::build(dataset());
+        let a = &ix.data.addresses;
+        let geo = &ix.data.geography;
+        let code = |id: AddressId| a.digital_address(id).unwrap();
+        let ward = |id: AddressId| a.record(id).unwrap().ward;
+        let province = |id: AddressId| geo.wards[usize::from(ward(id))].province;
+        let second = a.ids().find(|&id| a.record(id).unwrap().da_unit == 2).unwrap();
+        let home_code = DigitalAddress::new(code(second).cell(), 1).unwrap();
+        let home = ix.address_by_code(home_code).unwrap();
+        let house = |id: AddressId| {
+            let r = a.record(id).unwrap();
+            (r.ward, r.street.to_owned(), r.alley, r.house)
+        };
+        let same_ward = a
+            .ids()
+            .find(|&id| ward(id) == ward(home) && code(id).cell() != home_code.cell() && house(id) != house(home))
+            .unwrap();
+        let same_province = a.ids().find(|&id| province(id) == province(home) && ward(id) != ward(home)).unwrap();
+        let elsewhere = a.ids().find(|&id| province(id) != province(home)).unwrap();
+        let office_here =
+            ix.data.post_offices.iter().find(|p| geo.wards[usize::from(p.ward)].province == province(home)).unwrap().id;
+        Places {
+            home: home_code.to_string(),
+            other_unit: code(second).to_string(),
+            same_ward: code(same_ward).to_string(),
+            same_province: code(same_province).to_string(),
+            elsewhere: code(elsewhere).to_string(),
+            office_here,
+        }
+    }
+
+    /// The error code of an answer.
+    pub fn code(v: &Value) -> Option<&str> {
+        v["error"]["code"].as_str()
+    }
+}
+
+/// Finding 5: the identity check answers one question — does this citizen live at this address at the level the key
+/// is entitled to (`exact` unless `keys create --identity-level` says otherwise) — with yes or no and nothing else;
+/// asking at a looser level than the key's is refused (403 `level_not_allowed`).
+#[test]
+fn finding5_identity_answers_yes_or_no_at_the_keys_level_only() {
+    use registry_support::{code, key, places, serve};
+    use serde_json::json;
+    let Some(pg) = registry_support::cluster() else { return };
+    let (url, p) = (pg.url(), places());
+    let s = serve(&url);
+    let reg = key(&url, &["--scope", "registry:write"]);
+    let idv = key(&url, &["--scope", "identity:verify"]);
+    // two residents of the same home (each check below stays within a citizen's daily limit)
+    let (citizen, other) = ("001190012345", "002095000123");
+    for c in [citizen, other] {
+        let (id, vcode) = s.register(&reg, c, &p.home);
+        assert_eq!(s.verify(&reg, &id, &vcode, p.office_here).0, 200);
+    }
+
+    let ask_about = |c: &str, k: &str, address: &str, level: Option<&str>| {
+        let mut body = json!({"citizen_id": c, "address": address});
+        if let Some(l) = level {
+            body["level"] = json!(l);
+        }
+        s.identity(k, body)
+    };
+    let ask = |k: &str, address: &str, level: Option<&str>| ask_about(citizen, k, address, level);
+    // a key without an entitlement of its own asks at `exact`: no ladder of levels in the answer
+    let yes = json!({"match": true, "level": "exact"});
+    let no = json!({"match": false, "level": "exact"});
+    assert_eq!(ask(&idv, &p.home, None), (200, yes.clone()));
+    assert_eq!(ask(&idv, &p.home, Some("exact")), (200, yes));
+    for other in [&p.other_unit, &p.same_ward, &p.same_province, &p.elsewhere, "not an address at all"] {
+        assert_eq!(ask(&idv, other, None), (200, no.clone()), "{other}");
+    }
+    let (st, e) = s.identity(&idv, json!({"citizen_id": "079305000001", "address": p.home}));
+    assert_eq!((st, e), (200, no), "an unknown citizen reads the same");
+    // looser than the key's level: refused, before anything is compared
+    for looser in ["building", "ward", "province"] {
+        let (st, e) = ask(&idv, &p.home, Some(looser));
+        assert_eq!((st, code(&e)), (403, Some("level_not_allowed")), "{looser}: {e}");
+    }
+    let (st, e) = ask(&idv, &p.home, Some("street"));
+    assert_eq!(st, 400, "{e}");
+
+    // a key entitled to `ward`: yes when the ward agrees, and it may ask more strictly
+    let ward = key(&url, &["--scope", "identity:verify", "--identity-level", "ward"]);
+    let ask = |k: &str, address: &str, level: Option<&str>| ask_about(other, k, address, level);
+    for (address, want) in
+        [(&p.home, true), (&p.other_unit, true), (&p.same_ward, true), (&p.same_province, false), (&p.elsewhere, false)]
+    {
+        assert_eq!(ask(&ward, address, None), (200, json!({"match": want, "level": "ward"})), "{address}");
+    }
+    assert_eq!(ask(&ward, &p.other_unit, Some("building")), (200, json!({"match": true, "level": "building"})));
+    assert_eq!(ask(&ward, &p.same_ward, Some("building")), (200, json!({"match": false, "level": "building"})));
+    let (st, e) = ask(&ward, &p.home, Some("province"));
+    assert_eq!((st, code(&e)), (403, Some("level_not_allowed")), "{e}");
+    // the keys list shows each key's level
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_diachi"))
+        .args(["keys", "list", "--database-url", &url])
+        .output()
+        .unwrap();
+    let listed = String::from_utf8(out.stdout).unwrap();
+    assert!(listed.lines().any(|l| l.starts_with(&ward[4..12]) && l.contains("ward")), "{listed}");
+}
+
+/// Finding 5: a pending (unverified) registration does not answer the identity check; only once verified.
+#[test]
+fn finding5_pending_registrations_do_not_answer() {
+    use registry_support::{key, places, serve};
+    use serde_json::json;
+    let Some(pg) = registry_support::cluster() else { return };
+    let (url, p) = (pg.url(), places());
+    let s = serve(&url);
+    let reg = key(&url, &["--scope", "registry:write"]);
+    let idv = key(&url, &["--scope", "identity:verify"]);
+    let citizen = "036200000777";
+    let (id, vcode) = s.register(&reg, citizen, &p.home);
+    let (st, m) = s.identity(&idv, json!({"citizen_id": citizen, "address": p.home}));
+    assert_eq!(st, 200, "{m}");
+    assert_eq!(m["match"], false, "a pending registration is no proof of residence: {m}");
+    assert_eq!(s.verify(&reg, &id, &vcode, p.office_here).0, 200);
+    let (st, m) = s.identity(&idv, json!({"citizen_id": citizen, "address": p.home}));
+    assert_eq!((st, &m["match"]), (200, &json!(true)), "{m}");
+}
+
+/// Finding 5: identity checks are limited per citizen across all keys (10 a day) and per key (a daily quota, set by
+/// `keys create --identity-daily-quota`); refused checks answer 429 with `Retry-After`; every check is audited with
+/// the key and a keyed hash of the citizen (never the citizen ID itself).
+#[test]
+fn finding5_identity_checks_are_limited_per_citizen_and_per_key_and_audited() {
+    use registry_support::{code, count, key, places, serve};
+    use serde_json::json;
+    let Some(pg) = registry_support::cluster() else { return };
+    let (url, p) = (pg.url(), places());
+    let s = serve(&url);
+    let (a, b) = (key(&url, &["--scope", "identity:verify"]), key(&url, &["--scope", "identity:verify"]));
+    let victim = "001190012345";
+    let body = |citizen: &str| json!({"citizen_id": citizen, "address": p.home});
+    // ten checks of one citizen a day, whichever keys ask
+    for i in 0..10 {
+        let k = if i % 2 == 0 { &a } else { &b };
+        let (st, e) = s.identity(k, body(victim));
+        assert_eq!(st, 200, "check {i}: {e}");
+    }
+    for k in [&a, &b] {
+        let (st, h, e) = s.send_full(reqwest::Method::POST, "/v1/identity/verify-address", Some(k), Some(body(victim)));
+        assert_eq!((st, code(&e)), (429, Some("identity_check_limit")), "{e}");
+        let retry: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=86_400).contains(&retry), "{retry}");
+        assert!(e.get("match").is_none(), "{e}");
+    }
+    // another citizen is not affected
+    assert_eq!(s.identity(&a, body("079305000001")).0, 200);
+
+    // a key's daily quota
+    let small = key(&url, &["--scope", "identity:verify", "--identity-daily-quota", "3"]);
+    for citizen in ["001190000001", "001190000002", "001190000003"] {
+        assert_eq!(s.identity(&small, body(citizen)).0, 200);
+    }
+    let (st, h, e) =
+        s.send_full(reqwest::Method::POST, "/v1/identity/verify-address", Some(&small), Some(body("001190000004")));
+    assert_eq!((st, code(&e)), (429, Some("identity_quota_exceeded")), "{e}");
+    assert!(h.contains_key("retry-after"));
+
+    // every check in the audit log: the key, the level asked, a keyed hash of the citizen, never the ID
+    let checks = count(&url, "SELECT count(*) FROM audit_log WHERE action = 'identity.verify_address'");
+    assert_eq!(checks, 10 + 2 + 1 + 3 + 1);
+    let hashed = count(
+        &url,
+        "SELECT count(*) FROM audit_log WHERE action = 'identity.verify_address' AND length(subject_hash) = 32 \
+         AND identity_level = 'exact' AND key_id IS NOT NULL",
+    );
+    assert_eq!(hashed, checks, "each check names its key, level and subject");
+    let victims = count(
+        &url,
+        "SELECT count(DISTINCT subject_hash) FROM audit_log WHERE action = 'identity.verify_address' \
+         AND outcome = 'identity_check_limit'",
+    );
+    assert_eq!(victims, 1);
+    let leaked = count(&url, &format!("SELECT count(*) FROM audit_log a WHERE a::text LIKE '%{victim}%'"));
+    assert_eq!(leaked, 0);
+}
+
+/// Finding 5: a registration can be read, verified and revoked only by the key that created it (another
+/// `registry:write` key gets 404, as for an unknown id), or by a key with the `registry:admin` scope.
+#[test]
+fn finding5_registrations_belong_to_the_key_that_made_them() {
+    use registry_support::{code, key, places, serve};
+    use serde_json::json;
+    let Some(pg) = registry_support::cluster() else { return };
+    let (url, p) = (pg.url(), places());
+    let s = serve(&url);
+    let (mine, theirs) = (key(&url, &["--scope", "registry:write"]), key(&url, &["--scope", "registry:write"]));
+    let (id, vcode) = s.register(&mine, "001190012345", &p.home);
+    let path = format!("/v1/registrations/{id}");
+    let (st, e) = s.get(&path, &theirs);
+    assert_eq!((st, code(&e)), (404, Some("registration_not_found")), "read: {e}");
+    let (st, e) = s.verify(&theirs, &id, &vcode, p.office_here);
+    assert_eq!((st, code(&e)), (404, Some("registration_not_found")), "verify: {e}");
+    let (st, e) = s.post(&format!("{path}/revoke"), &theirs, json!({}));
+    assert_eq!((st, code(&e)), (404, Some("registration_not_found")), "revoke: {e}");
+    // untouched by the other key: still pending, every attempt left
+    let (st, r) = s.get(&path, &mine);
+    assert_eq!((st, r["status"].as_str(), r["attempts_left"].as_i64()), (200, Some("pending"), Some(5)), "{r}");
+    assert_eq!(s.verify(&mine, &id, &vcode, p.office_here).0, 200);
+
+    // `registry:admin` reaches every registration; it is a scope of its own
+    let admin = key(&url, &["--scope", "registry:admin"]);
+    let (st, r) = s.get(&path, &admin);
+    assert_eq!((st, r["status"].as_str()), (200, Some("verified")), "{r}");
+    let (st, r) = s.post(&format!("{path}/revoke"), &admin, json!({}));
+    assert_eq!((st, r["status"].as_str()), (200, Some("revoked")), "{r}");
+    let (st, e) = s.get(&path, &theirs);
+    assert_eq!((st, code(&e)), (404, Some("registration_not_found")), "{e}");
+}
+
+/// Finding 5: the admin token carries the `admin` scope only (no identity, registry, validation or delivery), and
+/// is rate limited like a key (the service's `rate_limit`).
+#[actix_web::test]
+async fn finding5_the_admin_token_has_only_the_admin_scope_and_a_rate_limit() {
+    use serde_json::json;
+    const TOKEN: &str = "finding5-admin-token-0123456789abcdefghijkl";
+    let keyring = diachi_auth::Keyring::new(Some(TOKEN.into()), None, 5, std::time::Duration::ZERO);
+    let app = helpers::app_with(helpers::shared_with_keys(keyring));
+    let base = format!("http://127.0.0.1:{}", app.port);
+    actix_web::rt::spawn(app.run_until_stopped());
+    let client = reqwest::Client::new();
+    let send = |method: reqwest::Method, path: &str, body: serde_json::Value| {
+        client.request(method, format!("{base}{path}")).bearer_auth(TOKEN).json(&body).send()
+    };
+    for (path, body) in [
+        ("/v1/identity/verify-address", json!({"citizen_id": "001190012345", "address": "V98-F6P-FJY6"})),
+        (
+            "/v1/registrations",
+            json!({"citizen_id": "001190012345", "name": "A", "phone": "0912345678", "address": "x"}),
+        ),
+        ("/v1/addresses/validate", json!({"address": "so 1 pho hue ha noi"})),
+        ("/v1/deliveries/plan", json!({"shipments": [], "post_offices": []})),
+    ] {
+        let res = send(reqwest::Method::POST, path, body).await.unwrap();
+        let status = res.status().as_u16();
+        let e: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(status, 403, "{path}: {e}");
+        helpers::assert_error(&e, "forbidden", path);
+    }
+    // the admin scope itself, within the service's limit of 5 a minute (no database here: 503 once let through)
+    for i in 0..5 {
+        let res = send(reqwest::Method::DELETE, "/v1/addresses/1", json!({})).await.unwrap();
+        assert_eq!(res.status().as_u16(), 503, "request {i}");
+    }
+    let res = send(reqwest::Method::DELETE, "/v1/addresses/1", json!({})).await.unwrap();
+    assert_eq!(res.status().as_u16(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    helpers::assert_error(&res.json().await.unwrap(), "rate_limited", "the admin token's limit");
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Finding 6: unbounded public work (digital area codes, H3 cache, NDJSON blank lines, long URIs, unknown key ids)
 // ---------------------------------------------------------------------------------------------------------------
 
+// 6 (identity helper): unknown key ids
+
+/// Finding 6: well-formed but unknown key ids do not each cost a database query: looked-up misses are remembered
+/// (a bounded negative cache), and lookups of ids not in any cache are rate limited per peer (429 `rate_limited`)
+/// before the database is asked; known keys keep working from the cache.
+#[test]
+fn finding6_unknown_key_ids_do_not_each_cost_a_database_query() {
+    use registry_support::{code, key, serve};
+    use serde_json::json;
+    let Some(pg) = registry_support::cluster() else { return };
+    let url = pg.url();
+    let s = serve(&url);
+    let good = key(&url, &["--scope", "address:validate"]);
+    let body = json!({"address": "so 1 pho hue hai ba trung ha noi"});
+    assert_eq!(s.post("/v1/addresses/validate", &good, body.clone()).0, 200, "the known key, now cached");
+    let unknown = |i: usize| format!("dck_zz{i:06}_{}", "A".repeat(43));
+    let (mut refused, mut limited) = (0, 0);
+    for i in 0..300 {
+        let (st, e) = s.post("/v1/addresses/validate", &unknown(i), body.clone());
+        match (st, code(&e)) {
+            (403, Some("invalid_key")) => refused += 1,
+            (429, Some("rate_limited")) => limited += 1,
+            other => panic!("unknown id {i}: {other:?} {e}"),
+        }
+    }
+    assert!(limited > 0 && refused <= 100, "{refused} looked up, {limited} limited: a flood reaches the database");
+    // an id looked up once is remembered: asking again costs nothing and is not limited
+    for _ in 0..200 {
+        let (st, e) = s.post("/v1/addresses/validate", &unknown(0), body.clone());
+        assert_eq!((st, code(&e)), (403, Some("invalid_key")), "{e}");
+    }
+    // the known key still answers
+    assert_eq!(s.post("/v1/addresses/validate", &good, body).0, 200);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Finding 7: admin-token comparison and length, post office number wrap, failed audit writes
 // ---------------------------------------------------------------------------------------------------------------
+
+/// Finding 7: an admin token shorter than 32 characters is refused at start with an error that says so (a short
+/// token can be guessed; its length was also visible through the comparison).
+#[test]
+fn finding7_a_short_admin_token_is_refused_at_start() {
+    use diachi_server::config::Config;
+    for short in ["x", "hunter2", &"a".repeat(31)] {
+        let config = Config { admin_token: Some(short.to_owned()), ..Config::default() };
+        let Err(e) = diachi_server::startup::shared(&config) else { panic!("a {}-character token", short.len()) };
+        let msg = format!("{e:#}");
+        assert!(msg.contains("admin_token") && msg.contains("32"), "{msg}");
+        assert!(!msg.contains(short) || short.len() < 3, "the error does not print the token: {msg}");
+    }
+    for ok in [None, Some("a".repeat(32)), Some("k".repeat(200))] {
+        let config = Config { admin_token: ok, ..Config::default() };
+        assert!(diachi_server::startup::shared(&config).is_ok());
+    }
+}
+
+/// Finding 7: a post office number is parsed, not cast: numbers past the database's integer range (which wrapped
+/// to negative ones) and negative numbers answer 400 `invalid_post_office_id`, and use no attempt.
+#[test]
+fn finding7_a_post_office_number_out_of_range_is_bad_input() {
+    use registry_support::{code, key, places, serve};
+    let Some(pg) = registry_support::cluster() else { return };
+    let (url, p) = (pg.url(), places());
+    let s = serve(&url);
+    let reg = key(&url, &["--scope", "registry:write"]);
+    let (id, vcode) = s.register(&reg, "001190012345", &p.home);
+    for office in [4_294_967_295_i64, 2_147_483_648, 4_294_967_296, -1] {
+        let (st, e) = s.post(
+            &format!("/v1/registrations/{id}/verify"),
+            &reg,
+            serde_json::json!({"code": vcode, "post_office_id": office}),
+        );
+        assert_eq!((st, code(&e)), (400, Some("invalid_post_office_id")), "{office}: {e}");
+    }
+    let (_, r) = s.get(&format!("/v1/registrations/{id}"), &reg);
+    assert_eq!((r["status"].as_str(), r["attempts_left"].as_i64()), (Some("pending"), Some(5)), "{r}");
+    assert_eq!(s.verify(&reg, &id, &vcode, p.office_here).0, 200);
+}
+
+/// Finding 7: the audit row of a registry or identity request is written before the answer is released; when it
+/// cannot be written the answer is 503 `audit_unavailable` with no result in it.
+#[test]
+fn finding7_a_failed_audit_write_withholds_the_answer() {
+    use registry_support::{code, key, places, serve, sql};
+    use serde_json::json;
+    let Some(pg) = registry_support::cluster() else { return };
+    let (url, p) = (pg.url(), places());
+    let s = serve(&url);
+    let reg = key(&url, &["--scope", "registry:write"]);
+    let idv = key(&url, &["--scope", "identity:verify"]);
+    let citizen = "001190012345";
+    let (id, vcode) = s.register(&reg, citizen, &p.home);
+    assert_eq!(s.verify(&reg, &id, &vcode, p.office_here).0, 200);
+    let check = json!({"citizen_id": citizen, "address": p.home});
+    assert_eq!(s.identity(&idv, check.clone()).0, 200);
+
+    sql(
+        &url,
+        "CREATE FUNCTION audit_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit down'; END $$;
+         CREATE TRIGGER audit_down BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_down();",
+    );
+    let (st, e) = s.identity(&idv, check.clone());
+    assert_eq!((st, code(&e)), (503, Some("audit_unavailable")), "{e}");
+    assert!(e.get("match").is_none(), "{e}");
+    let (st, e) = s.post(
+        "/v1/registrations",
+        &reg,
+        json!({"citizen_id": "036200000777", "name": "Lê Văn Tám", "phone": "0912345678", "address": p.home}),
+    );
+    assert_eq!((st, code(&e)), (503, Some("audit_unavailable")), "{e}");
+    assert!(!e.to_string().contains("verification_code"), "{e}");
+    let (st, e) = s.get(&format!("/v1/registrations/{id}"), &reg);
+    assert_eq!((st, code(&e)), (503, Some("audit_unavailable")), "{e}");
+    assert!(e.get("status").is_none(), "{e}");
+
+    sql(&url, "DROP TRIGGER audit_down ON audit_log");
+    assert_eq!(s.identity(&idv, check).0, 200);
+}

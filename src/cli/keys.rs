@@ -1,10 +1,11 @@
-//! `diachi keys`: API keys (in the database when one is configured, else in the keys file) and the PII master key.
+//! `diachi keys`: API keys (in the database when one is configured, else in the keys file), the PII master key and
+//! an admin token.
 
 use clap::Subcommand;
 use serde::Serialize;
 use std::path::PathBuf;
 
-use diachi_auth::{ApiKey, KeyId, KeyRecord, Scope, keyring};
+use diachi_auth::{ApiKey, IdentityLevel, KeyId, KeyRecord, Scope, keyring};
 
 use super::{db_runtime, load_config};
 
@@ -23,6 +24,8 @@ pub enum KeysCommand {
     },
     /// Print a fresh PII master key (base64, 32 bytes) for `pii_key` / DIACHI_PII_KEY.
     PiiKey,
+    /// Print a fresh admin token (43 random characters) for `admin_token` / DIACHI_ADMIN_TOKEN.
+    AdminToken,
 }
 
 /// Where keys are kept.
@@ -45,9 +48,17 @@ pub struct KeysStoreArgs {
 /// The flags of `keys create`.
 #[derive(clap::Args)]
 pub struct KeysCreateArgs {
-    /// A scope: address:validate, registry:write, identity:verify, admin, delivery:plan (repeatable).
+    /// A scope: address:validate, registry:write (registrations the key creates), registry:admin (every
+    /// registration), identity:verify, admin, delivery:plan (repeatable).
     #[arg(long = "scope", required = true)]
     scopes: Vec<Scope>,
+    /// identity:verify: the level the key's checks answer at — exact (the default: the same delivery point),
+    /// building, ward or province (looser levels tell more about where someone lives).
+    #[arg(long)]
+    identity_level: Option<IdentityLevel>,
+    /// identity:verify: checks a day (UTC) (default: the service's `identity_checks_per_key_per_day`; 0 = unlimited).
+    #[arg(long)]
+    identity_daily_quota: Option<u32>,
     /// Who or what the key is for.
     #[arg(long, default_value = "")]
     name: String,
@@ -85,6 +96,12 @@ pub fn run(cmd: KeysCommand) -> anyhow::Result<()> {
             println!("{}", diachi_pii::new_master_key()?);
             Ok(())
         }
+        KeysCommand::AdminToken => {
+            // the secret part of a fresh API key: 256 random bits, base64url, 43 characters
+            let key = ApiKey::generate()?.reveal();
+            println!("{}", &key[13..]);
+            Ok(())
+        }
         KeysCommand::Create(args) => create(args),
         KeysCommand::List(store) => list(&store),
         KeysCommand::Revoke { id, store } => revoke(&id, &store),
@@ -92,8 +109,14 @@ pub fn run(cmd: KeysCommand) -> anyhow::Result<()> {
 }
 
 fn create(args: KeysCreateArgs) -> anyhow::Result<()> {
+    if (args.identity_level.is_some() || args.identity_daily_quota.is_some())
+        && !args.scopes.contains(&Scope::IdentityVerify)
+    {
+        anyhow::bail!("--identity-level and --identity-daily-quota are for keys with --scope identity:verify");
+    }
     let key = ApiKey::generate()?;
-    let record = KeyRecord::new(&key, args.name, args.scopes, args.rate_limit, diachi_auth::now_rfc3339());
+    let record = KeyRecord::new(&key, args.name, args.scopes, args.rate_limit, diachi_auth::now_rfc3339())
+        .with_identity(args.identity_level, args.identity_daily_quota);
     match KeyStore::from_args(&args.store)? {
         KeyStore::Db(url) => db_runtime()?.block_on(async {
             let client = diachi_db::connect(&url).await?;
@@ -115,15 +138,19 @@ fn list(store: &KeysStoreArgs) -> anyhow::Result<()> {
         })?,
         KeyStore::File(path) => keyring::read_keys_file(&path)?,
     };
-    println!("id\tname\tscopes\trate_limit\tcreated_at\trevoked_at");
+    println!("id\tname\tscopes\trate_limit\tidentity_level\tidentity_daily_quota\tcreated_at\trevoked_at");
+    let or_default = |n: Option<u32>| n.map_or_else(|| "default".to_owned(), |n| n.to_string());
     for k in &keys {
         let scopes: Vec<&str> = k.scopes.iter().map(|s| s.as_str()).collect();
+        let identity = k.scopes.contains(&Scope::IdentityVerify);
         println!(
-            "{}\t{}\t{}\t{}\t{}\t{}",
+            "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
             k.id,
             k.name,
             scopes.join(","),
-            k.rate_limit.map_or_else(|| "default".to_owned(), |n| n.to_string()),
+            or_default(k.rate_limit),
+            if identity { k.identity_level.unwrap_or_default().as_str() } else { "-" },
+            if identity { or_default(k.identity_daily_quota) } else { "-".to_owned() },
             k.created_at,
             k.revoked_at.as_deref().unwrap_or("-")
         );

@@ -19,7 +19,7 @@ const NAMES: [&str; 5] = ["Nguyễn Văn An", "Trần Thị Bích Ngọc", "Lê 
 #[allow(clippy::unused_async)]
 async fn spawn_small(max_shipments: usize, sync_max: usize) -> TestApp {
     let index = index();
-    let keyring = diachi_auth::Keyring::new(Some(TEST_TOKEN.into()), None, 1_000_000, Duration::ZERO);
+    let keyring = test_keyring();
     let settings = diachi_delivery::Settings {
         max_shipments,
         sync_max_shipments: sync_max,

@@ -9,8 +9,10 @@ use std::sync::{Arc, OnceLock};
 
 /// Households of the test dataset (about as many addresses).
 pub const HOUSEHOLDS: u64 = 20_000;
-/// The admin token of the test app: every scope.
-pub const TEST_TOKEN: &str = "test-token-with-every-scope";
+/// The admin token of the test app: the `admin` scope only (as every admin token).
+pub const TEST_TOKEN: &str = "test-admin-token-with-the-admin-scope-only";
+/// An API key of the test app with every scope but `admin` (what `authorized()` sends).
+pub const TEST_KEY: &str = "dck_testkey0_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ";
 /// Seed of the test dataset.
 pub const SEED: u64 = 7;
 
@@ -58,6 +60,14 @@ pub fn shared_with_keys(keyring: diachi_auth::Keyring) -> diachi_server::http::S
     diachi_server::http::Shared { keyring: Arc::new(keyring), ..diachi_server::startup::default_shared() }
 }
 
+/// The keys of the test app: [`TEST_TOKEN`] and [`TEST_KEY`], with a limit high enough never to be met.
+pub fn test_keyring() -> diachi_auth::Keyring {
+    let key = diachi_auth::ApiKey::parse(TEST_KEY).expect("the test key is well-formed");
+    let scopes = diachi_auth::Scope::ALL.into_iter().filter(|s| *s != diachi_auth::Scope::Admin).collect();
+    let record = diachi_auth::KeyRecord::new(&key, "test".into(), scopes, None, diachi_auth::now_rfc3339());
+    diachi_auth::Keyring::new(Some(TEST_TOKEN.into()), None, 1_000_000, std::time::Duration::ZERO).with_keys([record])
+}
+
 /// A running server and a client for it.
 pub struct TestApp {
     /// `http://127.0.0.1:PORT`
@@ -71,9 +81,7 @@ pub struct TestApp {
 #[allow(clippy::unused_async)]
 pub async fn spawn_app() -> TestApp {
     let index = index();
-    // the configured admin token stands for a key with every scope
-    let keyring = diachi_auth::Keyring::new(Some(TEST_TOKEN.into()), None, 1_000_000, std::time::Duration::ZERO);
-    let app = app_with(shared_with_keys(keyring));
+    let app = app_with(shared_with_keys(test_keyring()));
     let address = format!("http://127.0.0.1:{}", app.port);
     actix_web::rt::spawn(app.run_until_stopped());
     let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("a client");
@@ -81,9 +89,9 @@ pub async fn spawn_app() -> TestApp {
 }
 
 impl TestApp {
-    /// The request with the credentials the test app accepts for every scope.
+    /// The request with the test key (every scope but `admin`).
     pub fn authorized(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        req.bearer_auth(TEST_TOKEN)
+        req.bearer_auth(TEST_KEY)
     }
 
     pub fn url(&self, path: &str) -> String {

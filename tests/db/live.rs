@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::{harness, import, rt};
 
-const TOKEN: &str = "test-admin-token";
+const TOKEN: &str = "test-admin-token-0123456789abcdefghij";
 
 struct Instance {
     base: String,

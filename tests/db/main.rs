@@ -52,7 +52,7 @@ fn migrations_apply_from_scratch_and_twice() {
         assert!(matches!(db::migrate::check(&mut c).await, Err(db::DbError::NotMigrated { found: None, .. })));
         assert!(matches!(db::check_postgis(&c).await, Err(db::DbError::NoPostgis)));
         let first = db::migrate::run(&mut c).await.unwrap();
-        assert_eq!(first, vec!["V1__schema".to_owned(), "V2__registry".to_owned()]);
+        assert_eq!(first, vec!["V1__schema".to_owned(), "V2__registry".to_owned(), "V3__identity_privacy".to_owned()]);
         let second = db::migrate::run(&mut c).await.unwrap();
         assert!(second.is_empty(), "{second:?}");
         db::migrate::check(&mut c).await.unwrap();

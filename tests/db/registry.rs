@@ -1,8 +1,9 @@
 //! The registry and the identity check on PostGIS, through the real server: registration → verification, wrong
-//! codes, locking, expiry, revocation, the match levels, API keys (scopes, revocation, rate limits), the audit log,
-//! no plaintext personal data in the tables or in the logs, and hostile input.
+//! codes, locking, expiry, revocation, yes or no at each key's level, API keys (scopes, revocation, rate limits), the
+//! audit log, no plaintext personal data in the tables or in the logs, and hostile input. (The limits of identity
+//! checks and the ownership of registrations are tested in `tests/security.rs`, finding 5.)
 
-use diachi_auth::{ApiKey, KeyRecord, Scope};
+use diachi_auth::{ApiKey, IdentityLevel, KeyRecord, Scope};
 use diachi_domain::{AddressId, DigitalAddress};
 use diachi_geo::index::NationalIndex;
 use diachi_server::config::Config;
@@ -15,7 +16,7 @@ use crate::{dataset, harness, import, rt};
 
 /// A PII key for the tests only (never a real deployment's).
 const PII_KEY: &str = "dGVzdC1vbmx5LXBpaS1rZXktMzItYnl0ZXMtbG9uZyE=";
-const ADMIN: &str = "test-admin-token";
+const ADMIN: &str = "test-admin-token-0123456789abcdefghij";
 
 struct Server {
     base: String,
@@ -53,7 +54,8 @@ impl Server {
     }
 }
 
-/// `serve --database-url` in-process with a PII key and no key cache (revocations apply at once).
+/// `serve --database-url` in-process with a PII key, no key cache (revocations apply at once) and no daily limit of
+/// identity checks per citizen (these tests check one citizen many times).
 fn serve(url: &str) -> Server {
     let config = Config {
         bind: "127.0.0.1:0".into(),
@@ -61,6 +63,7 @@ fn serve(url: &str) -> Server {
         admin_token: Some(ADMIN.into()),
         pii_key: Some(PII_KEY.into()),
         key_cache_ttl_s: 0,
+        identity_checks_per_citizen_per_day: 0,
         workers: 2,
         tile_cache_mb: 16,
         ..Config::default()
@@ -80,8 +83,14 @@ fn serve(url: &str) -> Server {
 
 /// Stores a key in the database; returns its text.
 fn key(url: &str, scopes: &[Scope], rate_limit: Option<u32>) -> String {
+    key_at(url, scopes, rate_limit, None)
+}
+
+/// Stores a key with an identity level in the database; returns its text.
+fn key_at(url: &str, scopes: &[Scope], rate_limit: Option<u32>, level: Option<IdentityLevel>) -> String {
     let k = ApiKey::generate().unwrap();
-    let rec = KeyRecord::new(&k, "test".into(), scopes.to_vec(), rate_limit, diachi_auth::now_rfc3339());
+    let rec = KeyRecord::new(&k, "test".into(), scopes.to_vec(), rate_limit, diachi_auth::now_rfc3339())
+        .with_identity(level, None);
     rt().block_on(async {
         let c = diachi_db::connect(url).await.unwrap();
         diachi_db::keys::insert(&c, &rec).await.unwrap();
@@ -139,6 +148,13 @@ fn places(ix: &NationalIndex) -> Places {
     }
 }
 
+/// A post office of the province of an address.
+fn post_office_of(ix: &NationalIndex, id: AddressId) -> u32 {
+    let geo = &ix.data.geography;
+    let province = geo.wards[usize::from(ix.data.addresses.record(id).unwrap().ward)].province;
+    ix.data.post_offices.iter().find(|p| geo.wards[usize::from(p.ward)].province == province).unwrap().id
+}
+
 fn person(citizen: &str) -> (String, String, String) {
     (citizen.to_owned(), "Nguyễn Thị Hồng Nhung".to_owned(), "0912345678".to_owned())
 }
@@ -155,7 +171,15 @@ fn register(s: &Server, k: &str, citizen: &str, address: &str) -> (String, Strin
 fn identity(s: &Server, k: &str, citizen: &str, address: &str) -> Value {
     let (st, body) = s.post("/v1/identity/verify-address", k, json!({"citizen_id": citizen, "address": address}));
     assert_eq!(st, 200, "{body}");
-    assert_eq!(body.as_object().unwrap().len(), 3, "nothing else about the person: {body}");
+    assert_eq!(body.as_object().unwrap().len(), 2, "yes or no at a level, nothing else about the person: {body}");
+    body
+}
+
+/// The identity check at `level` (the key's own or stricter).
+fn identity_at(s: &Server, k: &str, citizen: &str, address: &str, level: &str) -> Value {
+    let (st, body) =
+        s.post("/v1/identity/verify-address", k, json!({"citizen_id": citizen, "address": address, "level": level}));
+    assert_eq!(st, 200, "{body}");
     body
 }
 
@@ -185,8 +209,9 @@ fn registration_verification_identity_levels_and_the_audit_log() {
     assert_eq!((got["status"].as_str(), got["attempts_left"].as_i64()), (Some("pending"), Some(5)));
     let text = got.to_string();
     assert!(!text.contains(citizen) && !text.contains("Nhung") && !text.contains("0912345678"), "{text}");
-    // pending: matches, not verified
-    assert_eq!(identity(&s, &idv, citizen, &p.home), json!({"match": true, "level": "exact", "verified": false}));
+    // pending: no answer yet
+    let none = json!({"match": false, "level": "exact"});
+    assert_eq!(identity(&s, &idv, citizen, &p.home), none);
 
     // the right code at a post office of another province: refused, no attempt used
     let verify = |code: &str, office: u32| {
@@ -195,7 +220,7 @@ fn registration_verification_identity_levels_and_the_audit_log() {
     let (st, e) = verify(&code, p.office_elsewhere);
     assert_eq!((st, e["error"]["code"].as_str()), (422, Some("wrong_post_office")), "{e}");
     let (st, e) = verify(&code, 4_000_000_000);
-    assert_eq!((st, e["error"]["code"].as_str()), (422, Some("wrong_post_office")), "{e}");
+    assert_eq!((st, e["error"]["code"].as_str()), (400, Some("invalid_post_office_id")), "{e}");
     // a wrong code uses one attempt
     let (st, e) = verify(&wrong(&code), p.office_here);
     assert_eq!((st, e["error"]["code"].as_str()), (422, Some("wrong_code")), "{e}");
@@ -208,14 +233,20 @@ fn registration_verification_identity_levels_and_the_audit_log() {
     let (st, e) = verify(&code, p.office_here);
     assert_eq!((st, e["error"]["code"].as_str()), (409, Some("registration_not_pending")), "{e}");
 
-    // the levels
-    for (address, level) in
-        [(&p.home, "exact"), (&p.other_unit, "building"), (&p.same_ward, "ward"), (&p.same_province, "province")]
-    {
-        let want = json!({"match": level == "exact" || level == "building", "level": level, "verified": true});
-        assert_eq!(identity(&s, &idv, citizen, address), want, "{address}");
+    // the levels: a key entitled to each says yes where the addresses agree at its level, no one level stricter
+    assert_eq!(identity(&s, &idv, citizen, &p.home), json!({"match": true, "level": "exact"}));
+    for (address, level, stricter) in [
+        (&p.other_unit, IdentityLevel::Building, "exact"),
+        (&p.same_ward, IdentityLevel::Ward, "building"),
+        (&p.same_province, IdentityLevel::Province, "ward"),
+    ] {
+        let k = key_at(&pg.url(), &[Scope::IdentityVerify], None, Some(level));
+        assert_eq!(identity(&s, &k, citizen, address), json!({"match": true, "level": level.as_str()}), "{address}");
+        assert_eq!(identity(&s, &k, citizen, &p.home), json!({"match": true, "level": level.as_str()}), "{address}");
+        let want = json!({"match": false, "level": stricter});
+        assert_eq!(identity_at(&s, &k, citizen, address, stricter), want, "{address}");
+        assert_eq!(identity(&s, &k, citizen, &p.elsewhere), json!({"match": false, "level": level.as_str()}));
     }
-    let none = json!({"match": false, "level": "none", "verified": false});
     assert_eq!(identity(&s, &idv, citizen, &p.elsewhere), none);
     assert_eq!(identity(&s, &idv, citizen, "not an address at all"), none);
     // an unknown citizen: the same answer
@@ -223,7 +254,7 @@ fn registration_verification_identity_levels_and_the_audit_log() {
 
     // a second registration (a move), verified: the first one is superseded
     let (id2, code2) = register(&s, &reg, citizen, &p.same_ward);
-    assert_eq!(identity(&s, &idv, citizen, &p.home)["level"], "exact", "still the verified one until verified");
+    assert_eq!(identity(&s, &idv, citizen, &p.home)["match"], true, "still the verified one until verified");
     let (st, _) = s.post(
         &format!("/v1/registrations/{id2}/verify"),
         &reg,
@@ -231,7 +262,8 @@ fn registration_verification_identity_levels_and_the_audit_log() {
     );
     assert_eq!(st, 200);
     assert_eq!(s.get(&format!("/v1/registrations/{id}"), &reg).1["status"], "superseded");
-    assert_eq!(identity(&s, &idv, citizen, &p.same_ward)["level"], "exact");
+    assert_eq!(identity(&s, &idv, citizen, &p.same_ward)["match"], true);
+    assert_eq!(identity(&s, &idv, citizen, &p.home)["match"], false, "the superseded one no longer answers");
 
     // revocation
     let (st, r) = s.post(&format!("/v1/registrations/{id2}/revoke"), &reg, json!({}));
@@ -302,7 +334,8 @@ fn registration_verification_identity_levels_and_the_audit_log() {
         assert_eq!(count("registration.create", "address_not_found"), 1);
         assert_eq!(count("registration.verify", "ok"), 2);
         assert_eq!(count("registration.verify", "wrong_code"), 5);
-        assert_eq!(count("registration.verify", "wrong_post_office"), 2);
+        assert_eq!(count("registration.verify", "wrong_post_office"), 1);
+        assert_eq!(count("registration.verify", "invalid_post_office_id"), 1);
         assert_eq!(count("registration.revoke", "ok"), 1);
         assert_eq!(count("registration.read", "unauthorized"), 1);
         assert!(count("identity.verify_address", "ok") >= 11);
@@ -369,8 +402,9 @@ fn keys_scopes_revocation_rate_limits_and_hostile_input() {
     let (st, e) = s.post("/v1/identity/verify-address", &reg, body.clone());
     assert_eq!(code(st, &e), (403, Some("forbidden".into())));
     assert_eq!(s.post("/v1/identity/verify-address", &idv, body.clone()).0, 200);
-    // the admin token has every scope; address writes need `admin`
-    assert_eq!(s.post("/v1/identity/verify-address", ADMIN, body.clone()).0, 200);
+    // the admin token has the admin scope only; address writes need `admin`
+    let (st, e) = s.post("/v1/identity/verify-address", ADMIN, body.clone());
+    assert_eq!(code(st, &e), (403, Some("forbidden".into())));
     let (st, e) = s.post("/v1/addresses", &reg, json!({"lat": 21.0, "lon": 105.8, "house_number": 1, "street": "X"}));
     assert_eq!(code(st, &e), (403, Some("forbidden".into())));
 
@@ -521,7 +555,7 @@ fn the_real_binary_logs_no_personal_data_at_debug_level() {
     let (st, _) =
         s.post(&format!("/v1/registrations/{id}/verify"), &reg, json!({"code": code, "post_office_id": p.office_here}));
     assert_eq!(st, 200);
-    assert_eq!(identity(&s, &reg, citizen, &p.home)["level"], "exact");
+    assert_eq!(identity(&s, &reg, citizen, &p.home)["match"], true);
     // invalid input that echoes nothing back either
     let (st, _) = s.post(
         "/v1/registrations",
@@ -572,9 +606,17 @@ fn a_pre_reform_address_registers_and_matches_todays_form() {
             json!({"citizen_id": r.citizen_id.as_str(), "name": r.name, "phone": r.phone, "address": papers}),
         );
         assert_eq!(st, 201, "{papers}: {body}");
+        let code = body["verification_code"].as_str().unwrap();
+        let office = post_office_of(&ix, r.address_id);
+        let (st, v2) = s.post(
+            &format!("/v1/registrations/{}/verify", body["id"].as_str().unwrap()),
+            &reg,
+            json!({"code": code, "post_office_id": office}),
+        );
+        assert_eq!(st, 200, "{v2}");
         for today in [v.formatted.as_str(), v.digital_address.as_str()] {
             let m = identity(&s, &idv, r.citizen_id.as_str(), today);
-            assert_eq!(m, json!({"match": true, "level": "exact", "verified": false}), "{papers} vs {today}");
+            assert_eq!(m, json!({"match": true, "level": "exact"}), "{papers} vs {today}");
         }
         checked += 1;
         if checked == 5 {

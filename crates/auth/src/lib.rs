@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use std::str::FromStr;
 
-pub use keyring::{Keyring, Principal};
+pub use keyring::{Keyring, LookupLimits, MIN_ADMIN_TOKEN_CHARS, Principal};
 pub use limiter::RateLimiter;
 
 /// What a key may do. Public lookups and tiles need no key at all.
@@ -24,9 +24,12 @@ pub enum Scope {
     /// `POST /v1/addresses/validate`
     #[serde(rename = "address:validate")]
     AddressValidate,
-    /// registrations: create, verify, read, revoke
+    /// registrations: create; read, verify and revoke those the key created
     #[serde(rename = "registry:write")]
     RegistryWrite,
+    /// registrations: read, verify and revoke any registration, whichever key created it
+    #[serde(rename = "registry:admin")]
+    RegistryAdmin,
     /// `POST /v1/identity/verify-address`
     #[serde(rename = "identity:verify")]
     IdentityVerify,
@@ -40,8 +43,14 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope.
-    pub const ALL: [Scope; 5] =
-        [Scope::AddressValidate, Scope::RegistryWrite, Scope::IdentityVerify, Scope::Admin, Scope::DeliveryPlan];
+    pub const ALL: [Scope; 6] = [
+        Scope::AddressValidate,
+        Scope::RegistryWrite,
+        Scope::RegistryAdmin,
+        Scope::IdentityVerify,
+        Scope::Admin,
+        Scope::DeliveryPlan,
+    ];
 
     /// The scope's name, e.g. `address:validate`.
     #[must_use]
@@ -49,6 +58,7 @@ impl Scope {
         match self {
             Scope::AddressValidate => "address:validate",
             Scope::RegistryWrite => "registry:write",
+            Scope::RegistryAdmin => "registry:admin",
             Scope::IdentityVerify => "identity:verify",
             Scope::Admin => "admin",
             Scope::DeliveryPlan => "delivery:plan",
@@ -69,6 +79,65 @@ impl FromStr for Scope {
             format!(
                 "unknown scope {s:?}; one of {}",
                 Scope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+}
+
+/// The level at which a key with `identity:verify` may ask whether a citizen lives at an address: the answer is yes
+/// when the given address agrees with the registered one at least at this level. Ordered from the loosest
+/// (`province`, which tells the most about where someone lives) to the strictest (`exact`, which tells nothing to
+/// whoever does not know the address already).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityLevel {
+    /// The same province.
+    Province,
+    /// The same ward.
+    Ward,
+    /// The same building (the same 1 m cell, or the same house in another unit).
+    Building,
+    /// The same delivery point: the default of every key.
+    #[default]
+    Exact,
+}
+
+impl IdentityLevel {
+    /// Every level, loosest first.
+    pub const ALL: [IdentityLevel; 4] =
+        [IdentityLevel::Province, IdentityLevel::Ward, IdentityLevel::Building, IdentityLevel::Exact];
+
+    /// The level's name, e.g. `ward`.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentityLevel::Province => "province",
+            IdentityLevel::Ward => "ward",
+            IdentityLevel::Building => "building",
+            IdentityLevel::Exact => "exact",
+        }
+    }
+
+    /// Whether a key entitled to this level may ask at `asked`: at its own level or a stricter one, never looser.
+    #[must_use]
+    pub fn permits(self, asked: IdentityLevel) -> bool {
+        asked >= self
+    }
+}
+
+impl fmt::Display for IdentityLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for IdentityLevel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        IdentityLevel::ALL.into_iter().find(|l| l.as_str() == s.trim()).ok_or_else(|| {
+            format!(
+                "unknown identity level {s:?}; one of {}",
+                IdentityLevel::ALL.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(", ")
             )
         })
     }
@@ -195,6 +264,12 @@ pub struct KeyRecord {
     /// RFC 3339; `None` = the key is valid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
+    /// The level of its identity checks (`identity:verify`); `None` = [`IdentityLevel::Exact`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_level: Option<IdentityLevel>,
+    /// Identity checks a day; `None` = the service's `identity_checks_per_key_per_day`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_daily_quota: Option<u32>,
 }
 
 /// Lower-case hex.
@@ -222,7 +297,15 @@ impl KeyRecord {
             rate_limit,
             created_at,
             revoked_at: None,
+            identity_level: None,
+            identity_daily_quota: None,
         }
+    }
+
+    /// The same record with its identity-check level and daily quota (`None`: the defaults).
+    #[must_use]
+    pub fn with_identity(self, level: Option<IdentityLevel>, daily_quota: Option<u32>) -> Self {
+        Self { identity_level: level, identity_daily_quota: daily_quota, ..self }
     }
 
     /// Whether `key` is this record's key (constant time) and the record is not revoked.
@@ -289,6 +372,29 @@ mod tests {
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
         }
         assert!("root".parse::<Scope>().is_err());
+    }
+
+    #[test]
+    fn identity_levels_parse_order_and_permit_only_stricter() {
+        for l in IdentityLevel::ALL {
+            assert_eq!(l.as_str().parse::<IdentityLevel>(), Ok(l));
+            assert_eq!(serde_json::to_string(&l).unwrap(), format!("\"{l}\""));
+        }
+        assert_eq!(IdentityLevel::default(), IdentityLevel::Exact);
+        assert!(IdentityLevel::Ward.permits(IdentityLevel::Ward) && IdentityLevel::Ward.permits(IdentityLevel::Exact));
+        assert!(!IdentityLevel::Ward.permits(IdentityLevel::Province));
+        assert!(!IdentityLevel::Exact.permits(IdentityLevel::Building));
+        assert!("street".parse::<IdentityLevel>().is_err());
+        // an old keys-file line (no identity fields) still reads
+        let k = ApiKey::generate().unwrap();
+        let old = KeyRecord::new(&k, "t".into(), vec![Scope::IdentityVerify], None, now_rfc3339());
+        let line = serde_json::to_string(&old).unwrap();
+        assert!(!line.contains("identity_level"), "{line}");
+        let back: KeyRecord = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, old);
+        let ward = old.with_identity(Some(IdentityLevel::Ward), Some(7));
+        let back: KeyRecord = serde_json::from_str(&serde_json::to_string(&ward).unwrap()).unwrap();
+        assert_eq!((back.identity_level, back.identity_daily_quota), (Some(IdentityLevel::Ward), Some(7)));
     }
 
     #[test]

@@ -1,15 +1,27 @@
 //! Per-key rate limits: GCRA (the generic cell rate algorithm, a token bucket kept as one timestamp per key), in
-//! memory and per process. A limit of N per minute lets a burst of N through, then one every 60/N seconds.
+//! memory and per process. A limit of N per minute lets a burst of N through, then one every 60/N seconds. The
+//! limiter remembers at most `capacity` buckets: when every one of them is still filling, a new name is refused
+//! (for a second) rather than remembered, so that a flood of names cannot grow it without bound.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// The buckets a limiter keeps by default.
+pub const DEFAULT_CAPACITY: usize = 100_000;
+
 /// The limiter of one process.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct RateLimiter {
     /// key id → theoretical arrival time of the next request
     tat: Mutex<HashMap<String, Instant>>,
+    capacity: usize,
+}
+
+impl Default for RateLimiter {
+    fn default() -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY)
+    }
 }
 
 impl RateLimiter {
@@ -17,6 +29,12 @@ impl RateLimiter {
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A limiter that keeps at most `capacity` buckets (at least one).
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self { tat: Mutex::new(HashMap::new()), capacity: capacity.max(1) }
     }
 
     /// Takes one request of `key` at `now` under a limit of `per_minute` (0 = unlimited). `Err(wait)` when over
@@ -28,22 +46,45 @@ impl RateLimiter {
         let interval = Duration::from_mins(1) / per_minute;
         let tolerance = interval * (per_minute - 1);
         let mut map = self.tat.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let tat = map.get(key).copied().unwrap_or(now).max(now);
+        let known = map.get(key).copied();
+        if known.is_none() && map.len() >= self.capacity {
+            // keep the map small: forget keys whose bucket is full again; refuse a new one while none is
+            map.retain(|_, t| *t > now);
+            if map.len() >= self.capacity {
+                return Err(Duration::from_secs(1));
+            }
+        }
+        let tat = known.unwrap_or(now).max(now);
         let allow_at = tat.checked_sub(tolerance).unwrap_or(now);
         if allow_at > now {
             return Err(allow_at - now);
         }
         map.insert(key.to_owned(), tat + interval);
-        // keep the map small: forget keys whose bucket is full again
-        if map.len() > 100_000 {
-            map.retain(|_, t| *t > now);
-        }
         Ok(())
     }
 
     /// [`RateLimiter::check_at`] now.
     pub fn check(&self, key: &str, per_minute: u32) -> Result<(), Duration> {
         self.check_at(key, per_minute, Instant::now())
+    }
+
+    /// Whether a request of `key` would be let through now, without taking it (`Err(wait)` when not); take it
+    /// afterwards with [`RateLimiter::check`] if it counts.
+    pub fn would_allow(&self, key: &str, per_minute: u32) -> Result<(), Duration> {
+        if per_minute == 0 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        let interval = Duration::from_mins(1) / per_minute;
+        let tolerance = interval * (per_minute - 1);
+        let map = self.tat.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(tat) = map.get(key).copied() else {
+            return if map.len() >= self.capacity { Err(Duration::from_secs(1)) } else { Ok(()) };
+        };
+        match tat.max(now).checked_sub(tolerance) {
+            Some(allow_at) if allow_at > now => Err(allow_at - now),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -72,6 +113,19 @@ mod tests {
             assert!(l.check_at("a", 3, t2).is_ok());
         }
         assert!(l.check_at("a", 3, t2).is_err());
+    }
+
+    #[test]
+    fn a_full_limiter_refuses_new_names_until_buckets_refill() {
+        let l = RateLimiter::with_capacity(2);
+        let t0 = Instant::now();
+        assert!(l.check_at("a", 60, t0).is_ok() && l.check_at("b", 60, t0).is_ok());
+        assert!(l.check_at("c", 60, t0).is_err(), "no room for a third name");
+        assert!(l.check_at("a", 60, t0).is_ok(), "known names go on");
+        // once a bucket is full again its name is forgotten and makes room
+        let t1 = t0 + Duration::from_secs(3);
+        assert!(l.check_at("c", 60, t1).is_ok());
+        assert!(l.tat.lock().unwrap().len() <= 2);
     }
 
     #[test]

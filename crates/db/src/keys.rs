@@ -3,7 +3,7 @@
 use tokio_postgres::Client;
 
 use super::DbError;
-use diachi_auth::{KeyId, KeyRecord, Scope};
+use diachi_auth::{IdentityLevel, KeyId, KeyRecord, Scope};
 
 /// The keyring finds keys of the database through this.
 impl diachi_auth::keyring::KeyStore for super::Database {
@@ -27,6 +27,12 @@ fn record(row: &tokio_postgres::Row) -> Result<KeyRecord, DbError> {
         rate_limit: row.get::<_, Option<i32>>(4).map(|n| n.max(0) as u32),
         created_at: row.get(5),
         revoked_at: row.get(6),
+        identity_level: row
+            .get::<_, Option<&str>>(7)
+            .map(str::parse::<IdentityLevel>)
+            .transpose()
+            .map_err(DbError::BadData)?,
+        identity_daily_quota: row.get::<_, Option<i32>>(8).map(|n| n.max(0) as u32),
     })
 }
 
@@ -42,10 +48,12 @@ fn unhex(s: &str) -> Result<Vec<u8>, DbError> {
 pub async fn insert(client: &Client, rec: &KeyRecord) -> Result<KeyRecord, DbError> {
     let scopes: Vec<&str> = rec.scopes.iter().map(|s| s.as_str()).collect();
     let limit = rec.rate_limit.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
+    let level = rec.identity_level.map(IdentityLevel::as_str);
+    let quota = rec.identity_daily_quota.map(|n| i32::try_from(n).unwrap_or(i32::MAX));
     let row = client
         .query_one(
             include_str!("../sql/registry/key_insert.sql"),
-            &[&rec.id.as_str(), &rec.name, &scopes, &unhex(&rec.secret_sha256)?, &limit],
+            &[&rec.id.as_str(), &rec.name, &scopes, &unhex(&rec.secret_sha256)?, &limit, &level, &quota],
         )
         .await?;
     Ok(KeyRecord { created_at: row.get(0), ..rec.clone() })

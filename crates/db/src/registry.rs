@@ -55,6 +55,8 @@ pub struct Row {
     pub verified_at: Option<String>,
     /// RFC 3339, when revoked or superseded; `None` otherwise.
     pub revoked_at: Option<String>,
+    /// Id of the API key that created it.
+    pub created_by: String,
 }
 
 fn row(r: &tokio_postgres::Row) -> Row {
@@ -70,6 +72,7 @@ fn row(r: &tokio_postgres::Row) -> Row {
         expires_at: r.get(8),
         verified_at: r.get(9),
         revoked_at: r.get(10),
+        created_by: r.get(11),
     }
 }
 
@@ -136,10 +139,12 @@ pub enum Verified {
 
 /// Verifies registration `id` in one transaction (the row locked): `check` looks at the pending row; a wrong code
 /// uses an attempt and the `max_attempts`-th locks the registration; on success the citizen's earlier verified
-/// registration is superseded.
+/// registration is superseded. `owner`: the key that must have created it (`None`: any); another key's registration
+/// reads as none.
 pub async fn verify(
     pool: &Pool,
     id: Uuid,
+    owner: Option<&str>,
     max_attempts: i32,
     post_office: i32,
     check: impl FnOnce(&Row) -> Check,
@@ -147,7 +152,11 @@ pub async fn verify(
     let mut c = pool.get().await?;
     let tx = c.transaction().await?;
     tx.execute(include_str!("../sql/registry/registration_lock_row.sql"), &[&id]).await?;
-    let Some(r) = tx.query_opt(include_str!("../sql/registry/registration_get.sql"), &[&id]).await?.map(|r| row(&r))
+    let Some(r) = tx
+        .query_opt(include_str!("../sql/registry/registration_get.sql"), &[&id])
+        .await?
+        .map(|r| row(&r))
+        .filter(|r| owner.is_none_or(|o| o == r.created_by))
     else {
         return Ok(Verified::NotFound);
     };
@@ -177,18 +186,43 @@ pub async fn verify(
     Ok(out)
 }
 
-/// Revokes a registration; `false` when there is none that can be revoked.
-pub async fn revoke(pool: &Pool, id: Uuid) -> Result<bool, DbError> {
+/// Revokes a registration created by `owner` (`None`: by any key); `false` when there is none that can be revoked.
+pub async fn revoke(pool: &Pool, id: Uuid, owner: Option<&str>) -> Result<bool, DbError> {
     let c = pool.get().await?;
-    Ok(c.query_opt(include_str!("../sql/registry/registration_revoke.sql"), &[&id]).await?.is_some())
+    Ok(c.query_opt(include_str!("../sql/registry/registration_revoke.sql"), &[&id, &owner]).await?.is_some())
 }
 
-/// The citizen's current registration: (id, sealed target, verified).
-pub async fn current(pool: &Pool, citizen_hash: &[u8]) -> Result<Option<(Uuid, Vec<u8>, bool)>, DbError> {
+/// The citizen's verified registration: (id, sealed target). Registrations in any other state are not looked at.
+pub async fn verified(pool: &Pool, citizen_hash: &[u8]) -> Result<Option<(Uuid, Vec<u8>)>, DbError> {
     let c = pool.get().await?;
-    Ok(c.query_opt(include_str!("../sql/registry/registration_current.sql"), &[&citizen_hash])
+    Ok(c.query_opt(include_str!("../sql/registry/registration_verified.sql"), &[&citizen_hash])
         .await?
-        .map(|r| (r.get(0), r.get(1), r.get(2))))
+        .map(|r| (r.get(0), r.get(1))))
+}
+
+/// What identity checks are counted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Counted<'a> {
+    /// The API key that asks (its id).
+    Key(&'a str),
+    /// The citizen asked about (the keyed hash of the ID).
+    Citizen(&'a [u8]),
+}
+
+/// Counts one identity check more for a key or a citizen today (UTC); returns the day's count, this one included.
+/// The first check of a key in a day also drops the counts of days past.
+pub async fn count_identity_check(pool: &Pool, counted: Counted<'_>) -> Result<u32, DbError> {
+    let c = pool.get().await?;
+    let (kind, subject) = match counted {
+        Counted::Key(id) => ("key", id.as_bytes()),
+        Counted::Citizen(hash) => ("citizen", hash),
+    };
+    let checks: i32 =
+        c.query_one(include_str!("../sql/registry/identity_check_count.sql"), &[&kind, &subject]).await?.get(0);
+    if checks == 1 && kind == "key" {
+        c.execute(include_str!("../sql/registry/identity_check_forget.sql"), &[]).await?;
+    }
+    Ok(checks.max(0) as u32)
 }
 
 /// One line of the audit log (no personal data: the key id, the action, how it ended).
@@ -205,6 +239,10 @@ pub struct AuditEntry<'a> {
     pub status: i32,
     /// The registration concerned, if any.
     pub registration_id: Option<Uuid>,
+    /// Identity checks: the keyed hash of the citizen ID asked about (never the ID).
+    pub subject_hash: Option<&'a [u8]>,
+    /// Identity checks: the level asked at.
+    pub identity_level: Option<&'a str>,
 }
 
 /// Appends one line to the audit log.
@@ -212,7 +250,16 @@ pub async fn audit(pool: &Pool, e: &AuditEntry<'_>) -> Result<(), DbError> {
     let c = pool.get().await?;
     c.execute(
         include_str!("../sql/registry/audit_insert.sql"),
-        &[&e.request_id, &e.key_id, &e.action, &e.outcome, &e.status, &e.registration_id],
+        &[
+            &e.request_id,
+            &e.key_id,
+            &e.action,
+            &e.outcome,
+            &e.status,
+            &e.registration_id,
+            &e.subject_hash,
+            &e.identity_level,
+        ],
     )
     .await?;
     Ok(())

@@ -226,6 +226,36 @@ impl fmt::Debug for AddressText {
     }
 }
 
+/// The number of a post office: 0 to 2,147,483,647 (the range of the database's `post_offices.id`). Parsed, never
+/// cast: a number past the range is refused rather than wrapped to a negative one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PostOfficeId(u32);
+
+impl PostOfficeId {
+    /// The largest post office number.
+    pub const MAX: u32 = i32::MAX as u32;
+
+    /// Checks the range.
+    pub fn parse(n: i64) -> Result<Self, &'static str> {
+        match u32::try_from(n) {
+            Ok(v) if v <= Self::MAX => Ok(Self(v)),
+            _ => Err("a post office id is a number from 0 to 2147483647"),
+        }
+    }
+
+    /// The number.
+    #[must_use]
+    pub fn get(self) -> u32 {
+        self.0
+    }
+
+    /// The number as the database's integer (always in range).
+    #[must_use]
+    pub fn as_i32(self) -> i32 {
+        i32::try_from(self.0).unwrap_or(i32::MAX)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -287,5 +317,17 @@ mod tests {
         assert!(AddressText::parse("a\nb").is_err() && AddressText::parse(" ").is_err());
         assert!(AddressText::parse(&"x".repeat(501)).is_err());
         assert!(AddressText::parse("V98-FE4-RYEW").is_ok());
+    }
+
+    /// Issue 16, finding 7: post office numbers past `i32` are refused, not wrapped.
+    #[test]
+    fn post_office_ids() {
+        for ok in [0_i64, 1, 12_345, 2_147_483_647] {
+            let id = PostOfficeId::parse(ok).unwrap();
+            assert_eq!((i64::from(id.get()), i64::from(id.as_i32())), (ok, ok));
+        }
+        for bad in [-1_i64, 2_147_483_648, 4_294_967_295, 4_294_967_296, i64::MIN, i64::MAX] {
+            assert!(PostOfficeId::parse(bad).is_err(), "{bad}");
+        }
     }
 }

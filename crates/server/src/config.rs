@@ -95,11 +95,20 @@ pub struct Config {
     pub rate_limit: u32,
     /// Seconds a key read from the database is cached; a revocation takes effect within this time (0 = no cache).
     pub key_cache_ttl_s: u64,
+    /// Database lookups of key ids in no cache, per minute from one peer (an IPv4 address, an IPv6 /64); over it,
+    /// 429 (0 = unlimited). Ids the database does not know are remembered for a minute.
+    pub key_lookups_per_peer_per_minute: u32,
+    /// Database lookups of key ids in no cache, per minute in all (per process; 0 = unlimited).
+    pub key_lookups_per_minute: u32,
     /// The master key of personal data at rest: 32 bytes, base64 (`diachi keys pii-key`). Without it the registry
     /// and identity endpoints answer 503. Keep it out of the repository: set `DIACHI_PII_KEY`.
     pub pii_key: Option<String>,
     /// Days a pending registration's code stays valid.
     pub registration_ttl_days: u32,
+    /// Identity checks of one citizen a day (UTC), all keys together (0 = unlimited).
+    pub identity_checks_per_citizen_per_day: u32,
+    /// Identity checks of one key a day (UTC) unless the key has its own quota (0 = unlimited).
+    pub identity_checks_per_key_per_day: u32,
     /// Delivery plans up to this many shipments are answered at once; bigger ones are made in the background.
     pub delivery_sync_max_shipments: usize,
     /// Shipments of one delivery plan at most.
@@ -123,8 +132,12 @@ impl Default for Config {
             keys_file: None,
             rate_limit: DEFAULT_RATE_LIMIT,
             key_cache_ttl_s: DEFAULT_KEY_CACHE_TTL_S,
+            key_lookups_per_peer_per_minute: diachi_auth::LookupLimits::default().per_peer_per_minute,
+            key_lookups_per_minute: diachi_auth::LookupLimits::default().per_minute,
             pii_key: None,
             registration_ttl_days: diachi_registry::DEFAULT_TTL_DAYS,
+            identity_checks_per_citizen_per_day: diachi_registry::DEFAULT_CHECKS_PER_CITIZEN_PER_DAY,
+            identity_checks_per_key_per_day: diachi_registry::DEFAULT_CHECKS_PER_KEY_PER_DAY,
             delivery_sync_max_shipments: diachi_delivery::Settings::default().sync_max_shipments,
             delivery_max_shipments: diachi_delivery::Settings::default().max_shipments,
         }
@@ -153,8 +166,12 @@ impl std::fmt::Debug for Config {
             .field("keys_file", &self.keys_file)
             .field("rate_limit", &self.rate_limit)
             .field("key_cache_ttl_s", &self.key_cache_ttl_s)
+            .field("key_lookups_per_peer_per_minute", &self.key_lookups_per_peer_per_minute)
+            .field("key_lookups_per_minute", &self.key_lookups_per_minute)
             .field("pii_key", &self.pii_key.as_ref().map(|_| "…"))
             .field("registration_ttl_days", &self.registration_ttl_days)
+            .field("identity_checks_per_citizen_per_day", &self.identity_checks_per_citizen_per_day)
+            .field("identity_checks_per_key_per_day", &self.identity_checks_per_key_per_day)
             .field("delivery_sync_max_shipments", &self.delivery_sync_max_shipments)
             .field("delivery_max_shipments", &self.delivery_max_shipments)
             .finish()

@@ -80,17 +80,19 @@ pub fn services(
 
 /// The parts of the state known at start: keys, the registry (with a PII key), tile files, delivery limits.
 pub fn shared(config: &Config) -> anyhow::Result<Shared> {
-    let registry = match config.pii_key.as_deref().filter(|k| !k.trim().is_empty()) {
-        Some(key) => {
+    let registry =
+        if let Some(key) = config.pii_key.as_deref().filter(|k| !k.trim().is_empty()) {
             let pii = diachi_pii::Pii::from_base64(key)?;
-            Some(Arc::new(Registry::new(pii, config.registration_ttl_days)))
-        }
-        None => {
+            Some(Arc::new(Registry::new(pii, config.registration_ttl_days).with_identity_limits(
+                config.identity_checks_per_citizen_per_day,
+                config.identity_checks_per_key_per_day,
+            )))
+        } else {
             tracing::warn!("no pii_key: the registry and identity endpoints answer 503");
             None
-        }
-    };
+        };
     let files = (!config.tiles_files.is_empty()).then(|| FileSources::open(&config.tiles_files)).transpose()?;
+    check_admin_token(config)?;
     Ok(Shared {
         keyring: Arc::new(keyring(config)),
         registry,
@@ -103,7 +105,22 @@ pub fn shared(config: &Config) -> anyhow::Result<Shared> {
     })
 }
 
-/// The keys the configuration names: its admin token, its keys file, its default limit and cache time.
+/// Refuses an admin token shorter than [`diachi_auth::MIN_ADMIN_TOKEN_CHARS`] (without printing it).
+fn check_admin_token(config: &Config) -> anyhow::Result<()> {
+    if let Some(token) = config.admin_token.as_deref().filter(|t| !t.is_empty()) {
+        let chars = token.chars().count();
+        anyhow::ensure!(
+            chars >= diachi_auth::MIN_ADMIN_TOKEN_CHARS,
+            "admin_token (DIACHI_ADMIN_TOKEN) is {chars} characters long; it must have at least {} \
+             (make one with `diachi keys admin-token`)",
+            diachi_auth::MIN_ADMIN_TOKEN_CHARS
+        );
+    }
+    Ok(())
+}
+
+/// The keys the configuration names: its admin token, its keys file, its default limit, cache time and lookup
+/// limits.
 fn keyring(config: &Config) -> Keyring {
     Keyring::new(
         config.admin_token.clone(),
@@ -111,6 +128,10 @@ fn keyring(config: &Config) -> Keyring {
         config.rate_limit,
         Duration::from_secs(config.key_cache_ttl_s),
     )
+    .with_lookup_limits(diachi_auth::LookupLimits {
+        per_peer_per_minute: config.key_lookups_per_peer_per_minute,
+        per_minute: config.key_lookups_per_minute,
+    })
 }
 
 /// The state of a test or benchmark server: no admin token, no key file, no registry, the default limits.

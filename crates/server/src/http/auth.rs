@@ -7,8 +7,8 @@
 //!
 //! Answers: 401 `unauthorized` without an `Authorization: Bearer …` header (or one that is not text); 403
 //! `invalid_key` for a key that is unknown, revoked or mistyped; 403 `forbidden` for a valid key without the scope;
-//! 429 `rate_limited` with `Retry-After` over the key's limit; 503 `database_unavailable` when the key store cannot
-//! be read.
+//! 429 `rate_limited` with `Retry-After` over the key's limit, or over the limit of key-store lookups of the peer
+//! (ids in no cache); 503 `database_unavailable` when the key store cannot be read.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
@@ -111,17 +111,18 @@ fn bearer(req: &HttpRequest) -> Result<&str, AuthError> {
         .ok_or(AuthError::Missing)
 }
 
-/// Lets `req` through for `scope`, or says why not; records the key id for the audit log.
-pub async fn authorize(req: &HttpRequest, scope: Scope) -> Result<Principal, Rejection> {
+/// Lets `req` through for one of `scopes`, or says why not; records the key id for the audit log.
+pub async fn authorize(req: &HttpRequest, scopes: &[Scope]) -> Result<Principal, Rejection> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| Rejection { error: ApiError::not_ready(), retry_after_s: None })?;
     let token = bearer(req)?;
     let keyring = state.keyring();
     let store = state.database().map(|d| d.as_ref() as &dyn diachi_auth::keyring::KeyStore);
-    let who = keyring.authenticate(token, store).await?;
+    let peer = req.peer_addr().map(|a| a.ip());
+    let who = keyring.authenticate(token, store, peer).await?;
     req.extensions_mut().insert(Caller(who.key_id.clone()));
-    keyring.admit(&who, scope)?;
+    keyring.admit_any(&who, scopes)?;
     Ok(who)
 }
 
@@ -135,7 +136,33 @@ impl<S: scope::ScopeMarker> FromRequest for Scoped<S> {
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { authorize(&req, S::SCOPE).await.map(|p| Scoped(p, PhantomData)) })
+        Box::pin(async move { authorize(&req, &[S::SCOPE]).await.map(|p| Scoped(p, PhantomData)) })
+    }
+}
+
+/// A request on existing registrations, let through for a key with `registry:write` (which reaches the
+/// registrations it created) or `registry:admin` (which reaches every one).
+pub struct Registrar(pub Principal);
+
+impl Registrar {
+    /// The registrations the caller reaches.
+    #[must_use]
+    pub fn access(&self) -> diachi_registry::Access<'_> {
+        if self.0.has(Scope::RegistryAdmin) {
+            diachi_registry::Access::Any
+        } else {
+            diachi_registry::Access::CreatedBy(&self.0.key_id)
+        }
+    }
+}
+
+impl FromRequest for Registrar {
+    type Error = Rejection;
+    type Future = LocalBoxFuture<'static, Result<Self, Rejection>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authorize(&req, &[Scope::RegistryWrite, Scope::RegistryAdmin]).await.map(Registrar) })
     }
 }
 

@@ -17,6 +17,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// Human-readable explanation.
     pub message: String,
+    /// Seconds to wait before retrying, sent as `Retry-After` (429, 503).
+    pub retry_after_s: Option<u64>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -35,7 +37,13 @@ pub struct ErrorDetail {
 impl ApiError {
     /// An error answer with this status, code and message.
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self { status, code, message: message.into() }
+        Self { status, code, message: message.into(), retry_after_s: None }
+    }
+
+    /// The same error, with `Retry-After: seconds`.
+    #[must_use]
+    pub fn with_retry_after(self, seconds: u64) -> Self {
+        Self { retry_after_s: Some(seconds.max(1)), ..self }
     }
 
     /// The `error` member of the answer, for errors carried inside a 200 answer (batch lines).
@@ -131,8 +139,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status)
-            .json(ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone() } })
+        let mut res = HttpResponse::build(self.status);
+        if let Some(s) = self.retry_after_s {
+            res.insert_header((actix_web::http::header::RETRY_AFTER, s));
+        }
+        res.json(ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message.clone() } })
     }
 }
 
@@ -200,6 +211,18 @@ impl ApiError {
             "database_unavailable",
             "the database cannot be reached right now; lookups keep answering from memory; retry shortly",
         )
+    }
+
+    /// 503 `audit_unavailable`: the audit row of a registry or identity request could not be written, so the
+    /// answer is withheld.
+    #[must_use]
+    pub fn audit_unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "audit_unavailable",
+            "the audit log cannot be written right now, so no answer is given; retry shortly",
+        )
+        .with_retry_after(1)
     }
 
     /// 503 `database_not_configured`: the server runs without a database.

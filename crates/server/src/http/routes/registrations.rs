@@ -1,5 +1,6 @@
 //! Residents' registrations (scope `registry:write`): made pending with a one-time code that the post delivers on
-//! paper, verified with that code at a post office, read, revoked. No answer carries personal data.
+//! paper, verified with that code at a post office, read, revoked — by the key that created them, or by a key with
+//! `registry:admin` (to any other key a registration does not exist: 404). No answer carries personal data.
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -7,10 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::auth::{Forbidden, NoKey, RateLimited, Scoped, scope};
+use crate::http::auth::{Forbidden, NoKey, RateLimited, Registrar, Scoped, scope};
 use crate::http::error::{BadRequest, ErrorBody, NotFound, UnsupportedBody};
 use crate::http::{ApiError, AppState};
-use diachi_registry::{AddressText, CitizenId, NewRegistration, PersonName, Phone, VerificationCode};
+use diachi_registry::{AddressText, CitizenId, NewRegistration, PersonName, Phone, PostOfficeId, VerificationCode};
 
 /// A new registration.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -82,8 +83,9 @@ impl From<diachi_registry::Status> for RegistrationStatus {
 pub struct VerifyBody {
     #[schema(example = "12345678", pattern = "^[0-9]{8}$")]
     pub code: String,
-    /// id of a post office of the address's province (`/v1/post-offices/nearest`)
-    #[schema(minimum = 0, maximum = 4_294_967_295_i64)]
+    /// id of a post office of the address's province (`/v1/post-offices/nearest`); 0 to 2147483647, else 400
+    /// `invalid_post_office_id`
+    #[schema(minimum = 0, maximum = 2_147_483_647_i64)]
     pub post_office_id: i64,
 }
 
@@ -111,7 +113,8 @@ pub struct RegistrationUnprocessable(#[allow(dead_code)] ErrorBody);
 #[derive(utoipa::IntoResponses)]
 #[response(
     status = 503,
-    description = "`pii_key_not_configured`, `database_not_configured`, `database_unavailable` or `not_ready`"
+    description = "`pii_key_not_configured`, `database_not_configured`, `database_unavailable`, `not_ready`, or \
+        `audit_unavailable` (the request's audit row could not be written, so its answer is withheld)"
 )]
 pub struct RegistryUnavailable(#[allow(dead_code)] ErrorBody);
 
@@ -156,37 +159,38 @@ pub async fn create_registration(
     ))
 }
 
-/// The state of a registration.
+/// The state of a registration (one the key created, or any with `registry:admin`).
 #[utoipa::path(get, path = "/v1/registrations/{id}", tag = "registry",
     params(("id" = String, Path, description = "registration id (a UUID)",
         pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
-    security(("api_key" = ["registry:write"])),
+    security(("api_key" = ["registry:write"]), ("api_key" = ["registry:admin"])),
     responses(
         (status = 200, description = "Its state", body = RegistrationStatus),
         BadRequest, NoKey, Forbidden, RateLimited, NotFound, RegistryUnavailable))]
 pub async fn registration(
-    _key: Scoped<scope::RegistryWrite>,
+    key: Registrar,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<web::Json<RegistrationStatus>, ApiError> {
     let registry = state.registry()?;
     let db = state.db()?;
     let id = registration_id(&path)?;
-    Ok(web::Json(registry.status(&db.pool, id).await?.into()))
+    Ok(web::Json(registry.status(&db.pool, id, key.access()).await?.into()))
 }
 
 /// Verifies a registration with the code from the letter, at a post office of the address's province: the address
-/// is then bound to the resident. At most 5 wrong codes, then the registration is locked.
+/// is then bound to the resident. At most 5 wrong codes, then the registration is locked. By the key that created
+/// it, or with `registry:admin`.
 #[utoipa::path(post, path = "/v1/registrations/{id}/verify", tag = "registry", request_body = VerifyBody,
     params(("id" = String, Path, description = "registration id (a UUID)",
         pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
-    security(("api_key" = ["registry:write"])),
+    security(("api_key" = ["registry:write"]), ("api_key" = ["registry:admin"])),
     responses(
         (status = 200, description = "Verified", body = RegistrationStatus),
         BadRequest, NoKey, Forbidden, RateLimited, NotFound, RegistrationConflict, RegistrationGone,
         UnsupportedBody, RegistrationUnprocessable, RegistryUnavailable))]
 pub async fn verify_registration(
-    _key: Scoped<scope::RegistryWrite>,
+    key: Registrar,
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Json<VerifyBody>,
@@ -196,30 +200,30 @@ pub async fn verify_registration(
     let ix = state.index()?;
     let id = registration_id(&path)?;
     let code = field("invalid_code", VerificationCode::parse(&body.code))?;
-    let office = u32::try_from(body.post_office_id)
-        .map_err(|_| ApiError::bad_request("invalid_post_office_id", "a post office id is 0 to 4294967295"))?;
-    registry.verify(&db.pool, ix, id, &code, office).await?;
-    Ok(web::Json(registry.status(&db.pool, id).await?.into()))
+    let office = field("invalid_post_office_id", PostOfficeId::parse(body.post_office_id))?;
+    registry.verify(&db.pool, ix, id, key.access(), &code, office).await?;
+    Ok(web::Json(registry.status(&db.pool, id, key.access()).await?.into()))
 }
 
-/// Revokes a registration (pending, locked or verified): the address is no longer bound to the resident.
+/// Revokes a registration (pending, locked or verified): the address is no longer bound to the resident. By the
+/// key that created it, or with `registry:admin`.
 #[utoipa::path(post, path = "/v1/registrations/{id}/revoke", tag = "registry",
     params(("id" = String, Path, description = "registration id (a UUID)",
         pattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")),
-    security(("api_key" = ["registry:write"])),
+    security(("api_key" = ["registry:write"]), ("api_key" = ["registry:admin"])),
     responses(
         (status = 200, description = "Revoked", body = RegistrationStatus),
         BadRequest, NoKey, Forbidden, RateLimited, NotFound, RegistrationConflict, RegistryUnavailable))]
 pub async fn revoke_registration(
-    _key: Scoped<scope::RegistryWrite>,
+    key: Registrar,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<web::Json<RegistrationStatus>, ApiError> {
     let registry = state.registry()?;
     let db = state.db()?;
     let id = registration_id(&path)?;
-    registry.revoke(&db.pool, id).await?;
-    Ok(web::Json(registry.status(&db.pool, id).await?.into()))
+    registry.revoke(&db.pool, id, key.access()).await?;
+    Ok(web::Json(registry.status(&db.pool, id, key.access()).await?.into()))
 }
 
 impl From<diachi_registry::RegistryError> for ApiError {
@@ -239,6 +243,12 @@ impl From<diachi_registry::RegistryError> for ApiError {
             R::Locked => Self::new(StatusCode::CONFLICT, "registration_locked", msg),
             R::WrongCode { .. } => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "wrong_code", msg),
             R::WrongPostOffice => Self::new(StatusCode::UNPROCESSABLE_ENTITY, "wrong_post_office", msg),
+            R::KeyQuotaExceeded { retry_after_s } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "identity_quota_exceeded", msg).with_retry_after(retry_after_s)
+            }
+            R::CitizenLimitReached { retry_after_s } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "identity_check_limit", msg).with_retry_after(retry_after_s)
+            }
             R::Pii(p) => {
                 tracing::error!(error = %p, "personal data could not be sealed or opened");
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "pii_error", "stored personal data could not be read")
