@@ -191,7 +191,6 @@ async fn finding_6_h3_rollups_outside_coverage_are_not_cached() {
     assert_eq!(entries().await, Some(1.0));
 }
 
-
 // ---------------------------------------------------------------------------------------------------------------
 // Finding 7: admin-token comparison and length, post office number wrap, failed audit writes
 // ---------------------------------------------------------------------------------------------------------------
