@@ -52,7 +52,9 @@ async fn metric_sum(app: &helpers::TestApp, prefix: &str) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum())
 }
 
-/// A test app whose configuration file (TOML, read like `diachi serve --config`) holds `toml`.
+/// A test app whose configuration file (TOML, read like `diachi serve --config`) holds `toml`. `async` so that it can
+/// only be called on the test's (actix) runtime, which `rt::spawn` needs.
+#[allow(clippy::unused_async)]
 async fn app_with_config(toml: &str) -> helpers::TestApp {
     let path = std::env::temp_dir().join(format!("diachi-security-{}.toml", std::process::id()));
     std::fs::write(&path, toml).unwrap();
