@@ -13,7 +13,9 @@
 //! - `ward_at`: point in polygon (`Geography::ward_at`) on random land points against a scan of every ward.
 //! - `area/1M`: radius-500 m and ~1 km × 1 km bbox queries, `cell_counts` for H3 res 10 / 8 / 5 cells,
 //!   `address_by_code`, `addresses_in_cell` for area codes of level 2 / 4 / 6 (0.8°, 0.032°, 0.00128° cells),
-//!   against the k = 1 nearest lookup on the same index.
+//!   `area_query` on the worst areas the API allows (a level-1 area code, stopped by the visit budget; the densest
+//!   square degree; a 5 km radius and a resolution-5 H3 cell in Hà Nội), against the k = 1 nearest lookup on the same
+//!   index.
 //!
 //! The sets are generated once per process (1M ≈ 2 s, 10M ≈ 15–20 s and ~1 GB) and only when a selected
 //! benchmark needs them.
@@ -24,7 +26,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use diachi_domain::lonlat::haversine_m;
 use diachi_domain::{GridCell, LonLat};
 use diachi_geo::dataset::from_e7;
-use diachi_geo::index::NationalIndex;
+use diachi_geo::index::{Area, AreaLimits, NationalIndex};
 use diachi_server::config::DEFAULT_SEED;
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
@@ -296,6 +298,22 @@ fn area_1m(c: &mut Criterion) {
                 i = (i + 1) % cells.len();
                 f.index.addresses_in_cell(black_box(cells[i])).len()
             });
+        });
+    }
+    // the worst queries the API allows, as it runs them (`area_query`, default limits, limit 100): a level-1 area
+    // code over the north (4° × 4°, more addresses than the visit budget at 1M: it stops there), the densest square
+    // degree (around Hà Nội), a 5 km radius and a resolution-5 H3 cell in the centre of Hà Nội
+    let hanoi = LonLat::new(105.85, 21.03).expect("a point");
+    let worst = [
+        ("level_1_code", Area::DigitalCell(GridCell::from_lonlat(hanoi, 1).expect("a cell"))),
+        ("bbox_1deg2", Area::Bbox(diachi_geo::bbox::from_array([105.25, 20.25, 106.25, 21.25]))),
+        ("radius_5km", Area::Radius { center: hanoi, radius_m: 5_000.0 }),
+        ("h3_res5", Area::H3Cell(h3o::LatLng::new(21.03, 105.85).expect("a point").to_cell(h3o::Resolution::Five))),
+    ];
+    for (name, area) in worst {
+        g.bench_function(BenchmarkId::new("area_query_worst", name), |b| {
+            let f = fixture_1m();
+            b.iter(|| f.index.area_query(black_box(&area), 100, &AreaLimits::default()).map(|found| found.count));
         });
     }
     // baseline for the group: the k = 1 lookup on the same index

@@ -10,7 +10,7 @@ use diachi_domain::lonlat::haversine_m;
 use diachi_domain::{AddressId, GridCell, LonLat};
 use diachi_geo::bbox;
 use diachi_geo::dataset::{Dataset, from_e7, to_e7};
-use diachi_geo::index::{Hit, NationalIndex};
+use diachi_geo::index::{Area, AreaError, AreaHit, AreaLimits, Hit, NationalIndex};
 use diachi_synth::rng::Rng;
 use h3o::{CellIndex, LatLng, Resolution};
 use std::collections::{HashMap, HashSet};
@@ -503,6 +503,110 @@ fn addresses_in_h3_cell_match_brute_force() {
     }
 }
 
+/// A mix of areas of every kind over the test set: boxes up to 1 square degree, radii up to 5 km, digital cells of
+/// levels 1–9, H3 cells of resolutions 5–10 (around addresses, so most hold some).
+fn areas(n: usize) -> Vec<Area> {
+    let s = &data().addresses;
+    let count = s.len() as u32;
+    let mut rng = Rng::new(21, 21);
+    (0..n)
+        .map(|i| {
+            let p = address_point(rng.below(count));
+            match i % 4 {
+                0 => {
+                    let half = [0.001, 0.02, 0.2, 0.5][i / 4 % 4];
+                    Area::Bbox(bbox::from_array([p.lon() - half, p.lat() - half, p.lon() + half, p.lat() + half]))
+                }
+                1 => Area::Radius {
+                    center: offset(p, 30.0, -20.0),
+                    radius_m: [80.0, 600.0, 2_000.0, 5_000.0][i / 4 % 4],
+                },
+                2 => Area::DigitalCell(GridCell::from_lonlat(p, 1 + (i / 4 % 9) as u8).unwrap()),
+                _ => Area::H3Cell(
+                    LatLng::new(p.lat(), p.lon())
+                        .unwrap()
+                        .to_cell(Resolution::try_from(5 + (i / 4 % 6) as u8).unwrap()),
+                ),
+            }
+        })
+        .collect()
+}
+
+/// Every address of an area, in the area's order, with the unbounded queries (themselves checked against brute
+/// force above).
+fn unbounded(area: &Area) -> Vec<AreaHit> {
+    let ix = ix();
+    let plain = |v: Vec<AddressId>| v.into_iter().map(|id| AreaHit { id, distance_m: None }).collect();
+    match *area {
+        Area::Bbox(b) => plain(ix.addresses_in_bbox(b)),
+        Area::Radius { center, radius_m } => ix
+            .addresses_within(center, radius_m)
+            .into_iter()
+            .map(|h| AreaHit { id: h.id, distance_m: Some(h.distance_m) })
+            .collect(),
+        Area::DigitalCell(c) => plain(ix.addresses_in_cell(c)),
+        Area::H3Cell(c) => plain(ix.addresses_in_h3_cell(c)),
+    }
+}
+
+/// Within the visit budget, an area query answers exactly what the unbounded scan does: the first `limit` in the
+/// area's order, and the full count.
+#[test]
+fn area_queries_within_the_budget_are_exact() {
+    let ix = ix();
+    let limits = AreaLimits::default();
+    let mut big = 0;
+    for (q, area) in areas(400).iter().enumerate() {
+        let all = unbounded(area);
+        for limit in [1, 10, 1_000] {
+            let got = ix.area_query(area, limit, &limits).unwrap();
+            assert!(got.exact && got.visited <= limits.max_visited, "{q} {area:?}");
+            assert_eq!(got.count, all.len(), "{q} {area:?}");
+            assert_eq!(got.hits, all[..all.len().min(limit)].to_vec(), "{q} {area:?} limit {limit}");
+            assert_eq!(got.truncated(), all.len() > limit);
+            assert!(got.visited >= all.len(), "every address counted was looked at");
+        }
+        big += usize::from(all.len() > 1_000);
+    }
+    assert!(big > 20, "{big} areas hold more than 1000 addresses");
+}
+
+/// Past the budget an area query stops: it never looks at more addresses than allowed, its count is a lower bound
+/// of the true one, its hits are addresses of the area (a radius query's still the exact nearest ones).
+#[test]
+fn area_queries_stop_at_the_visit_budget() {
+    let ix = ix();
+    let mut stopped = 0;
+    for (q, area) in areas(200).iter().enumerate() {
+        let all = unbounded(area);
+        for max_visited in [0, 31, 32, 100, 2_000] {
+            let limits = AreaLimits { max_visited, ..AreaLimits::default() };
+            let got = ix.area_query(area, 10, &limits).unwrap();
+            assert!(got.visited <= max_visited, "{q} {area:?}: visited {} > {max_visited}", got.visited);
+            if got.exact {
+                assert_eq!((got.count, &got.hits[..]), (all.len(), &all[..all.len().min(10)]), "{q} {area:?}");
+                continue;
+            }
+            stopped += 1;
+            assert!(got.count <= all.len() && got.truncated(), "{q} {area:?}");
+            if let Area::Radius { .. } = area {
+                assert_eq!(got.hits, all[..all.len().min(10)].to_vec(), "{q} {area:?}: the nearest, exactly");
+            } else {
+                assert!(got.count <= got.visited, "{q} {area:?}");
+                assert!(got.hits.windows(2).all(|w| w[0].id < w[1].id), "{q} {area:?}: in id order");
+                assert!(got.hits.iter().all(|h| all.contains(h)), "{q} {area:?}: hits outside the area");
+            }
+        }
+    }
+    assert!(stopped > 200, "{stopped} queries stopped at the budget");
+    // the shapes are checked first
+    let b = bbox::from_array([105.0, 20.0, 106.5, 21.0]);
+    assert_eq!(
+        ix.area_query(&Area::Bbox(b), 1, &AreaLimits::default()),
+        Err(AreaError::BboxTooLarge { max_deg2: 1.0 })
+    );
+}
+
 #[test]
 fn stats_are_sane() {
     let ix = ix();
@@ -574,7 +678,15 @@ fn live_changes_match_brute_force_over_the_current_addresses() {
             .map(|(&id, _)| id)
             .collect();
         want.sort_unstable();
-        assert_eq!(ix.addresses_in_bbox(bbox::from_array(b)), ids(want), "bbox {q}");
+        assert_eq!(ix.addresses_in_bbox(bbox::from_array(b)), ids(want.clone()), "bbox {q}");
+        // the bounded queries see the same addresses
+        let found = ix.area_query(&Area::Bbox(bbox::from_array(b)), 1_000, &AreaLimits::default()).unwrap();
+        let got: Vec<AddressId> = found.hits.iter().map(|h| h.id).collect();
+        assert_eq!((got, found.count), (ids(want.iter().copied().take(1_000)), want.len()), "bounded bbox {q}");
+        let found = ix.area_query(&Area::Radius { center: p, radius_m: 250.0 }, 5, &AreaLimits::default()).unwrap();
+        assert_eq!(found.count, within.len(), "bounded within {q}");
+        let got: Vec<(f64, u32)> = found.hits.iter().map(|h| (h.distance_m.unwrap(), h.id.get())).collect();
+        assert_eq!(got, within[..within.len().min(5)].to_vec(), "bounded within {q}");
     }
     // records, views and codes follow the overlay
     assert!(ix.view(AddressId::new(0)).is_none() && ix.view(AddressId::new(n + 1)).is_none());

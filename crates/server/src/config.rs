@@ -113,6 +113,12 @@ pub struct Config {
     pub delivery_sync_max_shipments: usize,
     /// Shipments of one delivery plan at most.
     pub delivery_max_shipments: usize,
+    /// Most addresses one area query (bbox, radius, digital area code, H3 cell) looks at; past it the query stops
+    /// and answers a count marked as a lower bound.
+    pub area_max_visited: usize,
+    /// Area queries (and H3 roll-ups) computed at once on the blocking pool (0 = one per core); past it they answer
+    /// 503 `overloaded` with `Retry-After`.
+    pub area_max_in_flight: usize,
 }
 
 impl Default for Config {
@@ -140,6 +146,8 @@ impl Default for Config {
             identity_checks_per_key_per_day: diachi_registry::DEFAULT_CHECKS_PER_KEY_PER_DAY,
             delivery_sync_max_shipments: diachi_delivery::Settings::default().sync_max_shipments,
             delivery_max_shipments: diachi_delivery::Settings::default().max_shipments,
+            area_max_visited: diachi_geo::index::AreaLimits::DEFAULT_MAX_VISITED,
+            area_max_in_flight: 0,
         }
     }
 }
@@ -174,6 +182,8 @@ impl std::fmt::Debug for Config {
             .field("identity_checks_per_key_per_day", &self.identity_checks_per_key_per_day)
             .field("delivery_sync_max_shipments", &self.delivery_sync_max_shipments)
             .field("delivery_max_shipments", &self.delivery_max_shipments)
+            .field("area_max_visited", &self.area_max_visited)
+            .field("area_max_in_flight", &self.area_max_in_flight)
             .finish()
     }
 }

@@ -14,11 +14,11 @@ use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, DEFAULT_TILE_CACHE_MB};
-use crate::http::{AppState, Services, Shared, metrics::Metrics, observe, router};
+use crate::http::{AppState, AreaSettings, Services, Shared, metrics::Metrics, observe, router};
 use diachi_auth::Keyring;
 use diachi_db::Database;
 use diachi_geo::geography::{Geography, LoadOptions, PostcodeTable};
-use diachi_geo::index::NationalIndex;
+use diachi_geo::index::{AreaLimits, NationalIndex};
 use diachi_registry::{Registry, TextResolver};
 use diachi_resolve::Resolver;
 use diachi_tiles::files::FileSources;
@@ -102,6 +102,10 @@ pub fn shared(config: &Config) -> anyhow::Result<Shared> {
             max_shipments: config.delivery_max_shipments,
             ..diachi_delivery::Settings::default()
         },
+        area: AreaSettings {
+            limits: AreaLimits { max_visited: config.area_max_visited, ..AreaLimits::default() },
+            max_in_flight: config.area_max_in_flight,
+        },
     })
 }
 
@@ -142,6 +146,7 @@ pub fn default_shared() -> Shared {
         registry: None,
         files: None,
         delivery: diachi_delivery::Settings::default(),
+        area: AreaSettings::default(),
     }
 }
 

@@ -5,6 +5,7 @@
 use rstar::RTree;
 use rstar::primitives::GeomWithData;
 use std::collections::HashMap;
+use std::ops::ControlFlow;
 
 use super::Hit;
 use crate::dataset::{AddressRecord, from_e7};
@@ -86,12 +87,25 @@ impl Overlay {
 
     /// Calls `f(id, lon_e7, lat_e7)` for every live address in the bbox.
     pub fn for_each_in_bbox(&self, bbox: Rect<f64>, mut f: impl FnMut(AddressId, i32, i32)) {
+        let _ = self.try_for_each_in_bbox(bbox, |id, x, y| {
+            f(id, x, y);
+            ControlFlow::Continue(())
+        });
+    }
+
+    /// [`Self::for_each_in_bbox`] until `f` answers `Break` (then so does this).
+    pub fn try_for_each_in_bbox(
+        &self,
+        bbox: Rect<f64>,
+        mut f: impl FnMut(AddressId, i32, i32) -> ControlFlow<()>,
+    ) -> ControlFlow<()> {
         let env = rstar::AABB::from_corners(bbox.min().into(), bbox.max().into());
         for p in self.tree.locate_in_envelope(env) {
             if let Some(Some(r)) = self.changes.get(&p.data) {
-                f(p.data, r.lon_e7, r.lat_e7);
+                f(p.data, r.lon_e7, r.lat_e7)?;
             }
         }
+        ControlFlow::Continue(())
     }
 }
 

@@ -2,10 +2,12 @@
 //! cells, and H3 counts. Built once from a [`Dataset`]; read-only and lock-free afterwards, but for a small overlay
 //! of addresses changed since (live updates from the database, [`Overlay`]), swapped in atomically.
 
+mod area;
 mod huge;
 mod live;
 mod points;
 
+pub use area::{Area, AreaError, AreaHit, AreaLimits, Found, cell_meets};
 pub use live::Overlay;
 pub use points::{BUCKET, Hit, PointIndex};
 
@@ -27,6 +29,11 @@ use geo::Rect;
 pub const H3_FINE: Resolution = Resolution::Ten;
 /// The coarse H3 resolution (about 36 km² cells).
 pub const H3_COARSE: Resolution = Resolution::Six;
+
+/// Most H3 roll-ups (counts of cells of resolution 0–5) kept: more than the cells of those resolutions that meet
+/// the coverage box (21,152), so that in practice every one is computed once; past it, counts are computed
+/// and not kept. An entry is about 40 bytes.
+pub const MAX_H3_ROLLUPS: usize = 32_768;
 
 /// Address and post-office counts of one H3 cell.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
@@ -74,8 +81,9 @@ pub struct NationalIndex {
     offices: PointIndex,
     h3_fine: HashMap<CellIndex, CellCounts>,
     h3_coarse: HashMap<CellIndex, CellCounts>,
-    /// Counts of cells coarser than [`H3_COARSE`], computed on first request (there are only ~2,000 such cells over
-    /// Vietnam, but each costs up to a second at the national scale).
+    /// Counts of cells coarser than [`H3_COARSE`], computed on first request (each costs up to a second at the
+    /// national scale). Only cells that meet the coverage are kept (cells elsewhere hold nothing and are answered
+    /// at once), at most [`MAX_H3_ROLLUPS`] of them.
     h3_rollups: std::sync::Mutex<HashMap<CellIndex, CellCounts>>,
     /// Addresses added, changed or deleted after the build.
     live: ArcSwap<Overlay>,
@@ -312,12 +320,18 @@ impl NationalIndex {
             return c;
         }
         if res < H3_COARSE {
+            // every address and post office lies in the coverage box: a cell that cannot meet it holds none
+            if !cell_meets(cell, COVERAGE) {
+                return CellCounts::default();
+            }
             let cached = self.h3_rollups.lock().ok().and_then(|m| m.get(&cell).copied());
             if let Some(c) = cached {
                 return c;
             }
             let counts = self.coarse_rollup(cell);
-            if let Ok(mut m) = self.h3_rollups.lock() {
+            if let Ok(mut m) = self.h3_rollups.lock()
+                && m.len() < MAX_H3_ROLLUPS
+            {
                 m.insert(cell, counts);
             }
             return counts;
@@ -327,6 +341,24 @@ impl NationalIndex {
         let mut post_offices = 0;
         self.offices.for_each_in_bbox(bbox, |_, x, y| post_offices += u64::from(h3_cell(x, y, res) == Some(cell)));
         CellCounts { addresses, post_offices }
+    }
+
+    /// Whether [`Self::cell_counts`] answers this cell from memory at once (its resolution is stored, or its roll-up
+    /// is kept, or it lies outside the coverage); otherwise it scans addresses (up to a second at the national
+    /// scale for a coarse cell).
+    #[must_use]
+    pub fn cell_counts_are_at_hand(&self, cell: CellIndex) -> bool {
+        let res = cell.resolution();
+        res == H3_FINE
+            || res == H3_COARSE
+            || (res < H3_COARSE
+                && (!cell_meets(cell, COVERAGE) || self.h3_rollups.lock().ok().is_some_and(|m| m.contains_key(&cell))))
+    }
+
+    /// H3 roll-ups kept (at most [`MAX_H3_ROLLUPS`]).
+    #[must_use]
+    pub fn h3_rollups_kept(&self) -> usize {
+        self.h3_rollups.lock().map_or(0, |m| m.len())
     }
 
     /// How the overlay changes the address count of a cell of the stored resolutions.

@@ -18,6 +18,8 @@
 //! 1° of the query on both axes; farther points are at least `window_lb` metres away. Survivors are ranked by the exact
 //! haversine distance of their stored 1e-7° coordinates (ties by id), so the answers equal a brute-force scan's.
 
+use std::ops::ControlFlow;
+
 use rstar::{AABB, Envelope as _, RTree, RTreeObject};
 
 use super::huge::HugeSlice;
@@ -152,6 +154,28 @@ impl PointIndex {
     /// Every point within `radius_m` metres, nearest first (ties by id).
     #[must_use]
     pub fn within(&self, lon: f64, lat: f64, radius_m: f64) -> Vec<Hit<u32>> {
+        let mut v = Vec::new();
+        let _ = self.try_for_each_within(
+            lon,
+            lat,
+            radius_m,
+            |_| ControlFlow::Continue(()),
+            |id, d| v.push(Hit { id, distance_m: d }),
+        );
+        v.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.id.cmp(&b.id)));
+        v
+    }
+
+    /// Calls `f(id, distance_m)` for every point within `radius_m` metres, in storage order, asking `take(n)` before
+    /// looking at each bucket of `n` points; stops (and answers `Break`) as soon as `take` does.
+    pub fn try_for_each_within(
+        &self,
+        lon: f64,
+        lat: f64,
+        radius_m: f64,
+        mut take: impl FnMut(usize) -> ControlFlow<()>,
+        mut f: impl FnMut(u32, f64),
+    ) -> ControlFlow<()> {
         // d ≥ R·|Δφ| and d ≥ 2R·asin(cos(L)·sin(|Δλ|/2)) with L the larger |latitude|: a box that holds the circle
         let dlat = radius_m / M_PER_DEG;
         let top = (lat.abs() + dlat).min(89.0);
@@ -167,18 +191,17 @@ impl PointIndex {
             [to_e7(west), to_e7((lat - dlat - pad).max(-90.0))],
             [to_e7(east), to_e7((lat + dlat + pad).min(90.0))],
         );
-        let mut v = Vec::new();
         for b in self.tree.locate_in_envelope_intersecting(env) {
+            take((b.end - b.start) as usize)?;
             for i in b.start as usize..b.end as usize {
                 let [x, y, id] = self.pts[i];
                 let d = haversine_m(lon, lat, from_e7(x), from_e7(y));
                 if d <= radius_m {
-                    v.push(Hit { id: id as u32, distance_m: d });
+                    f(id as u32, d);
                 }
             }
         }
-        v.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.id.cmp(&b.id)));
-        v
+        ControlFlow::Continue(())
     }
 
     /// Ids of every point inside `[min_lon, min_lat, max_lon, max_lat]` (inclusive), in id order.
@@ -191,13 +214,25 @@ impl PointIndex {
     }
 
     /// Calls `f(id, lon_e7, lat_e7)` for every point inside the bbox (inclusive, at 1e-7°), in storage order.
-    pub fn for_each_in_bbox(&self, bbox: [f64; 4], mut f: impl FnMut(u32, i32, i32)) {
+    pub fn for_each_in_bbox(&self, bbox: [f64; 4], f: impl FnMut(u32, i32, i32)) {
+        let _ = self.try_for_each_in_bbox(bbox, |_| ControlFlow::Continue(()), f);
+    }
+
+    /// [`Self::for_each_in_bbox`], asking `take(n)` before looking at each bucket of `n` points (some of which may
+    /// lie outside the bbox); stops (and answers `Break`) as soon as `take` does.
+    pub fn try_for_each_in_bbox(
+        &self,
+        bbox: [f64; 4],
+        mut take: impl FnMut(usize) -> ControlFlow<()>,
+        mut f: impl FnMut(u32, i32, i32),
+    ) -> ControlFlow<()> {
         let (lo_x, lo_y, hi_x, hi_y) = (to_e7(bbox[0]), to_e7(bbox[1]), to_e7(bbox[2]), to_e7(bbox[3]));
         if lo_x > hi_x || lo_y > hi_y {
-            return;
+            return ControlFlow::Continue(());
         }
         let query = AABB::from_corners([lo_x, lo_y], [hi_x, hi_y]);
         for b in self.tree.locate_in_envelope_intersecting(query) {
+            take((b.end - b.start) as usize)?;
             let inside = query.contains_envelope(&b.env);
             for i in b.start as usize..b.end as usize {
                 let [x, y, id] = self.pts[i];
@@ -206,6 +241,7 @@ impl PointIndex {
                 }
             }
         }
+        ControlFlow::Continue(())
     }
 }
 
@@ -590,5 +626,62 @@ mod tests {
         let b = PointIndex::build(pts.iter().rev().copied());
         assert_eq!(&*a.pts, &*b.pts);
         assert_eq!(&*a.splits, &*b.splits);
+    }
+
+    /// The budgeted visits take whole buckets and stop at the first that does not fit: the work never exceeds the
+    /// budget, a budget as large as the area gives every point, and a smaller one a strict subset.
+    #[test]
+    fn budgeted_visits_stop_at_the_budget() {
+        let mut r = Rng::new(11, 0);
+        let pts: Vec<(u32, i32, i32)> =
+            (0..20_000).map(|i| (i, to_e7(r.range(105.0, 106.0)), to_e7(r.range(21.0, 22.0)))).collect();
+        let ix = PointIndex::build(pts.iter().copied());
+        let (lon, lat) = (105.5, 21.5);
+        let bbox = [105.2, 21.2, 105.8, 21.8];
+        let all_in_bbox = ix.in_bbox(bbox);
+        let all_within = ix.within(lon, lat, 20_000.0);
+        assert!(all_in_bbox.len() > 5_000 && all_within.len() > 2_000);
+        for max in [0, 1, 31, 32, 100, 1_000, 5_000, usize::MAX] {
+            let mut taken = 0usize;
+            let mut take = |n: usize| match taken.checked_add(n) {
+                Some(t) if t <= max => {
+                    taken = t;
+                    ControlFlow::Continue(())
+                }
+                _ => ControlFlow::Break(()),
+            };
+            let mut got = Vec::new();
+            let flow = ix.try_for_each_in_bbox(bbox, &mut take, |id, _, _| got.push(id));
+            assert!(taken <= max, "{taken} > {max}");
+            got.sort_unstable();
+            assert!(got.len() <= taken, "more points than looked at");
+            if flow.is_continue() {
+                assert_eq!(got, all_in_bbox, "max {max}");
+            } else {
+                assert!(got.len() < all_in_bbox.len() && got.iter().all(|id| all_in_bbox.binary_search(id).is_ok()));
+            }
+            let mut taken = 0usize;
+            let mut got = Vec::new();
+            let flow = ix.try_for_each_within(
+                lon,
+                lat,
+                20_000.0,
+                |n| {
+                    if taken + n > max.min(1 << 40) {
+                        return ControlFlow::Break(());
+                    }
+                    taken += n;
+                    ControlFlow::Continue(())
+                },
+                |id, d| got.push(Hit { id, distance_m: d }),
+            );
+            assert!(taken <= max);
+            got.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.id.cmp(&b.id)));
+            if flow.is_continue() {
+                assert_eq!(got, all_within, "max {max}");
+            } else {
+                assert!(got.len() < all_within.len() && got.iter().all(|h| all_within.contains(h)));
+            }
+        }
     }
 }

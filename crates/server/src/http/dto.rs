@@ -147,7 +147,11 @@ pub struct AddressList {
     pub results: Vec<Address>,
     /// Number of matches before `limit` was applied
     pub count: usize,
-    /// Whether `limit` cut the list
+    /// Whether `count` counts every match. `false` when the area holds more addresses than one query may look at
+    /// (the server's `area_max_visited`, 200,000 by default): the query stopped there, `count` is a lower bound, and
+    /// the list holds the first (in its order) of the addresses counted
+    pub count_exact: bool,
+    /// Whether the list leaves out matches (more than `limit`, or `count_exact` is false)
     pub truncated: bool,
 }
 
@@ -225,6 +229,11 @@ pub struct DigitalAddressInfo {
     /// Delivery points registered in the cell (for a code with a unit: that one point)
     pub delivery_points: Vec<Address>,
     pub delivery_point_count: usize,
+    /// Whether `delivery_point_count` counts every match. `false` when the area holds more addresses than one query may look at
+    /// (the server's `area_max_visited`, 200,000 by default): the query stopped there, `delivery_point_count` is a lower bound, and
+    /// the list holds the first (in its order) of the addresses counted
+    pub delivery_point_count_exact: bool,
+    /// Whether the list leaves out delivery points (more than `limit`, or the count is a lower bound)
     pub truncated: bool,
 }
 
@@ -243,6 +252,11 @@ pub struct H3Addresses {
     pub cell: String,
     pub results: Vec<Address>,
     pub count: usize,
+    /// Whether `count` counts every match. `false` when the area holds more addresses than one query may look at
+    /// (the server's `area_max_visited`, 200,000 by default): the query stopped there, `count` is a lower bound, and
+    /// the list holds the first (in its order) of the addresses counted
+    pub count_exact: bool,
+    /// Whether the list leaves out addresses (more than `limit`, or `count_exact` is false)
     pub truncated: bool,
 }
 

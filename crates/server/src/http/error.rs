@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use diachi_domain::{CodeError, CoordError};
+use diachi_geo::index::AreaError;
 
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -76,6 +77,17 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the index is still being built; retry shortly")
     }
 
+    /// 503 `overloaded`: too much heavy work is in flight; the answer carries `Retry-After`.
+    #[must_use]
+    pub fn overloaded() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "the server is busy with other area queries; retry shortly",
+        )
+        .with_retry_after(1)
+    }
+
     /// The web map's MapLibre files are not installed (`web/node_modules` is not committed).
     #[must_use]
     pub fn web_assets_missing(dir: &std::path::Path) -> Self {
@@ -133,6 +145,16 @@ pub struct OutsideCoverage(#[allow(dead_code)] ErrorBody);
 #[response(status = 503, description = "`not_ready`: the index is still being built; retry shortly")]
 pub struct NotReady(#[allow(dead_code)] ErrorBody);
 
+/// 503: the index is still being built, or too many area queries are in flight.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 503,
+    description = "`not_ready`: the index is still being built; `overloaded`: too many area queries are being \
+        computed right now (with `Retry-After`); retry shortly",
+    headers(("Retry-After" = u32, description = "Seconds to wait before retrying (with `overloaded`)"))
+)]
+pub struct Busy(#[allow(dead_code)] ErrorBody);
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.status
@@ -150,6 +172,17 @@ impl ResponseError for ApiError {
 impl From<CoordError> for ApiError {
     fn from(e: CoordError) -> Self {
         Self::bad_request("invalid_coordinates", e.to_string())
+    }
+}
+
+impl From<AreaError> for ApiError {
+    fn from(e: AreaError) -> Self {
+        let code = match e {
+            AreaError::BboxTooLarge { .. } => "bbox_too_large",
+            AreaError::RadiusTooLarge { .. } => "radius_too_large",
+            AreaError::CellTooLarge { .. } => "cell_too_large",
+        };
+        Self::bad_request(code, e.to_string())
     }
 }
 

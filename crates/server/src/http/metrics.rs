@@ -16,6 +16,10 @@ pub struct Metrics {
     index_bytes: IntGauge,
     build_ms: IntGauge,
     tiles: [IntGauge; 4],
+    area_visited: IntCounterVec,
+    area_stopped: IntCounterVec,
+    area_in_flight: IntGauge,
+    h3_rollups: IntGauge,
 }
 
 impl Metrics {
@@ -44,12 +48,41 @@ impl Metrics {
             gauge("tile_cache_hits", "tile requests answered from the cache since start")?,
             gauge("tile_cache_misses", "tiles rendered since start")?,
         ];
-        for c in [&addresses, &post_offices, &wards, &index_bytes, &build_ms].into_iter().chain(tiles.iter()) {
+        let area_visited = IntCounterVec::new(
+            Opts::new("area_addresses_visited_total", "addresses looked at by area queries, by kind of area"),
+            &["query"],
+        )?;
+        let area_stopped = IntCounterVec::new(
+            Opts::new("area_queries_stopped_total", "area queries stopped at the visit budget (count a lower bound)"),
+            &["query"],
+        )?;
+        let area_in_flight = gauge("area_queries_in_flight", "area queries and H3 roll-ups being computed")?;
+        let h3_rollups = gauge("h3_rollup_cache_entries", "counts of H3 cells of resolution 0-5 kept in memory")?;
+        for c in [&addresses, &post_offices, &wards, &index_bytes, &build_ms, &area_in_flight, &h3_rollups]
+            .into_iter()
+            .chain(tiles.iter())
+        {
             registry.register(Box::new(c.clone()))?;
         }
-        registry.register(Box::new(requests.clone()))?;
+        for c in [&requests, &area_visited, &area_stopped] {
+            registry.register(Box::new(c.clone()))?;
+        }
         registry.register(Box::new(latency.clone()))?;
-        Ok(Self { registry, requests, latency, addresses, post_offices, wards, index_bytes, build_ms, tiles })
+        Ok(Self {
+            registry,
+            requests,
+            latency,
+            addresses,
+            post_offices,
+            wards,
+            index_bytes,
+            build_ms,
+            tiles,
+            area_visited,
+            area_stopped,
+            area_in_flight,
+            h3_rollups,
+        })
     }
 
     pub fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
@@ -69,6 +102,22 @@ impl Metrics {
         for (g, v) in self.tiles.iter().zip([s.entries, s.bytes, s.hits, s.misses]) {
             g.set(i64::try_from(v).unwrap_or(i64::MAX));
         }
+    }
+
+    /// Counts the work of one area query of kind `query` (`bbox`, `radius`, `digital_cell`, `h3_cell`).
+    pub fn area_query(&self, query: &str, visited: usize, exact: bool) {
+        self.area_visited.with_label_values(&[query]).inc_by(visited as u64);
+        if !exact {
+            self.area_stopped.with_label_values(&[query]).inc();
+        }
+    }
+
+    pub fn set_area_in_flight(&self, n: usize) {
+        self.area_in_flight.set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+
+    pub fn set_h3_rollups(&self, n: usize) {
+        self.h3_rollups.set(i64::try_from(n).unwrap_or(i64::MAX));
     }
 
     #[must_use]

@@ -4,6 +4,7 @@ mod audit;
 mod auth;
 mod dto;
 mod error;
+mod heavy;
 pub(crate) mod metrics;
 mod openapi;
 mod params;
@@ -21,7 +22,7 @@ use std::time::Instant;
 pub use error::ApiError;
 pub use openapi::ApiDoc;
 
-pub use state::{AppState, Services, Shared};
+pub use state::{AppState, AreaSettings, Services, Shared};
 
 /// Every route of the API. Used by `startup` for the real server and by the tests.
 pub fn router(cfg: &mut web::ServiceConfig) {

@@ -12,10 +12,6 @@ use diachi_geo::index::in_coverage;
 pub const MAX_K: usize = 100;
 /// Largest `limit` for list queries.
 pub const MAX_LIMIT: usize = 1000;
-/// Largest radius for radius queries, in metres.
-pub const MAX_RADIUS_M: f64 = 5_000.0;
-/// Largest bbox for bbox queries, in square degrees (about 110 km × 110 km).
-pub const MAX_BBOX_DEG2: f64 = 1.0;
 
 /// A point given as `lat` and `lon` (WGS84 degrees).
 #[derive(Debug, Deserialize, IntoParams)]
@@ -84,24 +80,16 @@ pub fn bbox(v: &str) -> Result<Rect<f64>, ApiError> {
     if a > c || b > d {
         return Err(bad("min must not exceed max"));
     }
-    if (c - a) * (d - b) > MAX_BBOX_DEG2 {
-        return Err(ApiError::bad_request(
-            "bbox_too_large",
-            format!("bbox area must be at most {MAX_BBOX_DEG2} square degree"),
-        ));
-    }
+    // its size is bounded with every other area's (`diachi_geo::index::AreaLimits`)
     Ok(Rect::new((a, b), (c, d)))
 }
 
-/// A radius in metres, `0 < r ≤ MAX_RADIUS_M`.
+/// A radius in metres, `0 < r` (its bound is checked with every other area's, `diachi_geo::index::AreaLimits`).
 pub fn radius(v: &str) -> Result<f64, ApiError> {
     let r: f64 =
         v.trim().parse().map_err(|_| ApiError::bad_request("invalid_radius", "`radius_m` must be a number"))?;
     if !r.is_finite() || r <= 0.0 {
         return Err(ApiError::bad_request("invalid_radius", "`radius_m` must be positive"));
-    }
-    if r > MAX_RADIUS_M {
-        return Err(ApiError::bad_request("radius_too_large", format!("`radius_m` must be at most {MAX_RADIUS_M}")));
     }
     Ok(r)
 }

@@ -6,13 +6,14 @@ use std::sync::{Arc, OnceLock};
 use diachi_auth::Keyring;
 use diachi_db::Database;
 use diachi_delivery::plans::PlanStore;
-use diachi_geo::index::NationalIndex;
+use diachi_geo::index::{AreaLimits, NationalIndex};
 use diachi_registry::{AddressResolver, Registry};
 use diachi_resolve::Resolver;
 use diachi_tiles::TileService;
 use diachi_tiles::files::FileSources;
 
 use super::ApiError;
+use super::heavy::Heavy;
 use super::metrics::Metrics;
 
 /// The services built over the index, all at once: while they are not set, index-backed endpoints answer 503
@@ -40,7 +41,19 @@ pub struct Shared {
     pub files: Option<Arc<FileSources>>,
     /// Limits of delivery planning.
     pub delivery: diachi_delivery::Settings,
+    /// Bounds of area queries: their shapes, the addresses each may look at, how many run at once.
+    pub area: AreaSettings,
 }
+
+/// Bounds of area queries (bbox, radius, digital area codes, H3 cells and roll-ups).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AreaSettings {
+    /// The shapes allowed and the addresses one query may look at.
+    pub limits: AreaLimits,
+    /// Queries computed at once on the blocking pool; past it, 503 `overloaded` (0 = one per core).
+    pub max_in_flight: usize,
+}
+
 
 /// Shared state of every worker.
 pub struct AppState {
@@ -51,13 +64,19 @@ pub struct AppState {
     pub(crate) metrics: Metrics,
     /// Delivery plans made in the background (in memory only).
     pub plans: Arc<PlanStore>,
+    /// Where area queries run: the blocking pool, a bounded number at a time.
+    pub(crate) heavy: Heavy,
 }
 
 impl AppState {
     /// A state whose services are not built yet.
     #[must_use]
     pub(crate) fn new(shared: Shared, metrics: Metrics) -> Self {
-        Self { ready: OnceLock::new(), shared, metrics, plans: Arc::new(PlanStore::default()) }
+        let heavy = Heavy::new(match shared.area.max_in_flight {
+            0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
+            n => n,
+        });
+        Self { ready: OnceLock::new(), shared, metrics, plans: Arc::new(PlanStore::default()), heavy }
     }
 
     /// Hands over the services; the server is ready from now on. Only the first call counts (it says whether it was
@@ -119,6 +138,12 @@ impl AppState {
     /// The registry, or 503 `pii_key_not_configured`.
     pub fn registry(&self) -> Result<&Registry, ApiError> {
         self.shared.registry.as_deref().ok_or_else(ApiError::pii_key_not_configured)
+    }
+
+    /// The bounds of area queries.
+    #[must_use]
+    pub fn area_limits(&self) -> &AreaLimits {
+        &self.shared.area.limits
     }
 
     /// The limits of delivery planning.

@@ -3,11 +3,12 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::http::dto::{self, Address, AddressList, PostOfficeList};
-use crate::http::error::{BadRequest, NotFound, NotReady, OutsideCoverage};
+use crate::http::error::{BadRequest, Busy, NotFound, NotReady, OutsideCoverage};
+use crate::http::heavy::list_area;
 use crate::http::params::{self, MAX_K, MAX_LIMIT, PointQuery, count};
 use crate::http::{ApiError, AppState};
 use diachi_domain::AddressId;
-use diachi_geo::index::NationalIndex;
+use diachi_geo::index::{Area, NationalIndex};
 
 fn address_dto(ix: &NationalIndex, id: AddressId, distance_m: Option<f64>) -> Option<Address> {
     let geo = &ix.data.geography;
@@ -65,7 +66,7 @@ pub async fn nearest_addresses(
     let k = count("k", k.k.as_deref(), 10, MAX_K)?;
     let results: Vec<Address> =
         ix.nearest_addresses(p, k).into_iter().filter_map(|h| address_dto(ix, h.id, Some(h.distance_m))).collect();
-    Ok(web::Json(AddressList { count: results.len(), results, truncated: false }))
+    Ok(web::Json(AddressList { count: results.len(), results, count_exact: true, truncated: false }))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -92,19 +93,19 @@ pub struct AreaQuery {
 #[utoipa::path(get, path = "/v1/addresses", tag = "addresses", params(AreaQuery),
     responses(
         (status = 200, description = "The addresses in the area", body = AddressList),
-        BadRequest, OutsideCoverage, NotReady))]
+        BadRequest, OutsideCoverage, Busy))]
 pub async fn addresses(
     state: web::Data<AppState>,
     q: web::Query<AreaQuery>,
 ) -> Result<web::Json<AddressList>, ApiError> {
-    let ix = state.index()?;
+    state.index()?;
     let limit = count("limit", q.limit.as_deref(), 100, MAX_LIMIT)?;
-    let hits: Vec<(AddressId, Option<f64>)> = match (&q.bbox, &q.radius_m) {
-        (Some(b), None) => ix.addresses_in_bbox(params::bbox(b)?).into_iter().map(|id| (id, None)).collect(),
+    let area = match (&q.bbox, &q.radius_m) {
+        (Some(b), None) => Area::Bbox(params::bbox(b)?),
         (None, Some(r)) => {
-            let r = params::radius(r)?;
-            let p = PointQuery { lat: q.lat.clone(), lon: q.lon.clone() }.covered_point()?;
-            ix.addresses_within(p, r).into_iter().map(|h| (h.id, Some(h.distance_m))).collect()
+            let radius_m = params::radius(r)?;
+            let center = PointQuery { lat: q.lat.clone(), lon: q.lon.clone() }.covered_point()?;
+            Area::Radius { center, radius_m }
         }
         _ => {
             return Err(ApiError::bad_request(
@@ -113,9 +114,8 @@ pub async fn addresses(
             ));
         }
     };
-    let total = hits.len();
-    let results = hits.into_iter().take(limit).filter_map(|(id, d)| address_dto(ix, id, d)).collect();
-    Ok(web::Json(AddressList { results, count: total, truncated: total > limit }))
+    let l = list_area(&state, area, limit).await?;
+    Ok(web::Json(AddressList { results: l.results, count: l.count, count_exact: l.exact, truncated: l.truncated }))
 }
 
 /// The k nearest post offices and service points of a point.

@@ -3,11 +3,13 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use crate::http::dto::{self, DigitalAddressInfo, Encoded};
-use crate::http::error::{BadRequest, NotFound, NotReady, OutsideCoverage};
+use crate::http::error::{BadRequest, Busy, NotFound, OutsideCoverage};
+use crate::http::heavy::{Listed, list_area};
 use crate::http::params::{MAX_LIMIT, PointQuery, count};
 use crate::http::routes::postcodes::SNAP_M;
 use crate::http::{ApiError, AppState};
-use diachi_domain::{AddressId, DigitalAddress, GridCell, digital_address::FULL_LEVEL};
+use diachi_domain::{DigitalAddress, GridCell, digital_address::FULL_LEVEL};
+use diachi_geo::index::Area;
 
 #[derive(Deserialize, IntoParams)]
 pub struct EncodeQuery {
@@ -51,7 +53,7 @@ pub struct LimitQuery {
         max_length = 64, example = "V98-F6P-FJY6"), LimitQuery),
     responses(
         (status = 200, description = "The cell and its delivery points", body = DigitalAddressInfo),
-        BadRequest, NotFound, NotReady))]
+        BadRequest, NotFound, Busy))]
 pub async fn digital_address(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -66,20 +68,19 @@ pub async fn digital_address(
         Err(e) => return Err(e.into()),
     };
     let geo = &ix.data.geography;
-    let ids: Vec<AddressId> = match unit {
+    let listed = match unit {
         // the bare code (unit 1) names the cell's first point; `.N` exactly that point
         Some(u) if path.contains('.') => {
-            ix.address_by_code(DigitalAddress::new(cell, u)?).map(|id| vec![id]).ok_or_else(|| {
+            let id = ix.address_by_code(DigitalAddress::new(cell, u)?).ok_or_else(|| {
                 ApiError::not_found("delivery_point_not_found", format!("no delivery point {u} in this cell"))
-            })?
+            })?;
+            let results: Vec<dto::Address> = ix.view(id).map(|v| dto::Address::new(geo, v, None)).into_iter().collect();
+            Listed { results, count: 1, exact: true, truncated: false }
         }
-        _ => ix.addresses_in_cell(cell),
+        _ => list_area(&state, Area::DigitalCell(cell), limit).await?,
     };
     let center = cell.center();
     let ward = geo.ward_near(center, SNAP_M).map(|(w, _)| &geo.wards[usize::from(w)]);
-    let total = ids.len();
-    let delivery_points =
-        ids.into_iter().take(limit).filter_map(|id| ix.view(id).map(|v| dto::Address::new(geo, v, None))).collect();
     Ok(web::Json(DigitalAddressInfo {
         code: match unit {
             Some(u) if path.contains('.') => DigitalAddress::new(cell, u)?.to_string(),
@@ -92,8 +93,9 @@ pub async fn digital_address(
         ward: ward.map(Into::into),
         province: ward.map(|w| geo.province_of(w).into()),
         postcode: ward.map(|w| w.postcode.to_string()),
-        delivery_points,
-        delivery_point_count: total,
-        truncated: total > limit,
+        delivery_points: listed.results,
+        delivery_point_count: listed.count,
+        delivery_point_count_exact: listed.exact,
+        truncated: listed.truncated,
     }))
 }

@@ -2,10 +2,12 @@ use actix_web::web;
 use h3o::{CellIndex, LatLng};
 
 use crate::http::dto::{self, H3Addresses, H3Info};
-use crate::http::error::{BadRequest, NotReady};
+use crate::http::error::{BadRequest, Busy};
+use crate::http::heavy::list_area;
 use crate::http::params::{MAX_LIMIT, count};
 use crate::http::routes::digital::LimitQuery;
 use crate::http::{ApiError, AppState};
+use diachi_geo::index::Area;
 
 fn parse_cell(s: &str) -> Result<CellIndex, ApiError> {
     s.trim().parse::<CellIndex>().map_err(|_| {
@@ -17,11 +19,16 @@ fn parse_cell(s: &str) -> Result<CellIndex, ApiError> {
 #[utoipa::path(get, path = "/v1/h3/{cell}", tag = "h3",
     params(("cell" = String, Path, description = "H3 cell index (hex)", pattern = "^[0-9a-fA-F]{15,16}$",
         example = "8a415cb4e517fff")),
-    responses((status = 200, description = "The cell's counts", body = H3Info), BadRequest, NotReady))]
+    responses((status = 200, description = "The cell's counts", body = H3Info), BadRequest, Busy))]
 pub async fn h3_cell(state: web::Data<AppState>, path: web::Path<String>) -> Result<web::Json<H3Info>, ApiError> {
-    let ix = state.index()?;
+    let ix = state.services()?.index.clone();
     let cell = parse_cell(&path)?;
-    let c = ix.cell_counts(cell);
+    // stored resolutions and kept roll-ups are answered here; scans and new roll-ups go through the gate
+    let c = if ix.cell_counts_are_at_hand(cell) {
+        ix.cell_counts(cell)
+    } else {
+        state.heavy.run(move || ix.cell_counts(cell)).await?
+    };
     let center = LatLng::from(cell);
     Ok(web::Json(H3Info {
         cell: cell.to_string(),
@@ -37,21 +44,24 @@ pub async fn h3_cell(state: web::Data<AppState>, path: web::Path<String>) -> Res
 #[utoipa::path(get, path = "/v1/h3/{cell}/addresses", tag = "h3",
     params(("cell" = String, Path, description = "H3 cell index (hex), resolution 5 or finer",
         pattern = "^[0-9a-fA-F]{15,16}$", example = "86415cb4fffffff"), LimitQuery),
-    responses((status = 200, description = "The addresses in the cell", body = H3Addresses), BadRequest, NotReady))]
+    responses((status = 200, description = "The addresses in the cell", body = H3Addresses), BadRequest, Busy))]
 pub async fn h3_addresses(
     state: web::Data<AppState>,
     path: web::Path<String>,
     q: web::Query<LimitQuery>,
 ) -> Result<web::Json<H3Addresses>, ApiError> {
-    let ix = state.index()?;
+    state.index()?;
     let cell = parse_cell(&path)?;
-    if u8::from(cell.resolution()) < 5 {
-        return Err(ApiError::bad_request("cell_too_large", "list addresses of cells of resolution 5 or finer"));
-    }
+    let area = Area::H3Cell(cell);
+    // the resolution first (`cell_too_large`), then the limit
+    area.check(state.area_limits())?;
     let limit = count("limit", q.limit.as_deref(), 100, MAX_LIMIT)?;
-    let ids = ix.addresses_in_h3_cell(cell);
-    let geo = &ix.data.geography;
-    let results =
-        ids.iter().take(limit).filter_map(|&id| ix.view(id).map(|v| dto::Address::new(geo, v, None))).collect();
-    Ok(web::Json(H3Addresses { cell: cell.to_string(), results, count: ids.len(), truncated: ids.len() > limit }))
+    let l = list_area(&state, area, limit).await?;
+    Ok(web::Json(H3Addresses {
+        cell: cell.to_string(),
+        results: l.results,
+        count: l.count,
+        count_exact: l.exact,
+        truncated: l.truncated,
+    }))
 }

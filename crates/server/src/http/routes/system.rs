@@ -50,9 +50,11 @@ pub async fn ready(state: web::Data<AppState>) -> HttpResponse {
     responses((status = 200, description = "Prometheus text exposition format 0.0.4", content_type = "text/plain",
         body = String)))]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    if let Some(t) = state.ready().map(|s| &s.tiles) {
-        state.metrics.set_tiles(&t.stats());
+    if let Some(s) = state.ready() {
+        state.metrics.set_tiles(&s.tiles.stats());
+        state.metrics.set_h3_rollups(s.index.h3_rollups_kept());
     }
+    state.metrics.set_area_in_flight(state.heavy.in_flight());
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
 }
 
