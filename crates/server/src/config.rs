@@ -104,6 +104,10 @@ pub struct Config {
     pub delivery_sync_max_shipments: usize,
     /// Shipments of one delivery plan at most.
     pub delivery_max_shipments: usize,
+    /// Couriers of one delivery plan at most, all its post offices together.
+    pub delivery_max_couriers: u64,
+    /// Shipments × couriers of one delivery plan at most (the work of the search grows with both).
+    pub delivery_max_plan_size: u64,
 }
 
 impl Default for Config {
@@ -127,6 +131,8 @@ impl Default for Config {
             registration_ttl_days: diachi_registry::DEFAULT_TTL_DAYS,
             delivery_sync_max_shipments: diachi_delivery::Settings::default().sync_max_shipments,
             delivery_max_shipments: diachi_delivery::Settings::default().max_shipments,
+            delivery_max_couriers: diachi_delivery::Settings::default().max_couriers,
+            delivery_max_plan_size: diachi_delivery::Settings::default().max_plan_size,
         }
     }
 }
@@ -157,6 +163,8 @@ impl std::fmt::Debug for Config {
             .field("registration_ttl_days", &self.registration_ttl_days)
             .field("delivery_sync_max_shipments", &self.delivery_sync_max_shipments)
             .field("delivery_max_shipments", &self.delivery_max_shipments)
+            .field("delivery_max_couriers", &self.delivery_max_couriers)
+            .field("delivery_max_plan_size", &self.delivery_max_plan_size)
             .finish()
     }
 }
