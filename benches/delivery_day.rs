@@ -97,7 +97,7 @@ fn main() {
     let n_offices = offices.len();
     let request = PlanRequest { shipments: inputs, post_offices: offices, seed: Some(1), date: None };
     let settings = Settings::default();
-    let batch = request.check(settings.max_shipments).unwrap();
+    let batch = request.check(&settings).unwrap();
     eprintln!("request: {} shipments, {n_offices} post offices: {:.1} s", lines.len(), t.elapsed().as_secs_f64());
 
     let t = Instant::now();

@@ -29,7 +29,7 @@ pub fn run(args: &PlanArgs) -> anyhow::Result<()> {
     };
     let request: PlanRequest = serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
     let settings = Settings::default();
-    let batch = request.check(settings.max_shipments)?;
+    let batch = request.check(&settings)?;
     let ix = args.dataset.build_index()?;
     diachi_delivery::plan::check_offices(&ix, &batch)?;
     let resolver = diachi_resolve::Resolver::build(&ix);

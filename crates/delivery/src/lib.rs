@@ -83,6 +83,24 @@ pub enum DeliveryError {
         /// Shipments in the request.
         got: usize,
     },
+    /// More couriers, all offices together, than a plan takes.
+    #[error("a plan has at most {max} couriers, this one has {got}")]
+    TooManyCouriers {
+        /// Most couriers a plan takes.
+        max: u64,
+        /// Couriers in the request.
+        got: u64,
+    },
+    /// Shipments × couriers over the bound of one plan (the work of the search grows with both).
+    #[error("a plan has at most {max} shipments × couriers, this one has {shipments} × {couriers}")]
+    PlanTooLarge {
+        /// Most shipments × couriers a plan takes.
+        max: u64,
+        /// Shipments in the request.
+        shipments: u64,
+        /// Couriers in the request.
+        couriers: u64,
+    },
     /// A listed post office is not in the index.
     #[error("post office {0} is not in the index")]
     UnknownPostOffice(u32),
@@ -96,6 +114,12 @@ pub enum DeliveryError {
 pub struct Settings {
     /// Shipments of one plan at most.
     pub max_shipments: usize,
+    /// Couriers of one plan at most, all its offices together (each office has at most 16 fleets and 1,000
+    /// couriers).
+    pub max_couriers: u64,
+    /// Shipments × couriers of one plan at most: each insertion of the search tries every courier's route, so the
+    /// work of a plan grows with the product.
+    pub max_plan_size: u64,
     /// Plans up to this many shipments are answered at once; bigger ones are made in the background.
     pub sync_max_shipments: usize,
     /// Wall-time cap of the solver per post office.
@@ -114,6 +138,8 @@ impl Default for Settings {
     fn default() -> Self {
         Self {
             max_shipments: 500_000,
+            max_couriers: 10_000,
+            max_plan_size: 1_000_000_000,
             sync_max_shipments: 2_000,
             time_limit: Duration::from_mins(1),
             solve_budget: Duration::from_mins(5),

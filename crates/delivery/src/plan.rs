@@ -103,7 +103,7 @@ pub struct CourierRoute {
     /// Departure to return (seconds, waiting included).
     pub duration_s: f64,
     /// Parcels on the route.
-    pub parcels: u32,
+    pub parcels: u64,
     /// The stops in order.
     pub stops: Vec<Stop>,
 }
@@ -449,7 +449,7 @@ pub fn plan(
         unassigned: unassigned.len(),
         couriers_used: routes.clone().count(),
         couriers_available: batch.offices.iter().flat_map(|o| &o.fleets).map(|f| f.count as usize).sum(),
-        parcels_routed: routes.clone().map(|c| u64::from(c.parcels)).sum(),
+        parcels_routed: routes.clone().fold(0, |a, c| a.saturating_add(c.parcels)),
         // (a fold from +0: an empty `sum` of floats is -0)
         distance_m: routes.clone().fold(0.0, |a, c| a + c.distance_m),
         duration_s: routes.fold(0.0, |a, c| a + c.duration_s),

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::fmt;
 use utoipa::ToSchema;
 
-use super::DeliveryError;
 use super::mask::MaskedName;
+use super::{DeliveryError, Settings};
 use diachi_domain::LonLat;
 
 /// Characters a shipment id may have at most.
@@ -16,6 +16,14 @@ pub const MAX_ID_CHARS: usize = 64;
 pub const MAX_ADDRESS_BYTES: usize = 1024;
 /// Couriers of one fleet at most.
 pub const MAX_FLEET: u32 = 1_000;
+/// Fleets of one post office at most (each kind of courier is one; vehicle types cost the solver per insertion).
+pub const MAX_FLEETS_PER_OFFICE: usize = 16;
+/// Couriers of one post office at most, all its fleets together.
+pub const MAX_OFFICE_COURIERS: u64 = 1_000;
+/// Parcels one courier carries at most (a van full of ID-card envelopes is a few thousand).
+pub const MAX_CAPACITY: u32 = 100_000;
+/// Parcels of one shipment at most.
+pub const MAX_PARCELS: u32 = 100_000;
 /// Service time at one stop at most (seconds).
 pub const MAX_SERVICE_S: u32 = 4 * 3600;
 /// Default service time at a stop (seconds).
@@ -68,10 +76,11 @@ pub struct ShipmentInput {
     pub window: Option<WindowInput>,
     /// Parcels (capacity units); default 1.
     #[serde(default)]
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 100_000)]
     pub parcels: Option<u32>,
     /// Time at the door in seconds; default 120.
     #[serde(default)]
+    #[schema(maximum = 14_400)]
     pub service_s: Option<u32>,
     /// The recipient's name: personal data, kept only masked (`Nguyễn Văn An` → `N. V. An`).
     #[serde(default)]
@@ -96,7 +105,7 @@ pub struct WindowInput {
 pub struct PostOfficeInput {
     /// The post office's id (as in `GET /v1/post-offices/nearest`).
     pub id: u32,
-    /// One fleet, or a list of fleets (say walkers and motorbikes).
+    /// One fleet, or a list of at most 16 fleets (say walkers and motorbikes), at most 1,000 couriers in all.
     pub couriers: Fleets,
 }
 
@@ -106,7 +115,7 @@ pub struct PostOfficeInput {
 pub enum Fleets {
     /// One fleet.
     One(FleetInput),
-    /// Several fleets.
+    /// Several fleets (at most 16).
     Many(Vec<FleetInput>),
 }
 
@@ -118,7 +127,7 @@ pub struct FleetInput {
     #[schema(minimum = 1, maximum = 1000)]
     pub count: u32,
     /// Parcels one courier carries.
-    #[schema(minimum = 1)]
+    #[schema(minimum = 1, maximum = 100_000)]
     pub capacity: u32,
     /// Leave the office no earlier than `start`, be back by `end`.
     pub shift: WindowInput,
@@ -389,8 +398,8 @@ impl ShipmentInput {
         let window =
             self.window.as_ref().map(TimeWindow::parse).transpose().map_err(|m| invalid("invalid_window", at(m)))?;
         let parcels = self.parcels.unwrap_or(1);
-        if parcels == 0 {
-            return Err(invalid("invalid_parcels", at("`parcels` is at least 1".into())));
+        if parcels == 0 || parcels > MAX_PARCELS {
+            return Err(invalid("invalid_parcels", at(format!("`parcels` is 1 to {MAX_PARCELS}"))));
         }
         let service_s = self.service_s.unwrap_or(DEFAULT_SERVICE_S);
         if service_s > MAX_SERVICE_S {
@@ -408,8 +417,8 @@ impl FleetInput {
         if self.count == 0 || self.count > MAX_FLEET {
             return Err(invalid("invalid_fleet", at(&format!("a fleet has 1 to {MAX_FLEET} couriers"))));
         }
-        if self.capacity == 0 {
-            return Err(invalid("invalid_fleet", at("a courier's capacity is at least 1 parcel")));
+        if self.capacity == 0 || self.capacity > MAX_CAPACITY {
+            return Err(invalid("invalid_fleet", at(&format!("a courier carries 1 to {MAX_CAPACITY} parcels"))));
         }
         let shift = TimeWindow::parse(&self.shift).map_err(|m| invalid("invalid_shift", at(&m)))?;
         if shift.start == shift.end {
@@ -419,11 +428,45 @@ impl FleetInput {
     }
 }
 
+impl PostOfficeInput {
+    /// Its checked fleets (at most [`MAX_FLEETS_PER_OFFICE`], [`MAX_OFFICE_COURIERS`] couriers in all).
+    fn check(&self) -> Result<OfficeInput, DeliveryError> {
+        let fleets: &[FleetInput] = match &self.couriers {
+            Fleets::One(f) => std::slice::from_ref(f),
+            Fleets::Many(v) => v,
+        };
+        if fleets.is_empty() {
+            return Err(invalid("invalid_fleet", format!("post office {} has no couriers", self.id)));
+        }
+        if fleets.len() > MAX_FLEETS_PER_OFFICE {
+            return Err(invalid(
+                "too_many_fleets",
+                format!("post office {} lists {} fleets, at most {MAX_FLEETS_PER_OFFICE}", self.id, fleets.len()),
+            ));
+        }
+        let fleets = fleets.iter().map(|f| f.check(self.id)).collect::<Result<Vec<_>, _>>()?;
+        if couriers(&fleets) > MAX_OFFICE_COURIERS {
+            return Err(invalid(
+                "invalid_fleet",
+                format!("post office {}: an office has at most {MAX_OFFICE_COURIERS} couriers in all", self.id),
+            ));
+        }
+        Ok(OfficeInput { id: self.id, fleets })
+    }
+}
+
+/// The couriers of these fleets (u64: no sum of u32 counts wraps).
+fn couriers(fleets: &[Fleet]) -> u64 {
+    fleets.iter().map(|f| u64::from(f.count)).sum()
+}
+
 impl PlanRequest {
-    /// Checks everything that does not need the index; `max_shipments` caps the batch.
-    pub fn check(self, max_shipments: usize) -> Result<Batch, DeliveryError> {
-        if self.shipments.len() > max_shipments {
-            return Err(DeliveryError::TooManyShipments { max: max_shipments, got: self.shipments.len() });
+    /// Checks everything that does not need the index, within `settings`' bounds: shipments, couriers, and
+    /// shipments × couriers (the work of a plan: each insertion tries every courier's route).
+    pub fn check(self, settings: &Settings) -> Result<Batch, DeliveryError> {
+        let max = settings.max_shipments;
+        if self.shipments.len() > max {
+            return Err(DeliveryError::TooManyShipments { max, got: self.shipments.len() });
         }
         if self.shipments.is_empty() || self.post_offices.is_empty() {
             return Err(invalid("empty_plan", "a plan needs at least one shipment and one post office"));
@@ -433,37 +476,111 @@ impl PlanRequest {
         {
             return Err(invalid("invalid_date", "`date` reads YYYY-MM-DD"));
         }
-        let mut offices = Vec::with_capacity(self.post_offices.len());
-        let mut seen_office = HashSet::new();
-        for o in self.post_offices {
-            if !seen_office.insert(o.id) {
-                return Err(invalid("duplicate_post_office", format!("post office {} is listed twice", o.id)));
-            }
-            let fleets = match &o.couriers {
-                Fleets::One(f) => vec![f.check(o.id)?],
-                Fleets::Many(v) => v.iter().map(|f| f.check(o.id)).collect::<Result<Vec<_>, _>>()?,
-            };
-            if fleets.is_empty() {
-                return Err(invalid("invalid_fleet", format!("post office {} has no couriers", o.id)));
-            }
-            offices.push(OfficeInput { id: o.id, fleets });
-        }
-        let mut shipments = Vec::with_capacity(self.shipments.len());
-        let mut seen = HashSet::with_capacity(self.shipments.len());
-        for s in self.shipments {
-            let s = s.check()?;
-            if !seen.insert(s.id.clone()) {
-                return Err(invalid("duplicate_shipment_id", format!("shipment id {} is used twice", s.id)));
-            }
-            shipments.push(s);
-        }
+        let offices = check_offices(&self.post_offices)?;
+        check_size(settings, self.shipments.len() as u64, offices.iter().map(|o| couriers(&o.fleets)).sum())?;
+        let shipments = check_shipments(self.shipments)?;
         Ok(Batch { shipments, offices, seed: self.seed.unwrap_or(1), date: self.date })
     }
+}
+
+fn check_offices(post_offices: &[PostOfficeInput]) -> Result<Vec<OfficeInput>, DeliveryError> {
+    let mut offices = Vec::with_capacity(post_offices.len());
+    let mut seen = HashSet::new();
+    for o in post_offices {
+        if !seen.insert(o.id) {
+            return Err(invalid("duplicate_post_office", format!("post office {} is listed twice", o.id)));
+        }
+        offices.push(o.check()?);
+    }
+    Ok(offices)
+}
+
+/// The plan's couriers and its shipments × couriers within `settings`.
+fn check_size(settings: &Settings, shipments: u64, couriers: u64) -> Result<(), DeliveryError> {
+    let max = settings.max_couriers;
+    if couriers > max {
+        return Err(DeliveryError::TooManyCouriers { max, got: couriers });
+    }
+    let max = settings.max_plan_size;
+    if shipments.saturating_mul(couriers) > max {
+        return Err(DeliveryError::PlanTooLarge { max, shipments, couriers });
+    }
+    Ok(())
+}
+
+fn check_shipments(input: Vec<ShipmentInput>) -> Result<Vec<Shipment>, DeliveryError> {
+    let mut shipments = Vec::with_capacity(input.len());
+    let mut seen = HashSet::with_capacity(input.len());
+    for s in input {
+        let s = s.check()?;
+        if !seen.insert(s.id.clone()) {
+            return Err(invalid("duplicate_shipment_id", format!("shipment id {} is used twice", s.id)));
+        }
+        shipments.push(s);
+    }
+    Ok(shipments)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request of `shipments` (each of `parcels`) to `offices` offices, each with these fleets.
+    fn request(shipments: usize, parcels: u64, offices: u32, fleets: &serde_json::Value) -> PlanRequest {
+        let ships: Vec<_> = (0..shipments)
+            .map(|i| serde_json::json!({"id": format!("S{i}"), "lon": 105.8, "lat": 21.0, "parcels": parcels}))
+            .collect();
+        let offices: Vec<_> = (0..offices).map(|id| serde_json::json!({"id": id, "couriers": fleets})).collect();
+        serde_json::from_value(serde_json::json!({"shipments": ships, "post_offices": offices})).expect("a request")
+    }
+
+    fn fleet(count: u64, capacity: u64) -> serde_json::Value {
+        serde_json::json!({"count": count, "capacity": capacity, "profile": "van", "shift": {"start": "08:00", "end": "17:00"}})
+    }
+
+    fn code(r: Result<Batch, DeliveryError>) -> String {
+        match r {
+            Ok(_) => "ok".into(),
+            Err(DeliveryError::Invalid { code, .. }) => code.into(),
+            Err(e @ (DeliveryError::TooManyCouriers { .. } | DeliveryError::PlanTooLarge { .. })) => e.to_string(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Issue 16, finding 1: fleets per office, couriers per office and per plan, and shipments × couriers are bounded.
+    #[test]
+    fn the_size_of_a_plan_is_bounded() {
+        let s = Settings { max_couriers: 3_000, max_plan_size: 10_000, ..Settings::default() };
+        let fleets = |n: usize, count: u64| serde_json::Value::Array(vec![fleet(count, 10); n]);
+        assert_eq!(code(request(1, 1, 1, &fleets(16, 1)).check(&s)), "ok");
+        assert_eq!(code(request(1, 1, 1, &fleets(17, 1)).check(&s)), "too_many_fleets");
+        assert_eq!(code(request(1, 1, 1, &fleets(10_000, 1_000)).check(&s)), "too_many_fleets");
+        assert_eq!(code(request(1, 1, 1, &fleets(0, 1)).check(&s)), "invalid_fleet");
+        assert_eq!(code(request(1, 1, 1, &fleets(2, 500)).check(&s)), "ok");
+        assert_eq!(code(request(1, 1, 1, &fleets(2, 501)).check(&s)), "invalid_fleet", "1,001 couriers at one office");
+        assert_eq!(code(request(1, 1, 3, &fleet(1_000, 10)).check(&s)), "ok");
+        assert_eq!(
+            code(request(1, 1, 4, &fleet(1_000, 10)).check(&s)),
+            "a plan has at most 3000 couriers, this one has 4000"
+        );
+        assert_eq!(code(request(10, 1, 1, &fleet(1_000, 10)).check(&s)), "ok");
+        assert_eq!(
+            code(request(11, 1, 1, &fleet(1_000, 10)).check(&s)),
+            "a plan has at most 10000 shipments × couriers, this one has 11 × 1000"
+        );
+    }
+
+    /// Issue 16, finding 3: capacity and parcels are bounded (loads are summed in u64 besides).
+    #[test]
+    fn loads_are_bounded() {
+        let s = Settings::default();
+        let (max_c, max_p) = (u64::from(MAX_CAPACITY), u64::from(MAX_PARCELS));
+        assert_eq!(code(request(2, max_p, 1, &fleet(1, max_c)).check(&s)), "ok");
+        assert_eq!(code(request(2, max_p + 1, 1, &fleet(1, max_c)).check(&s)), "invalid_parcels");
+        assert_eq!(code(request(2, 0, 1, &fleet(1, max_c)).check(&s)), "invalid_parcels");
+        assert_eq!(code(request(2, 1, 1, &fleet(1, max_c + 1)).check(&s)), "invalid_fleet");
+        assert_eq!(code(request(2, 1, 1, &fleet(1, u64::from(u32::MAX))).check(&s)), "invalid_fleet");
+    }
 
     #[test]
     fn times_of_day_parse_and_print() {

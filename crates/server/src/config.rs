@@ -119,6 +119,10 @@ pub struct Config {
     /// Area queries (and H3 roll-ups) computed at once on the blocking pool (0 = one per core); past it they answer
     /// 503 `overloaded` with `Retry-After`.
     pub area_max_in_flight: usize,
+    /// Couriers of one delivery plan at most, all its post offices together.
+    pub delivery_max_couriers: u64,
+    /// Shipments × couriers of one delivery plan at most (the work of the search grows with both).
+    pub delivery_max_plan_size: u64,
 }
 
 impl Default for Config {
@@ -148,6 +152,8 @@ impl Default for Config {
             delivery_max_shipments: diachi_delivery::Settings::default().max_shipments,
             area_max_visited: diachi_geo::index::AreaLimits::DEFAULT_MAX_VISITED,
             area_max_in_flight: 0,
+            delivery_max_couriers: diachi_delivery::Settings::default().max_couriers,
+            delivery_max_plan_size: diachi_delivery::Settings::default().max_plan_size,
         }
     }
 }
@@ -184,6 +190,8 @@ impl std::fmt::Debug for Config {
             .field("delivery_max_shipments", &self.delivery_max_shipments)
             .field("area_max_visited", &self.area_max_visited)
             .field("area_max_in_flight", &self.area_max_in_flight)
+            .field("delivery_max_couriers", &self.delivery_max_couriers)
+            .field("delivery_max_plan_size", &self.delivery_max_plan_size)
             .finish()
     }
 }

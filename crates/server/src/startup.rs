@@ -100,6 +100,8 @@ pub fn shared(config: &Config) -> anyhow::Result<Shared> {
         delivery: diachi_delivery::Settings {
             sync_max_shipments: config.delivery_sync_max_shipments,
             max_shipments: config.delivery_max_shipments,
+            max_couriers: config.delivery_max_couriers,
+            max_plan_size: config.delivery_max_plan_size,
             ..diachi_delivery::Settings::default()
         },
         area: AreaSettings {

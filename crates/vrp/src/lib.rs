@@ -101,8 +101,8 @@ pub struct Visit {
     pub start: f64,
     /// Service end (start + service time).
     pub departure: f64,
-    /// Load on board after leaving the previous stop.
-    pub load_before: u32,
+    /// Load on board after leaving the previous stop (u64: a sum of u32 demands cannot wrap).
+    pub load_before: u64,
 }
 
 /// One vehicle's route.
@@ -120,8 +120,8 @@ pub struct Route {
     pub distance: f64,
     /// Time from departure to return.
     pub duration: f64,
-    /// Parcels loaded at the depot.
-    pub load: u32,
+    /// Parcels loaded at the depot (u64: a sum of u32 demands cannot wrap).
+    pub load: u64,
 }
 
 /// Why a job is not on any route.
@@ -186,8 +186,8 @@ pub fn check(problem: &Problem<'_>, solution: &Solution) -> Result<(), String> {
         if r.departure + TOL < v.shift.start {
             return Err(format!("vehicle {} leaves at {} before its shift {}", r.vehicle, r.departure, v.shift.start));
         }
-        let load: u32 = r.visits.iter().map(|x| problem.jobs[x.job].demand).sum();
-        if load > v.capacity || load != r.load {
+        let load: u64 = r.visits.iter().filter_map(|x| problem.jobs.get(x.job)).map(|j| u64::from(j.demand)).sum();
+        if load > u64::from(v.capacity) || load != r.load {
             return Err(format!("vehicle {} carries {load} (reported {}), capacity {}", r.vehicle, r.load, v.capacity));
         }
         let (mut clock, mut at, mut distance) = (r.departure, v.depot, 0.0);

@@ -209,7 +209,7 @@ impl<'a> Ctx<'a> {
                     departure: start + job.service,
                     load_before: load,
                 });
-                load -= job.demand;
+                load = load.saturating_sub(u64::from(job.demand));
                 clock = start + job.service;
                 prev = job.location;
             }
@@ -288,7 +288,8 @@ struct R {
     latest: Vec<f64>,
     /// Distance from each position to the next (`len + 1` legs).
     edge: Vec<f64>,
-    load: u32,
+    /// Parcels on board (u64: a sum of u32 demands cannot wrap).
+    load: u64,
     dist: f64,
 }
 
@@ -318,7 +319,7 @@ impl R {
         self.latest.resize(k + 2, 0.0);
         self.earliest[0] = t.start;
         self.edge.clear();
-        let (mut load, mut dist, mut prev, mut depart) = (0, 0.0, t.depot, t.start);
+        let (mut load, mut dist, mut prev, mut depart) = (0_u64, 0.0, t.depot, t.start);
         for i in 1..=k {
             let job = &ctx.jobs[self.jobs[i - 1] as usize];
             let start = (depart + ctx.time(t.profile, prev, job.location)).max(job.window.start);
@@ -326,7 +327,7 @@ impl R {
             let leg = ctx.dist(t.profile, prev, job.location);
             self.edge.push(leg);
             dist += leg;
-            load += job.demand;
+            load += u64::from(job.demand);
             depart = start + job.service;
             prev = job.location;
         }
@@ -707,7 +708,7 @@ impl<'c, 'a> Chain<'c, 'a> {
     fn best_in_route(&mut self, r: &R, ri: usize, job: &Job, best: &mut Option<(f64, usize, usize)>) {
         let ctx = self.ctx;
         let t = &ctx.types[r.vtype];
-        if r.load + job.demand > t.capacity {
+        if r.load + u64::from(job.demand) > u64::from(t.capacity) {
             return;
         }
         let (k, p, u) = (r.jobs.len(), t.profile, job.location);

@@ -71,8 +71,30 @@ fn jobs_that_cannot_be_routed_are_reported_with_the_reason() {
     assert_eq!(reason(1), Some(Unassigned::Unreachable));
     // one vehicle of 20 parcels cannot take the ~56 parcels left: the rest is out for want of room
     assert!(s.unassigned.iter().filter(|u| u.1 == Unassigned::NoRoom).count() > 5);
-    let routed: u32 = s.routes.iter().map(|r| r.load).sum();
+    let routed: u64 = s.routes.iter().map(|r| r.load).sum();
     assert!((17..=20).contains(&routed), "{routed}");
+}
+
+/// Issue 16, finding 3: demands and capacities at the top of u32 never wrap a load (in u32, two full jobs on one
+/// vehicle of the largest capacity summed to `u32::MAX - 1`, which fit, and debug builds panicked).
+#[test]
+fn loads_at_the_u32_limit_do_not_wrap() {
+    let (cost, mut jobs) = instance(3, 5, false);
+    for j in &mut jobs {
+        j.demand = u32::MAX;
+    }
+    let problem = Problem { jobs, vehicles: fleet(2, u32::MAX, 480.0), cost: &cost };
+    let s = solve(&problem, &options(1)).unwrap();
+    check(&problem, &s).unwrap();
+    assert_eq!(s.routes.len(), 2);
+    assert!(s.routes.iter().all(|r| r.visits.len() == 1 && r.load == u64::from(u32::MAX)), "{:?}", s.routes);
+    assert_eq!(s.unassigned.iter().map(|u| u.1).collect::<Vec<_>>(), [Unassigned::NoRoom]);
+    // and `check` sums in u64: a route claiming two full jobs is over capacity, not a wrapped small load
+    let mut both = s.clone();
+    let moved = both.routes.remove(1).visits.remove(0);
+    both.routes[0].visits.push(moved);
+    both.routes[0].load = 2 * u64::from(u32::MAX);
+    assert!(check(&problem, &both).unwrap_err().contains("carries"));
 }
 
 #[test]
@@ -121,7 +143,7 @@ fn check_catches_a_broken_solution() {
     let job = s.routes[0].visits.pop().unwrap().job;
     assert!(check(&problem, &s).unwrap_err().contains("carries"));
     s.unassigned.push((job, Unassigned::NoRoom));
-    s.routes[0].load -= problem.jobs[job].demand;
+    s.routes[0].load -= u64::from(problem.jobs[job].demand);
     // the route's distance no longer matches
     assert!(check(&problem, &s).is_err());
 }

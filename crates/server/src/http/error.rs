@@ -306,6 +306,8 @@ impl From<diachi_delivery::DeliveryError> for ApiError {
         match e {
             D::Invalid { code, message } => Self::bad_request(code, message),
             D::TooManyShipments { .. } => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many_shipments", e.to_string()),
+            D::TooManyCouriers { .. } => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too_many_couriers", e.to_string()),
+            D::PlanTooLarge { .. } => Self::new(StatusCode::PAYLOAD_TOO_LARGE, "plan_too_large", e.to_string()),
             D::UnknownPostOffice(_) => Self::bad_request("unknown_post_office", e.to_string()),
             D::Solver(_) => {
                 tracing::error!(error = %e, "the solver refused a delivery problem");

@@ -87,7 +87,8 @@ struct StatusOut<'a> {
 #[response(
     status = 413,
     description = "`body_too_large`: the body is over the limit (48 MiB); `too_many_shipments`: over 500,000 \
-        shipments"
+        shipments; `too_many_couriers`: over 10,000 couriers; `plan_too_large`: over 1,000,000,000 shipments × \
+        couriers (the defaults)"
 )]
 pub struct TooLarge(#[allow(dead_code)] ErrorBody);
 
@@ -177,12 +178,11 @@ pub async fn plan_deliveries(
     let settings = state.delivery_settings().clone();
     let body = read_body(&req, payload, settings.max_body_bytes).await?;
     let (ix, resolver) = super::validate::resolver(&state).await?;
-    let max = settings.max_shipments;
-    let ix2 = ix.clone();
+    let (ix2, limits) = (ix.clone(), settings.clone());
     let batch = web::block(move || -> Result<delivery::Batch, ApiError> {
         let request: PlanRequest =
             serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
-        let batch = request.check(max)?;
+        let batch = request.check(&limits)?;
         delivery::plan::check_offices(&ix2, &batch)?;
         Ok(batch)
     })
