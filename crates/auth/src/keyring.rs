@@ -253,7 +253,7 @@ impl Keyring {
                     scopes: vec![Scope::Admin],
                     rate_limit: self.default_limit,
                     identity_level: IdentityLevel::Exact,
-                    identity_daily_quota: Some(0),
+                    identity_daily_quota: None,
                 });
             }
         }
