@@ -231,11 +231,11 @@ impl NationalIndex {
             Area::DigitalCell(cell) => {
                 let full = |r: RecordRef<'_>| r.digital_address().map(|d| d.cell());
                 let mut ids = Vec::new();
-                self.visit_addresses(cell.bounds(), &mut budget, |id, _, _| {
-                    if self.with_address(id, full).flatten().is_some_and(|c| cell.contains(&c)) {
-                        ids.push(id);
-                    }
-                });
+                self.visit_addresses(cell.bounds(), &mut budget, |id, _, _| ids.push(id));
+                // the records are read in id order (their storage order), not in the buckets' spatial order (random reads):
+                // ~2.5× faster on a level-2 code at 1M
+                ids.sort_unstable();
+                ids.retain(|&id| self.with_address(id, full).flatten().is_some_and(|c| cell.contains(&c)));
                 let count = ids.len();
                 (first_by_id(ids, limit), count)
             }

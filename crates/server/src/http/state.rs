@@ -54,7 +54,6 @@ pub struct AreaSettings {
     pub max_in_flight: usize,
 }
 
-
 /// Shared state of every worker.
 pub struct AppState {
     ready: OnceLock<Services>,
