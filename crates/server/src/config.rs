@@ -117,7 +117,7 @@ pub struct Config {
     /// and answers a count marked as a lower bound.
     pub area_max_visited: usize,
     /// Area queries (and H3 roll-ups) computed at once on the blocking pool (0 = one per core); past it they answer
-    /// 503 `overloaded` with `Retry-After`.
+    /// 429 `overloaded` with `Retry-After`.
     pub area_max_in_flight: usize,
     /// Couriers of one delivery plan at most, all its post offices together.
     pub delivery_max_couriers: u64,

@@ -77,11 +77,12 @@ impl ApiError {
         Self::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", "the index is still being built; retry shortly")
     }
 
-    /// 503 `overloaded`: too much heavy work is in flight; the answer carries `Retry-After`.
+    /// 429 `overloaded`: too much heavy work is in flight; the answer carries `Retry-After`. 429, not 503: the
+    /// server is healthy and answers everything else; the client is asked to slow down its area queries.
     #[must_use]
     pub fn overloaded() -> Self {
         Self::new(
-            StatusCode::SERVICE_UNAVAILABLE,
+            StatusCode::TOO_MANY_REQUESTS,
             "overloaded",
             "the server is busy with other area queries; retry shortly",
         )
@@ -145,15 +146,20 @@ pub struct OutsideCoverage(#[allow(dead_code)] ErrorBody);
 #[response(status = 503, description = "`not_ready`: the index is still being built; retry shortly")]
 pub struct NotReady(#[allow(dead_code)] ErrorBody);
 
-/// 503: the index is still being built, or too many area queries are in flight.
+/// 503 while the index is being built, or 429 when too many area queries are in flight.
 #[derive(utoipa::IntoResponses)]
-#[response(
-    status = 503,
-    description = "`not_ready`: the index is still being built; `overloaded`: too many area queries are being \
-        computed right now (with `Retry-After`); retry shortly",
-    headers(("Retry-After" = u32, description = "Seconds to wait before retrying (with `overloaded`)"))
-)]
-pub struct Busy(#[allow(dead_code)] ErrorBody);
+pub enum Busy {
+    /// 503 `not_ready`.
+    #[response(status = 503, description = "`not_ready`: the index is still being built; retry shortly")]
+    NotReady(#[allow(dead_code)] ErrorBody),
+    /// 429 `overloaded`.
+    #[response(
+        status = 429,
+        description = "`overloaded`: too many area queries are being computed right now; retry after `Retry-After`",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))
+    )]
+    Overloaded(#[allow(dead_code)] ErrorBody),
+}
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {

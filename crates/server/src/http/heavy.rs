@@ -1,5 +1,5 @@
 //! Heavy work — area queries and H3 roll-ups — runs on the blocking pool, never on the async workers, and at most a
-//! bounded number at a time: past it the request answers at once 503 `overloaded` with `Retry-After`, so that a burst
+//! bounded number at a time: past it the request answers at once 429 `overloaded` with `Retry-After`, so that a burst
 //! of heavy requests neither holds the workers that answer `/health` and point lookups nor queues without bound.
 
 use std::sync::Arc;
@@ -34,7 +34,7 @@ impl Heavy {
         Self { in_flight: Arc::new(AtomicUsize::new(0)), max: max.max(1) }
     }
 
-    /// A place for one more job, or 503 `overloaded` when every place is taken.
+    /// A place for one more job, or 429 `overloaded` when every place is taken.
     pub(crate) fn try_enter(&self) -> Result<Permit, ApiError> {
         self.in_flight
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < self.max).then_some(n + 1))
@@ -111,7 +111,7 @@ mod tests {
         let b = gate.try_enter().unwrap();
         assert_eq!(gate.in_flight(), 2);
         let err = gate.try_enter().unwrap_err();
-        assert_eq!((err.status, err.code), (StatusCode::SERVICE_UNAVAILABLE, "overloaded"));
+        assert_eq!((err.status, err.code), (StatusCode::TOO_MANY_REQUESTS, "overloaded"));
         let res = err.error_response();
         assert_eq!(res.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()), Some("1"));
         drop(a);

@@ -50,7 +50,7 @@ pub struct Shared {
 pub struct AreaSettings {
     /// The shapes allowed and the addresses one query may look at.
     pub limits: AreaLimits,
-    /// Queries computed at once on the blocking pool; past it, 503 `overloaded` (0 = one per core).
+    /// Queries computed at once on the blocking pool; past it, 429 `overloaded` (0 = one per core).
     pub max_in_flight: usize,
 }
 
