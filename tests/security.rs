@@ -149,8 +149,11 @@ mod planners {
 
 mod finding1 {
     use serde_json::{Value, json};
+    use std::sync::Arc;
 
-    use super::planners::{assert_refused, fleet, office, request, shipments_at, spawn};
+    use super::helpers::shared_with_keys;
+    use super::planners::{assert_refused, fleet, office, planner_keys, request, shipments_at, spawn, start};
+    use diachi_delivery::plans::PlanStore;
 
     /// Finding 1: an office lists at most 16 fleets. 10,000 fleets of one courier each (cheap to plan before the
     /// fix: 200) are refused with a JSON 400; the same body with 1,000 couriers per fleet asked ~1 GB per MB of body.
@@ -178,6 +181,42 @@ mod finding1 {
         assert_refused(&app.plan(0, "", &body).await, 413, "too_many_couriers", false);
         let big = json!([fleet(1_000, 10), fleet(1, 10)]);
         assert_refused(&app.plan(0, "", &request(0, shipments_at(0, 1, 1), &big)).await, 400, "invalid_fleet", false);
+    }
+
+    /// Finding 1: a plan's size is bounded by shipments × couriers, not only by bytes (`delivery_max_plan_size`):
+    /// 2 shipments × 1,000 couriers are over a bound of 1,000, 1 × 1,000 is not.
+    #[actix_web::test]
+    async fn finding1_shipments_times_couriers_is_bounded() {
+        let (keyring, keys) = planner_keys(1);
+        let delivery = diachi_delivery::Settings { max_plan_size: 1_000, ..diachi_delivery::Settings::default() };
+        let app = start(diachi_server::http::Shared { delivery, ..shared_with_keys(keyring) }, keys);
+        let got = app.plan(0, "", &request(0, shipments_at(0, 2, 1), &fleet(1_000, 10))).await;
+        assert_refused(&got, 413, "plan_too_large", false);
+        let (status, _, plan) = app.plan(0, "", &request(0, shipments_at(0, 1, 1), &fleet(1_000, 10))).await;
+        assert_eq!(status, 200, "{plan}");
+    }
+
+    /// Finding 1: plans answered at once take the same running slots as plans made in the background, per key and
+    /// in all (before the fix they had no limit at all). With key A's two slots taken (held here through the plan
+    /// store the server runs on), A gets 429 `plan_quota_exceeded` with `Retry-After`, at once or in the
+    /// background, while key B still plans; with every slot taken, B gets 503 `planner_busy` with `Retry-After`;
+    /// once they are free, A plans again.
+    #[actix_web::test]
+    async fn finding1_plans_answered_at_once_share_the_planner_budget() {
+        let (keyring, keys) = planner_keys(2);
+        let store = Arc::new(PlanStore::default());
+        let app = start(diachi_server::http::Shared { plans: store.clone(), ..shared_with_keys(keyring) }, keys);
+        let body = request(0, shipments_at(0, 1, 1), &fleet(1, 10));
+        let held_by_a: Vec<_> = (0..2).map(|_| store.begin(&app.keys[0].1).unwrap()).collect();
+        assert_refused(&app.plan(0, "", &body).await, 429, "plan_quota_exceeded", true);
+        assert_refused(&app.plan(0, "?async=true", &body).await, 429, "plan_quota_exceeded", true);
+        let (status, _, plan) = app.plan(1, "", &body).await;
+        assert_eq!(status, 200, "B is not starved by A: {plan}");
+        let others: Vec<_> = (0..2).map(|i| store.begin(&format!("other-{i}")).unwrap()).collect();
+        assert_refused(&app.plan(1, "", &body).await, 503, "planner_busy", true);
+        drop((held_by_a, others));
+        let (status, _, plan) = app.plan(0, "", &body).await;
+        assert_eq!(status, 200, "{plan}");
     }
 }
 

@@ -36,6 +36,50 @@ pub struct ServeArgs {
     #[arg(long = "tiles-file", value_name = "NAME=PATH", value_parser = diachi_server::config::parse_tiles_file)]
     #[serde(rename = "tiles_files", skip_serializing_if = "Vec::is_empty", serialize_with = "as_map")]
     tiles_file: Vec<(String, PathBuf)>,
+    #[command(flatten)]
+    #[serde(flatten)]
+    delivery: DeliveryFlags,
+}
+
+/// The limits of delivery planning, as flags (each overrides the configuration when given).
+#[derive(clap::Args, Serialize)]
+struct DeliveryFlags {
+    /// Delivery plans up to this many shipments are answered at once [default: 2000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_sync_max_shipments: Option<usize>,
+    /// Shipments of one delivery plan at most [default: 500000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_max_shipments: Option<usize>,
+    /// Couriers of one delivery plan at most, all its post offices together [default: 10000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_max_couriers: Option<u64>,
+    /// Shipments × couriers of one delivery plan at most [default: 1000000000].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_max_plan_size: Option<u64>,
+    /// Seconds a finished delivery plan is kept [default: 3600].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_plan_ttl_s: Option<u64>,
+    /// Delivery plans kept, all keys together [default: 64].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_max_plans: Option<usize>,
+    /// Delivery plans one key may keep [default: 16].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_max_plans_per_key: Option<usize>,
+    /// Delivery plans being made at once, all keys together [default: 4].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_max_running: Option<usize>,
+    /// Delivery plans one key may have being made at once [default: 2].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    delivery_max_running_per_key: Option<usize>,
 }
 
 /// `--tiles-file` pairs as the `tiles_files` table of the configuration.

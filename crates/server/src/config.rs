@@ -123,10 +123,21 @@ pub struct Config {
     pub delivery_max_couriers: u64,
     /// Shipments × couriers of one delivery plan at most (the work of the search grows with both).
     pub delivery_max_plan_size: u64,
+    /// Seconds a finished delivery plan is kept.
+    pub delivery_plan_ttl_s: u64,
+    /// Delivery plans kept (queued, running or finished), all keys together: a second line behind the per-key quota.
+    pub delivery_max_plans: usize,
+    /// Delivery plans one key may keep; over it the key gets 429 `plan_quota_exceeded` (nothing is evicted).
+    pub delivery_max_plans_per_key: usize,
+    /// Delivery plans being made at once (answered at once or in the background), all keys together.
+    pub delivery_max_running: usize,
+    /// Delivery plans one key may have being made at once.
+    pub delivery_max_running_per_key: usize,
 }
 
 impl Default for Config {
     fn default() -> Self {
+        let plans = diachi_delivery::plans::Limits::default();
         Self {
             bind: "127.0.0.1:8080".into(),
             households: Households(DEFAULT_HOUSEHOLDS),
@@ -154,6 +165,11 @@ impl Default for Config {
             area_max_in_flight: 0,
             delivery_max_couriers: diachi_delivery::Settings::default().max_couriers,
             delivery_max_plan_size: diachi_delivery::Settings::default().max_plan_size,
+            delivery_plan_ttl_s: plans.ttl.as_secs(),
+            delivery_max_plans: plans.max_plans,
+            delivery_max_plans_per_key: plans.max_plans_per_key,
+            delivery_max_running: plans.max_running,
+            delivery_max_running_per_key: plans.max_running_per_key,
         }
     }
 }
@@ -192,6 +208,11 @@ impl std::fmt::Debug for Config {
             .field("area_max_in_flight", &self.area_max_in_flight)
             .field("delivery_max_couriers", &self.delivery_max_couriers)
             .field("delivery_max_plan_size", &self.delivery_max_plan_size)
+            .field("delivery_plan_ttl_s", &self.delivery_plan_ttl_s)
+            .field("delivery_max_plans", &self.delivery_max_plans)
+            .field("delivery_max_plans_per_key", &self.delivery_max_plans_per_key)
+            .field("delivery_max_running", &self.delivery_max_running)
+            .field("delivery_max_running_per_key", &self.delivery_max_running_per_key)
             .finish()
     }
 }
@@ -245,6 +266,20 @@ mod tests {
         assert_eq!("1_000".parse::<Households>(), Ok(Households(1000)));
         assert!("-1".parse::<Households>().is_err());
         assert!("1e9".parse::<Households>().is_err());
+    }
+
+    #[test]
+    fn delivery_quotas_are_settings() {
+        #[derive(Serialize)]
+        struct Flags {
+            delivery_max_running_per_key: usize,
+            delivery_max_couriers: u64,
+        }
+        let c = Config::load(None, &Flags { delivery_max_running_per_key: 1, delivery_max_couriers: 50 }).unwrap();
+        assert_eq!((c.delivery_max_running_per_key, c.delivery_max_couriers), (1, 50));
+        let d = Config::default();
+        assert_eq!((d.delivery_max_plans, d.delivery_max_plans_per_key, d.delivery_max_running), (64, 16, 4));
+        assert_eq!((d.delivery_plan_ttl_s, d.delivery_max_plan_size), (3600, 1_000_000_000));
     }
 
     #[test]

@@ -17,6 +17,7 @@ use crate::config::{Config, DEFAULT_TILE_CACHE_MB};
 use crate::http::{AppState, AreaSettings, Services, Shared, metrics::Metrics, observe, router};
 use diachi_auth::Keyring;
 use diachi_db::Database;
+use diachi_delivery::plans::{self, PlanStore};
 use diachi_geo::geography::{Geography, LoadOptions, PostcodeTable};
 use diachi_geo::index::{AreaLimits, NationalIndex};
 use diachi_registry::{Registry, TextResolver};
@@ -104,11 +105,23 @@ pub fn shared(config: &Config) -> anyhow::Result<Shared> {
             max_plan_size: config.delivery_max_plan_size,
             ..diachi_delivery::Settings::default()
         },
+        plans: Arc::new(PlanStore::new(plan_limits(config))),
         area: AreaSettings {
             limits: AreaLimits { max_visited: config.area_max_visited, ..AreaLimits::default() },
             max_in_flight: config.area_max_in_flight,
         },
     })
+}
+
+/// The quotas of the delivery plan store the configuration names.
+fn plan_limits(config: &Config) -> plans::Limits {
+    plans::Limits {
+        ttl: Duration::from_secs(config.delivery_plan_ttl_s),
+        max_plans: config.delivery_max_plans,
+        max_plans_per_key: config.delivery_max_plans_per_key,
+        max_running: config.delivery_max_running,
+        max_running_per_key: config.delivery_max_running_per_key,
+    }
 }
 
 /// Refuses an admin token shorter than [`diachi_auth::MIN_ADMIN_TOKEN_CHARS`] (without printing it).
@@ -149,6 +162,7 @@ pub fn default_shared() -> Shared {
         files: None,
         delivery: diachi_delivery::Settings::default(),
         area: AreaSettings::default(),
+        plans: Arc::new(PlanStore::default()),
     }
 }
 

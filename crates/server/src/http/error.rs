@@ -148,17 +148,18 @@ pub struct NotReady(#[allow(dead_code)] ErrorBody);
 
 /// 503 while the index is being built, or 429 when too many area queries are in flight.
 #[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // documents the answers (OpenAPI); never constructed
 pub enum Busy {
     /// 503 `not_ready`.
     #[response(status = 503, description = "`not_ready`: the index is still being built; retry shortly")]
-    NotReady(#[allow(dead_code)] ErrorBody),
+    NotReady(ErrorBody),
     /// 429 `overloaded`.
     #[response(
         status = 429,
         description = "`overloaded`: too many area queries are being computed right now; retry after `Retry-After`",
         headers(("Retry-After" = u32, description = "Seconds to wait before retrying"))
     )]
-    Overloaded(#[allow(dead_code)] ErrorBody),
+    Overloaded(ErrorBody),
 }
 
 impl ResponseError for ApiError {
@@ -320,5 +321,18 @@ impl From<diachi_delivery::DeliveryError> for ApiError {
                 Self::new(StatusCode::INTERNAL_SERVER_ERROR, "solver_error", "the routing failed")
             }
         }
+    }
+}
+
+impl From<diachi_delivery::plans::QueueError> for ApiError {
+    /// The key's own quota: 429 `plan_quota_exceeded`; the service's limit, shared by every key: 503
+    /// `planner_busy`; both with `Retry-After`.
+    fn from(e: diachi_delivery::plans::QueueError) -> Self {
+        let (status, code) = if e.is_quota() {
+            (StatusCode::TOO_MANY_REQUESTS, "plan_quota_exceeded")
+        } else {
+            (StatusCode::SERVICE_UNAVAILABLE, "planner_busy")
+        };
+        Self::new(status, code, e.to_string()).with_retry_after(e.retry_after_s())
     }
 }

@@ -41,6 +41,8 @@ pub struct Shared {
     pub files: Option<Arc<FileSources>>,
     /// Limits of delivery planning.
     pub delivery: diachi_delivery::Settings,
+    /// Delivery plans made in the background and the planner's running slots, with their per-key quotas.
+    pub plans: Arc<PlanStore>,
     /// Bounds of area queries: their shapes, the addresses each may look at, how many run at once.
     pub area: AreaSettings,
 }
@@ -61,7 +63,7 @@ pub struct AppState {
     pub shared: Shared,
     /// Request counters and latencies.
     pub(crate) metrics: Metrics,
-    /// Delivery plans made in the background (in memory only).
+    /// Delivery plans made in the background (in memory only) and the planner's running slots (`Shared::plans`).
     pub plans: Arc<PlanStore>,
     /// Where area queries run: the blocking pool, a bounded number at a time.
     pub(crate) heavy: Heavy,
@@ -75,7 +77,8 @@ impl AppState {
             0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
             n => n,
         });
-        Self { ready: OnceLock::new(), shared, metrics, plans: Arc::new(PlanStore::default()), heavy }
+        let plans = shared.plans.clone();
+        Self { ready: OnceLock::new(), shared, metrics, plans, heavy }
     }
 
     /// Hands over the services; the server is ready from now on. Only the first call counts (it says whether it was

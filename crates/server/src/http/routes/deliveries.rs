@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::http::auth::{Forbidden, NoKey, RateLimited, Scoped, scope};
 use crate::http::error::{BadRequest, ErrorBody, ErrorDetail, NotFound, UnsupportedBody};
 use crate::http::{ApiError, AppState};
-use diachi_delivery::plans::{PlanId, QueueError, State};
+use diachi_delivery::plans::{PlanId, PlanStore, Progress, Slot, State};
 use diachi_delivery::{self as delivery, Plan, PlanRequest, output};
 
 /// How to answer with a plan.
@@ -101,10 +101,22 @@ pub struct NotDone(#[allow(dead_code)] ErrorBody);
 #[derive(utoipa::IntoResponses)]
 #[response(
     status = 503,
-    description = "`planner_busy`: as many plans as allowed are being made (retry later); `not_ready`: the index \
-        is still being built"
+    description = "`planner_busy`: as many plans as the service allows are being made or kept, all keys together \
+        (retry after `Retry-After` seconds); `not_ready`: the index is still being built",
+    headers(("Retry-After" = u64, description = "seconds to wait (`planner_busy`)"))
 )]
 pub struct Busy(#[allow(dead_code)] ErrorBody);
+
+/// 429: over the key's rate limit or its quota of plans.
+#[derive(utoipa::IntoResponses)]
+#[response(
+    status = 429,
+    description = "`rate_limited`: over the key's rate limit; `plan_quota_exceeded`: the key has as many plans \
+        being made (2 by default, answered at once or in the background) or kept (16, each kept an hour after it \
+        is done) as its quota; retry after `Retry-After` seconds",
+    headers(("Retry-After" = u64, description = "seconds to wait"))
+)]
+pub struct OverQuota(#[allow(dead_code)] ErrorBody);
 
 fn overloaded() -> ApiError {
     ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "overloaded", "try again")
@@ -158,7 +170,11 @@ fn plan_not_found() -> ApiError {
 /// shipment given to the nearest listed post office of its ward (else of its province), and each office's
 /// shipments split among its couriers by capacity and shift and put in order. Every shipment is either on a route
 /// or in `unassigned` with a reason. Batches up to 2,000 shipments are answered at once (200) unless `async=true`
-/// or `Prefer: respond-async`; bigger ones get 202 with the plan's URL to poll.
+/// or `Prefer: respond-async`; bigger ones get 202 with the plan's URL to poll. Each plan being made takes one of
+/// the key's running slots, answered at once or not (2 per key, 4 in all by default), and each plan made in the
+/// background counts against the key's plans kept (16) until it expires: over the key's quota 429
+/// `plan_quota_exceeded`, over the service's limits 503 `planner_busy`, both with `Retry-After`; no plan of
+/// another key is ever dropped to make room.
 #[utoipa::path(post, path = "/v1/deliveries/plan", tag = "deliveries", request_body = PlanRequest,
     params(PlanQuery),
     security(("api_key" = ["delivery:plan"])),
@@ -167,7 +183,7 @@ fn plan_not_found() -> ApiError {
             content((Plan = "application/json"), (Object = "application/geo+json"))),
         (status = 202, description = "Accepted: poll `href` (also in `Location`)", body = PlanAccepted,
             headers(("Location" = String, description = "the plan's URL"))),
-        BadRequest, NoKey, Forbidden, RateLimited, TooLarge, UnsupportedBody, Busy))]
+        BadRequest, NoKey, Forbidden, OverQuota, TooLarge, UnsupportedBody, Busy))]
 pub async fn plan_deliveries(
     key: Scoped<scope::DeliveryPlan>,
     state: web::Data<AppState>,
@@ -178,66 +194,59 @@ pub async fn plan_deliveries(
     let settings = state.delivery_settings().clone();
     let body = read_body(&req, payload, settings.max_body_bytes).await?;
     let (ix, resolver) = super::validate::resolver(&state).await?;
+    // the key's running slot, held from reading the request to the plan made (at once or in the background)
+    let slot = state.plans.begin(&key.0.key_id)?;
     let (ix2, limits) = (ix.clone(), settings.clone());
-    let batch = web::block(move || -> Result<delivery::Batch, ApiError> {
+    let (batch, slot) = web::block(move || -> Result<(delivery::Batch, Slot), ApiError> {
         let request: PlanRequest =
             serde_json::from_slice(&body).map_err(|e| ApiError::bad_request("invalid_body", e.to_string()))?;
         let batch = request.check(&limits)?;
         delivery::plan::check_offices(&ix2, &batch)?;
-        Ok(batch)
+        Ok((batch, slot))
     })
     .await
     .map_err(|_| overloaded())??;
 
+    let work = Work { ix, resolver, batch, settings, slot };
+    if wants_background(&req, &query, &work) {
+        return plan_in_background(&state, work);
+    }
+    let plan = web::block(move || {
+        let plan = delivery::plan(&work.ix, &work.resolver, &work.batch, &work.settings, &|_| {});
+        drop(work.slot);
+        plan
+    })
+    .await
+    .map_err(|_| overloaded())??;
+    Ok(render(&plan, query.format.unwrap_or_default()))
+}
+
+/// A checked plan request, what it is made with, and the running slot it holds.
+struct Work {
+    ix: Arc<diachi_geo::index::NationalIndex>,
+    resolver: Arc<diachi_resolve::Resolver>,
+    batch: delivery::Batch,
+    settings: delivery::Settings,
+    slot: Slot,
+}
+
+/// `?async=true`, `Prefer: respond-async`, or more shipments than are answered at once.
+fn wants_background(req: &HttpRequest, query: &PlanQuery, work: &Work) -> bool {
     let prefer_async = req
         .headers()
         .get_all("prefer")
         .filter_map(|v| v.to_str().ok())
         .any(|v| v.split(',').any(|p| p.trim().eq_ignore_ascii_case("respond-async")));
-    let background =
-        query.asynchronous.unwrap_or(false) || prefer_async || batch.shipments.len() > settings.sync_max_shipments;
-    let format = query.format.unwrap_or_default();
-    if !background {
-        let plan = web::block(move || delivery::plan(&ix, &resolver, &batch, &settings, &|_| {}))
-            .await
-            .map_err(|_| overloaded())??;
-        return Ok(render(&plan, format));
-    }
+    query.asynchronous.unwrap_or(false) || prefer_async || work.batch.shipments.len() > work.settings.sync_max_shipments
+}
 
+/// Queues the plan (within the key's quota of kept plans) and makes it on a thread of its own: 202 + `Location`.
+fn plan_in_background(state: &AppState, work: Work) -> Result<HttpResponse, ApiError> {
     let store = state.plans.clone();
-    let (id, progress) = store.queue(&key.0.key_id).map_err(|QueueError::Busy(n)| {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "planner_busy",
-            format!("{n} plans are being made already; retry when one is done"),
-        )
-    })?;
+    let (id, progress) = store.queue(&work.slot)?;
     let job = id.clone();
-    let spawned = std::thread::Builder::new().name("delivery-plan".into()).spawn(move || {
-        store.set(&job, State::Running);
-        let started = std::time::Instant::now();
-        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            delivery::plan(&ix, &resolver, &batch, &settings, &|share| progress.set(share))
-        }));
-        let outcome = match run {
-            Ok(Ok(plan)) => State::Done(Arc::new(plan)),
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "a delivery plan failed");
-                State::Failed(e.to_string())
-            }
-            Err(_) => {
-                tracing::error!("a delivery plan panicked");
-                State::Failed("the planner failed".into())
-            }
-        };
-        tracing::info!(
-            shipments = batch.shipments.len(),
-            ms = started.elapsed().as_millis() as u64,
-            status = outcome.name(),
-            "delivery plan made"
-        );
-        store.set(&job, outcome);
-    });
+    let spawned =
+        std::thread::Builder::new().name("delivery-plan".into()).spawn(move || run_plan(&store, &job, work, &progress));
     if spawned.is_err() {
         state.plans.set(&id, State::Failed("the planner could not start".into()));
         return Err(overloaded());
@@ -252,6 +261,34 @@ pub async fn plan_deliveries(
         res.headers_mut().insert(header::LOCATION, v);
     }
     Ok(res)
+}
+
+/// Makes a queued plan and stores the outcome; its running slot is freed once it is stored.
+fn run_plan(store: &PlanStore, job: &PlanId, work: Work, progress: &Progress) {
+    store.set(job, State::Running);
+    let started = std::time::Instant::now();
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        delivery::plan(&work.ix, &work.resolver, &work.batch, &work.settings, &|share| progress.set(share))
+    }));
+    let outcome = match run {
+        Ok(Ok(plan)) => State::Done(Arc::new(plan)),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "a delivery plan failed");
+            State::Failed(e.to_string())
+        }
+        Err(_) => {
+            tracing::error!("a delivery plan panicked");
+            State::Failed("the planner failed".into())
+        }
+    };
+    tracing::info!(
+        shipments = work.batch.shipments.len(),
+        ms = started.elapsed().as_millis() as u64,
+        status = outcome.name(),
+        "delivery plan made"
+    );
+    store.set(job, outcome);
+    drop(work.slot);
 }
 
 /// The plan of the caller's key, done or not; 404 for an unknown or expired id, or another key's plan.
