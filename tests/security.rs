@@ -312,9 +312,183 @@ mod finding3 {
     }
 }
 
+/// A running app with this public URL and these trusted proxies (and the test token).
+async fn spawn_with_origin(public_url: Option<&str>, trusted: &[&str]) -> helpers::TestApp {
+    let keyring =
+        diachi_auth::Keyring::new(Some(helpers::TEST_TOKEN.into()), None, 1_000_000, std::time::Duration::ZERO);
+    let shared = diachi_server::http::Shared {
+        public_url: public_url.map(|u| u.parse().unwrap()),
+        trusted_proxies: trusted.iter().map(|t| t.parse().unwrap()).collect(),
+        ..helpers::shared_with_keys(keyring)
+    };
+    let app = helpers::app_with(shared);
+    let address = format!("http://127.0.0.1:{}", app.port);
+    actix_web::rt::spawn(app.run_until_stopped());
+    helpers::TestApp { address, client: reqwest::Client::new(), index: helpers::index() }
+}
+
+/// `Vary` of the style, a TileJSON and the catalog fetched with these headers.
+async fn varies(app: &helpers::TestApp, headers: &[(&str, &str)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for path in ["/styles/diachi.json", "/tiles/vietnam.json", "/catalog"] {
+        let mut req = app.client.get(app.url(path));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let res = req.send().await.unwrap();
+        let vary: Vec<String> =
+            res.headers().get_all("vary").iter().map(|v| v.to_str().unwrap().to_ascii_lowercase()).collect();
+        out.push(vary.join(", "));
+    }
+    out
+}
+
+/// Finding 4: the configured `public_url` is the base of every URL, whatever the request says; with no proxy
+/// trusted these answers depend on no request header, so they carry no `Vary` on the forwarding headers.
+#[actix_web::test]
+async fn finding4_the_configured_public_url_is_the_base_of_every_url() {
+    let app = spawn_with_origin(Some("https://maps.example.vn/diachi/"), &[]).await;
+    for headers in [vec![], vec![("host", "evil.example"), ("x-forwarded-host", "evil.example")]] {
+        for url in document_urls(&app, &headers).await {
+            assert!(url.starts_with("https://maps.example.vn/diachi/"), "{headers:?}: {url}");
+        }
+        for vary in varies(&app, &headers).await {
+            assert!(!vary.contains("forwarded") && !vary.contains("host"), "{vary}");
+        }
+    }
+}
+
+/// Finding 4: from a trusted proxy (127.0.0.1 here) `X-Forwarded-Host` / `-Proto`, `Forwarded` and `Host` are
+/// followed — only when they hold a plain `host[:port]` and `http`/`https`, else the configured URL stands — and
+/// the answers say `Vary` on them.
+#[actix_web::test]
+async fn finding4_a_trusted_proxy_is_followed_but_validated_and_answers_vary() {
+    let app = spawn_with_origin(Some("https://maps.example.vn"), &["127.0.0.1"]).await;
+    for (headers, base) in [
+        (
+            vec![("x-forwarded-host", "tiles.example.vn:8443"), ("x-forwarded-proto", "https")],
+            "https://tiles.example.vn:8443",
+        ),
+        (vec![("forwarded", "for=192.0.2.1;host=b.example.vn;proto=http")], "http://b.example.vn"),
+        (vec![("host", "h.example.vn")], "https://h.example.vn"),
+        (
+            vec![("x-forwarded-host", r#"x.test/","glyphs":"https://evil.example/{fontstack}/{range}.pbf","zz":""#)],
+            "https://maps.example.vn",
+        ),
+        (vec![("x-forwarded-host", "evil.example/x"), ("x-forwarded-proto", "javascript")], "https://maps.example.vn"),
+        (vec![("forwarded", "host=\"evil.example:1/\";proto=gopher")], "https://maps.example.vn"),
+    ] {
+        for url in document_urls(&app, &headers).await {
+            assert!(url.starts_with(&format!("{base}/")), "{headers:?}: {url}");
+        }
+        for vary in varies(&app, &headers).await {
+            for h in ["host", "x-forwarded-host", "x-forwarded-proto", "forwarded"] {
+                assert!(vary.split(',').any(|v| v.trim() == h), "{headers:?}: Vary {vary} lacks {h}");
+            }
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Finding 4: Host header injection and cache poisoning (style, TileJSON, catalog)
 // ---------------------------------------------------------------------------------------------------------------
+
+/// Every URL a MapLibre style carries: `glyphs`, `sprite` (one or several) and each source's `url`, `tiles` and
+/// `data` (when a URL).
+fn style_urls(style: &serde_json::Value) -> Vec<String> {
+    let mut urls: Vec<String> = Vec::new();
+    let mut push = |v: &serde_json::Value| {
+        if let Some(s) = v.as_str() {
+            urls.push(s.to_owned());
+        }
+    };
+    push(&style["glyphs"]);
+    push(&style["sprite"]);
+    for s in style["sprite"].as_array().into_iter().flatten() {
+        push(&s["url"]);
+    }
+    for src in style["sources"].as_object().into_iter().flat_map(|m| m.values()) {
+        push(&src["url"]);
+        if src["data"].as_str().is_some() {
+            push(&src["data"]);
+        }
+        for t in src["tiles"].as_array().into_iter().flatten() {
+            push(t);
+        }
+    }
+    urls
+}
+
+/// The style, a TileJSON and the catalog fetched with these extra headers: every URL they hold.
+async fn document_urls(app: &helpers::TestApp, headers: &[(&str, &str)]) -> Vec<String> {
+    let mut urls = Vec::new();
+    for path in ["/styles/diachi.json", "/tiles/vietnam.json", "/catalog"] {
+        let mut req = app.client.get(app.url(path));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path} with {headers:?}");
+        let text = res.text().await.unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{path} with {headers:?}: not JSON ({e}): {text:.300}"));
+        match path {
+            "/styles/diachi.json" => urls.extend(style_urls(&doc)),
+            "/tiles/vietnam.json" => {
+                urls.extend(doc["tiles"].as_array().unwrap().iter().map(|t| t.as_str().unwrap().to_owned()))
+            }
+            _ => {
+                urls.push(doc["styles"]["diachi"]["path"].as_str().unwrap().to_owned());
+                urls.push(doc["fonts"]["glyphs"].as_str().unwrap().to_owned());
+                for t in doc["tiles"].as_object().unwrap().values() {
+                    urls.push(t["tilejson"].as_str().unwrap().to_owned());
+                }
+            }
+        }
+    }
+    assert!(urls.len() > 10, "{urls:?}");
+    urls
+}
+
+/// Finding 4: a `Host` header that closes the JSON string and adds its own `glyphs` gets nowhere: the style parses as
+/// JSON and every URL in it (glyphs, sprite, sources) starts with the public URL — by default the bound address.
+#[actix_web::test]
+async fn finding4_an_injected_host_header_does_not_reach_the_style() {
+    let app = helpers::spawn_app().await;
+    let evil = r#"x.test/","glyphs":"https://evil.example/{fontstack}/{range}.pbf","zz":""#;
+    let res = app.client.get(app.url("/styles/diachi.json")).header("host", evil).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let text = res.text().await.unwrap();
+    let style: serde_json::Value = serde_json::from_str(&text).expect("the style is JSON");
+    assert!(!text.contains("evil.example") && !text.contains("x.test"), "{text:.400}");
+    let urls = style_urls(&style);
+    assert!(urls.len() >= 2, "{urls:?}");
+    for url in urls {
+        assert!(url.starts_with(&format!("{}/", app.address)), "{url}");
+    }
+    assert_eq!(style["glyphs"], format!("{}/fonts/{{fontstack}}/{{range}}.pbf", app.address));
+}
+
+/// Finding 4: `Host`, `X-Forwarded-Host`, `X-Forwarded-Proto` and `Forwarded` from a client that is not a configured
+/// proxy (none is by default) change no URL of the style, the TileJSON or the catalog — so these answers depend on
+/// no request header, and a shared cache cannot be poisoned through them.
+#[actix_web::test]
+async fn finding4_forwarded_headers_from_an_untrusted_client_are_ignored() {
+    let app = helpers::spawn_app().await;
+    let plain = document_urls(&app, &[]).await;
+    for headers in [
+        vec![("x-forwarded-host", "evil.example"), ("x-forwarded-proto", "https")],
+        vec![("forwarded", "for=1.2.3.4;host=evil.example;proto=https")],
+        vec![("host", "evil.example:8443")],
+        vec![("host", "evil.example"), ("x-forwarded-host", "evil.example:1"), ("forwarded", "host=evil.example")],
+    ] {
+        let urls = document_urls(&app, &headers).await;
+        assert_eq!(urls, plain, "{headers:?}");
+        for url in &urls {
+            assert!(url.starts_with(&format!("{}/", app.address)), "{headers:?}: {url}");
+        }
+    }
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Finding 5: identity as a location oracle; registrations open to any key; the admin token's scopes
@@ -759,6 +933,206 @@ async fn finding5_the_admin_token_has_only_the_admin_scope_and_a_rate_limit() {
 // ---------------------------------------------------------------------------------------------------------------
 // Finding 6: unbounded public work (digital area codes, H3 cache, NDJSON blank lines, long URIs, unknown key ids)
 // ---------------------------------------------------------------------------------------------------------------
+
+// 6 (urls helper): batch, URI, headers
+
+/// An answer read off the wire: status, head (lower-cased), body.
+struct Raw {
+    status: u16,
+    head: String,
+    body: String,
+}
+
+impl Raw {
+    /// The body as the API's error shape with this code and status.
+    fn assert_json_error(&self, status: u16, code: &str, what: &str) {
+        assert_eq!(self.status, status, "{what}: {:.300}{:.300}", self.head, self.body);
+        assert!(self.head.contains("content-type: application/json"), "{what}: {}", self.head);
+        let json: serde_json::Value = serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("{what}: {status}, not JSON ({e}): {:.300}", self.body));
+        helpers::assert_error(&json, code, what);
+    }
+}
+
+/// Sends `request` as is on a new connection and reads the answer until the server closes it. The request is
+/// written from a thread of its own: the server may answer (and close) before it has read it all.
+async fn raw_exchange(app: &helpers::TestApp, request: Vec<u8>) -> Raw {
+    use std::io::{Read, Write};
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    actix_web::rt::task::spawn_blocking(move || {
+        let stream = std::net::TcpStream::connect(addr).unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        let mut w = stream.try_clone().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = w.write_all(&request);
+        });
+        let (mut r, mut got, mut chunk) = (&stream, Vec::new(), vec![0u8; 64 * 1024]);
+        while let Ok(n) = r.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&chunk[..n]);
+        }
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        let _ = writer.join();
+        let text = String::from_utf8_lossy(&got).into_owned();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        Raw { status, head: head.to_ascii_lowercase(), body: body.to_owned() }
+    })
+    .await
+    .unwrap()
+}
+
+/// `GET path` with these header lines, closing the connection after the answer.
+fn get_request(path: &str, headers: &str) -> Vec<u8> {
+    format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n").into_bytes()
+}
+
+/// Finding 6: a 100 KB URI (past what actix-http parses: it answered 400 with an empty body) and a 10 KB one are
+/// 414 `uri_too_long` in the API's JSON error shape; the server goes on answering.
+#[actix_web::test]
+async fn finding6_a_long_uri_is_a_json_414() {
+    let app = helpers::spawn_app().await;
+    for len in [100_000, 10_000] {
+        let raw = raw_exchange(&app, get_request(&format!("/v1/digital-addresses/{}", "A".repeat(len)), "")).await;
+        raw.assert_json_error(414, "uri_too_long", &format!("{len} B path"));
+        let raw =
+            raw_exchange(&app, get_request(&format!("/v1/reverse?lat=21&lon=105&x={}", "9".repeat(len)), "")).await;
+        raw.assert_json_error(414, "uri_too_long", &format!("{len} B query"));
+    }
+    assert_eq!(app.get("/health").await.status(), 200);
+}
+
+/// Finding 6: request heads too large — one 200 KB header (actix-http answered 431 with an empty body), one of
+/// 40 KB, or 120 headers — are 431 `headers_too_large` in the JSON error shape.
+#[actix_web::test]
+async fn finding6_a_huge_head_is_a_json_431() {
+    let app = helpers::spawn_app().await;
+    let many: String = (0..120).map(|i| format!("X-H{i}: {i}\r\n")).collect();
+    for (what, headers) in [
+        ("200 KB header", format!("X-Big: {}\r\n", "b".repeat(200_000))),
+        ("40 KB header", format!("X-Big: {}\r\n", "b".repeat(40_000))),
+        ("120 headers", many),
+    ] {
+        let raw = raw_exchange(&app, get_request("/health", &headers)).await;
+        raw.assert_json_error(431, "headers_too_large", what);
+    }
+    assert_eq!(app.get("/health").await.status(), 200);
+}
+
+/// Finding 6: requests actix-http refuses while parsing (bad request line, bad framing headers, HTTP/1.1 without
+/// `Host`) are 400 `malformed_request` in the JSON error shape, not an empty 400.
+#[actix_web::test]
+async fn finding6_malformed_requests_are_json_400s() {
+    let app = helpers::spawn_app().await;
+    for (what, req) in [
+        ("bad version", "GET /health HTTP/9.9\r\nHost: x\r\n\r\n"),
+        ("bad method", "G(T /health HTTP/1.1\r\nHost: x\r\n\r\n"),
+        ("no host", "GET /health HTTP/1.1\r\nConnection: close\r\n\r\n"),
+        (
+            "two lengths",
+            "POST /v1/addresses/validate HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n{",
+        ),
+        ("signed length", "POST /v1/addresses/validate HTTP/1.1\r\nHost: x\r\nContent-Length: +1\r\n\r\n{"),
+        (
+            "length and chunked",
+            "POST /v1/addresses/validate HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        ),
+        ("bad header", "GET /health HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n"),
+    ] {
+        let raw = raw_exchange(&app, req.as_bytes().to_vec()).await;
+        raw.assert_json_error(400, "malformed_request", what);
+    }
+    assert_eq!(app.get("/health").await.status(), 200);
+}
+
+/// Finding 6: errors actix-web makes itself inside the application are the JSON error shape too — 406 from the
+/// compression middleware when no encoding is acceptable, 404 and 405 (already JSON), on GET and HEAD alike.
+#[actix_web::test]
+async fn finding6_actix_web_own_errors_are_json() {
+    let app = helpers::spawn_app().await;
+    let raw = raw_exchange(&app, get_request("/health", "Accept-Encoding: identity;q=0, *;q=0\r\n")).await;
+    raw.assert_json_error(406, "not_acceptable", "no acceptable encoding");
+    let raw = raw_exchange(&app, get_request("/nope", "")).await;
+    raw.assert_json_error(404, "not_found", "unknown path");
+    let raw = raw_exchange(&app, b"DELETE /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec()).await;
+    raw.assert_json_error(405, "method_not_allowed", "DELETE /health");
+}
+
+/// An NDJSON batch request of `body`, with the test app's token.
+fn batch_request(body: &[u8], extra_headers: &str) -> Vec<u8> {
+    let mut req = format!(
+        "POST /v1/addresses/validate/batch HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\n\
+         Content-Type: application/x-ndjson\r\n{extra_headers}Connection: close\r\n\r\n",
+        helpers::TEST_TOKEN
+    )
+    .into_bytes();
+    req.extend_from_slice(body);
+    req
+}
+
+/// Finding 6: blank lines count: a batch of 4 MB of newlines (the server used to read all of it, then answer
+/// `empty_batch`) is refused as soon as it passes the line limit, with 413 `batch_too_large` in the JSON error shape.
+#[actix_web::test]
+async fn finding6_a_batch_of_blank_lines_is_refused_early() {
+    let app = helpers::spawn_app().await;
+    let blank = vec![b'\n'; 4 << 20];
+    let raw = raw_exchange(&app, batch_request(&blank, &format!("Content-Length: {}\r\n", blank.len()))).await;
+    raw.assert_json_error(413, "batch_too_large", "4 MB of newlines");
+    // the same sent chunked (no length announced)
+    let mut chunked = Vec::new();
+    for part in blank.chunks(64 * 1024) {
+        chunked.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+        chunked.extend_from_slice(part);
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let raw = raw_exchange(&app, batch_request(&chunked, "Transfer-Encoding: chunked\r\n")).await;
+    raw.assert_json_error(413, "batch_too_large", "4 MB of newlines, chunked");
+    assert_eq!(app.get("/health").await.status(), 200);
+}
+
+/// Finding 6: a batch that announces more bytes than a batch may hold is refused at once (413 `batch_too_large`,
+/// JSON), before its body is read; one that streams past the byte limit is cut there with a `batch_too_large` line.
+#[actix_web::test]
+async fn finding6_a_batch_is_bounded_by_bytes() {
+    let app = helpers::spawn_app().await;
+    // 20 MB announced, 1 KB sent: the answer must come without the rest
+    let raw = raw_exchange(&app, batch_request(&[b' '; 1024], "Content-Length: 20000000\r\n")).await;
+    raw.assert_json_error(413, "batch_too_large", "20 MB announced");
+    // 1,200 lines of 15,000 bytes each (18 MB) streamed: every line is answered (as `invalid_line`) up to the limit
+    let line = format!("{}\n", "x".repeat(15_000));
+    let mut chunked = Vec::new();
+    for _ in 0..1_200 {
+        chunked.extend_from_slice(format!("{:x}\r\n", line.len()).as_bytes());
+        chunked.extend_from_slice(line.as_bytes());
+        chunked.extend_from_slice(b"\r\n");
+    }
+    chunked.extend_from_slice(b"0\r\n\r\n");
+    let raw = raw_exchange(&app, batch_request(&chunked, "Transfer-Encoding: chunked\r\n")).await;
+    assert_eq!(raw.status, 200, "{}", raw.head);
+    let body: String = if raw.head.contains("transfer-encoding: chunked") { dechunk(&raw.body) } else { raw.body };
+    let lines: Vec<serde_json::Value> = body.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let last = lines.last().unwrap();
+    assert_eq!(last["error"]["code"], "batch_too_large", "{last}");
+    assert!(lines.len() < 1_200, "{}", lines.len());
+    assert!(lines[..lines.len() - 1].iter().all(|l| l["error"]["code"] == "invalid_line"));
+}
+
+/// The body of a chunked answer.
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+        if n == 0 || rest.len() < n {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = rest[n..].trim_start_matches("\r\n");
+    }
+    out
+}
 
 // 6 (identity helper): unknown key ids
 

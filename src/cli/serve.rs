@@ -16,6 +16,16 @@ pub struct ServeArgs {
     #[arg(long)]
     #[serde(skip_serializing_if = "Option::is_none")]
     bind: Option<String>,
+    /// The base of the absolute URLs the server writes (style, TileJSON, catalog), as clients reach it:
+    /// `http[s]://host[:port][/path]` [default: the bound address].
+    #[arg(long)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    public_url: Option<String>,
+    /// An address or network (`10.0.0.0/8`) of a reverse proxy whose `Host` / `X-Forwarded-*` / `Forwarded` headers
+    /// are followed for those URLs (repeatable) [default: none].
+    #[arg(long = "trusted-proxy", value_name = "IP[/PREFIX]")]
+    #[serde(rename = "trusted_proxies", skip_serializing_if = "Vec::is_empty")]
+    trusted_proxy: Vec<String>,
     #[command(flatten)]
     #[serde(flatten)]
     dataset: DatasetArgs,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use crate::http::origin::{IpNet, PublicUrl};
 use diachi_synth::NATIONAL_HOUSEHOLDS;
 
 /// The default size of the embedded dataset `serve` generates.
@@ -62,11 +63,47 @@ impl std::str::FromStr for Households {
     }
 }
 
+/// The proxies whose `Host` / `X-Forwarded-*` / `Forwarded` headers are followed: a list of addresses and networks,
+/// in TOML as a list, in `DIACHI_TRUSTED_PROXIES` as a comma-separated string.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ProxiesRepr", into = "Vec<IpNet>")]
+pub struct TrustedProxies(pub Vec<IpNet>);
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum ProxiesRepr {
+    List(Vec<String>),
+    Text(String),
+}
+
+impl TryFrom<ProxiesRepr> for TrustedProxies {
+    type Error = String;
+    fn try_from(r: ProxiesRepr) -> Result<Self, String> {
+        let items = match r {
+            ProxiesRepr::List(v) => v,
+            ProxiesRepr::Text(s) => s.split(',').map(str::to_owned).collect(),
+        };
+        items.iter().filter(|s| !s.trim().is_empty()).map(|s| s.parse()).collect::<Result<_, _>>().map(Self)
+    }
+}
+
+impl From<TrustedProxies> for Vec<IpNet> {
+    fn from(t: TrustedProxies) -> Self {
+        t.0
+    }
+}
+
 /// Settings of the service.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct Config {
     /// Address to listen on.
     pub bind: String,
+    /// The base of the absolute URLs the server writes (style, TileJSON, catalog): `http[s]://host[:port][/path]`,
+    /// as clients reach it. Default: the bound address (`http://127.0.0.1:8080`; `0.0.0.0` stands for 127.0.0.1).
+    pub public_url: Option<PublicUrl>,
+    /// Addresses or networks (`10.0.0.0/8`) of reverse proxies whose `Host`, `X-Forwarded-Host`,
+    /// `X-Forwarded-Proto` and `Forwarded` headers are followed (validated) for those URLs. Default: none.
+    pub trusted_proxies: TrustedProxies,
     /// Households in the generated national set.
     pub households: Households,
     /// Seed of the generated set.
@@ -140,6 +177,8 @@ impl Default for Config {
         let plans = diachi_delivery::plans::Limits::default();
         Self {
             bind: "127.0.0.1:8080".into(),
+            public_url: None,
+            trusted_proxies: TrustedProxies::default(),
             households: Households(DEFAULT_HOUSEHOLDS),
             seed: DEFAULT_SEED,
             postcodes_file: None,
@@ -183,6 +222,8 @@ impl std::fmt::Debug for Config {
         });
         f.debug_struct("Config")
             .field("bind", &self.bind)
+            .field("public_url", &self.public_url.as_ref().map(ToString::to_string))
+            .field("trusted_proxies", &self.trusted_proxies.0.iter().map(ToString::to_string).collect::<Vec<_>>())
             .field("households", &self.households)
             .field("seed", &self.seed)
             .field("postcodes_file", &self.postcodes_file)
@@ -291,5 +332,28 @@ mod tests {
         let c = Config::load(None, &Flags { bind: "127.0.0.1:0" }).unwrap();
         assert_eq!(c.bind, "127.0.0.1:0");
         assert_eq!(c.seed, DEFAULT_SEED);
+        assert_eq!((c.public_url, c.trusted_proxies), (None, TrustedProxies::default()));
+    }
+
+    #[test]
+    fn public_url_and_trusted_proxies_load_as_lists_or_text() {
+        let load = |toml: &str| {
+            Figment::from(Serialized::defaults(Config::default()))
+                .merge(Toml::string(toml))
+                .extract::<Config>()
+                .map_err(|e| e.to_string())
+        };
+        let c = load("public_url = \"https://maps.example.vn/\"\ntrusted_proxies = [\"10.0.0.0/8\", \"::1\"]").unwrap();
+        assert_eq!(c.public_url.map(|u| u.to_string()).as_deref(), Some("https://maps.example.vn"));
+        let nets: Vec<String> = c.trusted_proxies.0.iter().map(ToString::to_string).collect();
+        assert_eq!(nets, ["10.0.0.0/8", "::1/128"]);
+        // as `DIACHI_TRUSTED_PROXIES=127.0.0.1,192.168.0.0/16` gives it: one string
+        let c = load("trusted_proxies = \"127.0.0.1, 192.168.0.0/16,\"").unwrap();
+        assert_eq!(c.trusted_proxies.0.len(), 2);
+        // a bad value stops the start with the reason
+        let e = load(r#"public_url = 'http://x.test/","glyphs":"https://evil.example'"#).unwrap_err();
+        assert!(e.contains("public_url must be"), "{e}");
+        let e = load("trusted_proxies = [\"10.0.0.0/33\"]").unwrap_err();
+        assert!(e.contains("trusted proxy"), "{e}");
     }
 }

@@ -5,16 +5,19 @@
 //! one step ([`AppState::set_ready`]). If that fails, [`Application::run_until_stopped`] stops the server and
 //! returns the error: `diachi serve` exits non-zero.
 
-use actix_web::dev::Server;
+use actix_http::{HttpService, KeepAlive, Protocol};
+use actix_service::{ServiceFactoryExt, fn_service, map_config};
+use actix_web::dev::{AppConfig, Server};
 use actix_web::middleware::{Compress, from_fn};
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use futures_util::future::{Either, select};
 use std::net::TcpListener;
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use crate::config::{Config, DEFAULT_TILE_CACHE_MB};
-use crate::http::{AppState, AreaSettings, Services, Shared, metrics::Metrics, observe, router};
+use crate::http::head_guard::{HeadGuard, Limits};
+use crate::http::{AppState, AreaSettings, Services, Shared, json_errors, metrics::Metrics, observe, router};
 use diachi_auth::Keyring;
 use diachi_db::Database;
 use diachi_delivery::plans::{self, PlanStore};
@@ -110,6 +113,8 @@ pub fn shared(config: &Config) -> anyhow::Result<Shared> {
             limits: AreaLimits { max_visited: config.area_max_visited, ..AreaLimits::default() },
             max_in_flight: config.area_max_in_flight,
         },
+        public_url: config.public_url.clone(),
+        trusted_proxies: config.trusted_proxies.0.clone(),
     })
 }
 
@@ -163,6 +168,8 @@ pub fn default_shared() -> Shared {
         delivery: diachi_delivery::Settings::default(),
         area: AreaSettings::default(),
         plans: Arc::new(PlanStore::default()),
+        public_url: None,
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -213,8 +220,16 @@ impl Application {
     /// Binds the listener and builds the services in the background; `/health` answers at once, `/ready` once
     /// every service is built.
     pub fn build(config: &Config, postcodes: Option<PostcodeTable>) -> anyhow::Result<Self> {
-        let state = web::Data::new(AppState::new(shared(config)?, Metrics::new()?));
         let listener = TcpListener::bind(&config.bind)?;
+        let bound = listener.local_addr()?;
+        let state = web::Data::new(AppState::new(shared(config)?, Metrics::new()?, bound));
+        if config.public_url.is_none() && bound.ip().is_unspecified() {
+            tracing::warn!(
+                public_url = %state.origin.url,
+                "listening on every address without public_url: absolute URLs (style, TileJSON, catalog) name the \
+                 loopback address; set public_url to the URL clients use"
+            );
+        }
         let (tx, failed) = mpsc::channel();
         let (bg_state, cfg) = (state.clone(), config.clone());
         std::thread::Builder::new().name("services".into()).spawn(move || match build_services(&cfg, postcodes) {
@@ -248,23 +263,57 @@ impl Application {
 
     /// Serves services that are already built, with the given state (tests that need keys, a registry, limits).
     pub fn serve(bind: &str, shared: Shared, services: Services) -> anyhow::Result<Self> {
-        let state = web::Data::new(AppState::new(shared, Metrics::new()?));
+        let listener = TcpListener::bind(bind)?;
+        let state = web::Data::new(AppState::new(shared, Metrics::new()?, listener.local_addr()?));
         state.set_ready(services);
-        Self::with_state(TcpListener::bind(bind)?, state, 0)
+        Self::with_state(listener, state, 0)
     }
 
+    /// The server: actix-web's application over actix-http's HTTP/1 service, as `HttpServer::listen` builds it
+    /// (same keep-alive and disconnect timeouts), except that each connection's bytes go through [`HeadGuard`]
+    /// first, so that requests refused while their head is read get the JSON error shape too (actix-http would
+    /// answer them itself with an empty body). The guard times request heads out (408), so actix-http's own request
+    /// timeout is off.
     fn with_state(listener: TcpListener, state: web::Data<AppState>, workers: usize) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
         let st = state.clone();
-        let mut server = HttpServer::new(move || {
-            App::new().app_data(st.clone()).wrap(Compress::default()).wrap(from_fn(observe)).configure(router)
-        })
-        .listen(listener)?;
+        let mut builder = Server::build();
         if workers > 0 {
-            server = server.workers(workers);
+            builder = builder.workers(workers);
         }
+        let shutdown = builder.graceful_shutdown_signal();
+        let limits = Limits::default();
+        let server = builder
+            .listen("diachi", listener, move || {
+                let app = App::new()
+                    .app_data(st.clone())
+                    .wrap(Compress::default())
+                    .wrap(from_fn(json_errors))
+                    .wrap(from_fn(observe))
+                    .configure(router);
+                let signal = shutdown.clone();
+                let http = HttpService::build()
+                    .graceful_shutdown_signal(move || {
+                        let signal = signal.clone();
+                        async move { signal.notified().await }
+                    })
+                    .keep_alive(KeepAlive::default())
+                    .client_request_timeout(Duration::ZERO)
+                    .client_disconnect_timeout(Duration::from_secs(1))
+                    .finish(map_config(
+                        actix_service::IntoServiceFactory::into_factory(app)
+                            .map_err(|e: actix_web::Error| e.error_response()),
+                        |()| AppConfig::default(),
+                    ));
+                fn_service(move |io: tokio::net::TcpStream| async move {
+                    let peer = io.peer_addr().ok();
+                    Ok::<_, actix_http::error::DispatchError>((HeadGuard::new(io, limits), Protocol::Http1, peer))
+                })
+                .and_then(http)
+            })?
+            .run();
         tracing::info!(port, "listening");
-        Ok(Self { port, state, server: server.run(), failed: None })
+        Ok(Self { port, state, server, failed: None })
     }
 
     /// Runs until stopped (Ctrl-C / SIGTERM stop it gracefully), or until the background build fails: then the

@@ -8,6 +8,10 @@ use utoipa::ToSchema;
 use diachi_domain::{CodeError, CoordError};
 use diachi_geo::index::AreaError;
 
+fn head_guard_limits() -> super::head_guard::Limits {
+    super::head_guard::Limits::default()
+}
+
 /// An error answer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{code}: {message}")]
@@ -106,6 +110,74 @@ impl ApiError {
     /// 400 `invalid_glyph_range`: a glyphs range that is not one of `0-255`, `256-511`, … `65280-65535`.
     pub fn invalid_glyph_range(message: impl Into<String>) -> Self {
         Self::bad_request("invalid_glyph_range", message)
+    }
+
+    /// The JSON error for an answer actix-web made itself (an extractor or middleware of its own, a request head
+    /// refused by the connection guard): a stable code from the status.
+    #[must_use]
+    pub fn from_status(status: StatusCode, message: impl Into<String>) -> Self {
+        let code = match status.as_u16() {
+            400 => "bad_request",
+            401 => "unauthorized",
+            403 => "forbidden",
+            404 => "not_found",
+            405 => "method_not_allowed",
+            406 => "not_acceptable",
+            408 => "request_timeout",
+            409 => "conflict",
+            411 => "length_required",
+            412 => "precondition_failed",
+            413 => "body_too_large",
+            414 => "uri_too_long",
+            415 => "unsupported_media_type",
+            417 => "expectation_failed",
+            422 => "unprocessable_entity",
+            429 => "rate_limited",
+            431 => "headers_too_large",
+            500 => "internal_error",
+            501 => "not_implemented",
+            503 => "unavailable",
+            s if s < 500 => "client_error",
+            _ => "server_error",
+        };
+        let message = message.into();
+        let message =
+            if message.trim().is_empty() { status.canonical_reason().unwrap_or("error").to_owned() } else { message };
+        Self::new(status, code, message)
+    }
+
+    /// The answer to a request whose head the connection guard refused (`/_refused/{code}`).
+    #[must_use]
+    pub fn refused(code: &str) -> Self {
+        use super::head_guard::Refusal;
+        let (status, code, message) = match code {
+            c if c == Refusal::UriTooLong.code() => (
+                StatusCode::URI_TOO_LONG,
+                Refusal::UriTooLong.code(),
+                format!("the request target (path and query) is longer than {} bytes", head_guard_limits().uri),
+            ),
+            c if c == Refusal::HeadersTooLarge.code() => (
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                Refusal::HeadersTooLarge.code(),
+                format!(
+                    "the request head is larger than {} bytes or has more than 96 headers",
+                    head_guard_limits().head
+                ),
+            ),
+            c if c == Refusal::Timeout.code() => (
+                StatusCode::REQUEST_TIMEOUT,
+                Refusal::Timeout.code(),
+                format!("the request head did not arrive within {} s", head_guard_limits().head_timeout.as_secs()),
+            ),
+            _ => (
+                StatusCode::BAD_REQUEST,
+                Refusal::Malformed.code(),
+                "the request is not valid HTTP/1.1 (request line, header syntax, Host, Content-Length or \
+                 Transfer-Encoding)"
+                    .to_owned(),
+            ),
+        };
+        Self::new(status, code, message)
     }
 
     /// 405 `method_not_allowed`: the endpoint answers GET only.

@@ -5,18 +5,19 @@ mod auth;
 mod dto;
 mod error;
 mod heavy;
+pub mod head_guard;
 pub(crate) mod metrics;
 mod openapi;
+pub mod origin;
 mod params;
 mod routes;
 mod state;
 
-use actix_web::HttpMessage;
-use actix_web::body::MessageBody;
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
-use actix_web::web;
+use actix_web::{HttpMessage, ResponseError, web};
 use std::time::Instant;
 
 pub use error::ApiError;
@@ -50,9 +51,54 @@ pub fn router(cfg: &mut web::ServiceConfig) {
         web::PathConfig::default().error_handler(|e, _| ApiError::bad_request("invalid_path", e.to_string()).into()),
     )
     .configure(routes::configure)
+    // the stand-in of a request whose head the connection guard refused (any method; not in the OpenAPI document)
+    .service(
+        web::resource(format!("{}{{code}}", head_guard::REFUSED_PREFIX))
+            .to(|code: web::Path<String>| async move { Err::<actix_web::HttpResponse, _>(ApiError::refused(&code)) }),
+    )
     .default_service(web::to(|| async {
         Err::<actix_web::HttpResponse, _>(ApiError::not_found("not_found", "no such endpoint; see /openapi.json"))
     }));
+}
+
+/// Every error answer in the API's JSON shape: an answer of status 400 or more that is not JSON was made by
+/// actix-web itself (an extractor without an error handler of ours, the compression middleware's 406, …); it is
+/// replaced by `{"error":{"code","message"}}` with a code from its status ([`ApiError::from_status`]) and its
+/// headers kept (`Allow`, `Vary`, …). Errors that reach here unanswered get the same.
+pub async fn json_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    let http_req = req.request().clone();
+    let res = match next.call(req).await {
+        Ok(res) => res,
+        Err(e) => {
+            let answer = e.error_response();
+            let json = ApiError::from_status(answer.status(), e.to_string()).error_response();
+            return Ok(ServiceResponse::new(http_req, json).map_into_right_body());
+        }
+    };
+    drop(http_req);
+    let status = res.status();
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"));
+    if status.as_u16() < 400 || is_json {
+        return Ok(res.map_into_left_body());
+    }
+    let message = res.response().error().map(ToString::to_string).unwrap_or_default();
+    let (request, answer) = res.into_parts();
+    let mut json = ApiError::from_status(status, message).error_response();
+    for (name, value) in answer.headers() {
+        if ![header::CONTENT_TYPE, header::CONTENT_LENGTH, header::CONTENT_ENCODING, header::TRANSFER_ENCODING]
+            .contains(name)
+        {
+            json.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    Ok(ServiceResponse::new(request, json).map_into_right_body())
 }
 
 /// The id of a request (from `X-Request-Id`, or a new UUID), in the request's extensions.

@@ -15,6 +15,7 @@ use diachi_tiles::files::FileSources;
 use super::ApiError;
 use super::heavy::Heavy;
 use super::metrics::Metrics;
+use super::origin::{IpNet, PublicOrigin, PublicUrl};
 
 /// The services built over the index, all at once: while they are not set, index-backed endpoints answer 503
 /// `not_ready` and `/ready` answers 503.
@@ -43,6 +44,10 @@ pub struct Shared {
     pub delivery: diachi_delivery::Settings,
     /// Delivery plans made in the background and the planner's running slots, with their per-key quotas.
     pub plans: Arc<PlanStore>,
+    /// The base of the absolute URLs the server writes; none = the bound address.
+    pub public_url: Option<PublicUrl>,
+    /// The proxies whose `Host` / `X-Forwarded-*` / `Forwarded` headers are followed for those URLs.
+    pub trusted_proxies: Vec<IpNet>,
     /// Bounds of area queries: their shapes, the addresses each may look at, how many run at once.
     pub area: AreaSettings,
 }
@@ -67,18 +72,25 @@ pub struct AppState {
     pub plans: Arc<PlanStore>,
     /// Where area queries run: the blocking pool, a bounded number at a time.
     pub(crate) heavy: Heavy,
+    /// The base of the absolute URLs of the answers.
+    pub origin: PublicOrigin,
 }
 
 impl AppState {
-    /// A state whose services are not built yet.
+    /// A state whose services are not built yet, for a server bound at `bound` (the public URL when none is
+    /// configured).
     #[must_use]
-    pub(crate) fn new(shared: Shared, metrics: Metrics) -> Self {
+    pub(crate) fn new(shared: Shared, metrics: Metrics, bound: std::net::SocketAddr) -> Self {
         let heavy = Heavy::new(match shared.area.max_in_flight {
             0 => std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get),
             n => n,
         });
+        let origin = PublicOrigin {
+            url: shared.public_url.clone().unwrap_or_else(|| PublicUrl::of_socket(bound)),
+            trusted_proxies: shared.trusted_proxies.clone(),
+        };
         let plans = shared.plans.clone();
-        Self { ready: OnceLock::new(), shared, metrics, plans, heavy }
+        Self { ready: OnceLock::new(), shared, metrics, plans, heavy, origin }
     }
 
     /// Hands over the services; the server is ready from now on. Only the first call counts (it says whether it was

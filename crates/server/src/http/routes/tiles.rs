@@ -16,9 +16,11 @@ pub const MVT: &str = "application/vnd.mapbox-vector-tile";
 /// Tiles change only when addresses are edited (live updates drop the affected tiles): clients may reuse them for
 /// five minutes and revalidate with `If-None-Match`.
 const TILE_CACHE_CONTROL: &str = "public, max-age=300, stale-while-revalidate=60";
-/// The style in the repository, with `http://localhost:8080` standing for this server's origin.
+/// The style in the repository, with `http://localhost:8080` standing for this server's public URL in its URLs.
 const STYLE: &str = include_str!("../../../../../styles/diachi.json");
 const STYLE_ORIGIN: &str = "http://localhost:8080";
+/// TileJSON and the style may be reused for five minutes.
+const DOC_CACHE_CONTROL: &str = "public, max-age=300";
 
 impl From<TileError> for ApiError {
     fn from(e: TileError) -> Self {
@@ -33,10 +35,17 @@ impl From<TileError> for ApiError {
     }
 }
 
-/// `scheme://host[:port]` of the request, as the client addressed this server.
-fn origin(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
+/// A JSON document whose URLs start with `base`: `Vary` on the forwarding headers when they are followed (some proxy
+/// is trusted); with no proxy trusted the URLs depend on no request header.
+fn url_document(state: &AppState, cache: bool, doc: &serde_json::Value) -> HttpResponse {
+    let mut res = HttpResponse::Ok();
+    if cache {
+        res.insert_header((header::CACHE_CONTROL, DOC_CACHE_CONTROL));
+    }
+    if let Some(vary) = state.origin.vary() {
+        res.append_header(vary);
+    }
+    res.json(doc)
 }
 
 fn parse_u64(what: &str, s: &str) -> Result<u64, ApiError> {
@@ -223,18 +232,16 @@ pub async fn tilejson(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let name = path.into_inner();
-    let base = origin(&req);
+    let base = state.origin.base(&req);
     if let Some(layer) = PgLayer::from_source_name(&name).filter(|_| state.database().is_some()) {
-        return Ok(HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-            .json(pg_tilejson(&base, layer)));
+        return Ok(url_document(&state, true, &pg_tilejson(&base, layer)));
     }
     let source: Source = match name.parse() {
         Ok(s) => s,
         Err(e) => {
             let url = format!("{base}/tiles/{name}/{{z}}/{{x}}/{{y}}.mvt");
             let doc = state.shared.files.as_ref().and_then(|f| f.tilejson(&name, &url)).ok_or(e)?;
-            return Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(doc));
+            return Ok(url_document(&state, true, &doc));
         }
     };
     let layers: Vec<serde_json::Value> = source.layers().into_iter().map(diachi_tiles::Layer::vector_layer).collect();
@@ -253,14 +260,14 @@ pub async fn tilejson(
         "center": [105.85, 21.03, 5],
         "vector_layers": layers,
     });
-    Ok(HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(doc))
+    Ok(url_document(&state, true, &doc))
 }
 
 /// The tile sources of this server (and the style and fonts).
 #[utoipa::path(get, path = "/catalog", tag = "tiles",
     responses((status = 200, description = "Sources by name", body = Object)))]
 pub async fn catalog(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let base = origin(&req);
+    let base = state.origin.base(&req);
     let mut tiles: serde_json::Map<String, serde_json::Value> = Source::all()
         .into_iter()
         .map(|s| {
@@ -301,20 +308,97 @@ pub async fn catalog(req: HttpRequest, state: web::Data<AppState>) -> HttpRespon
             })
         });
     }
-    HttpResponse::Ok().json(serde_json::json!({
+    let doc = serde_json::json!({
         "tiles": tiles,
         "styles": { "diachi": { "path": format!("{base}/styles/diachi.json") } },
         "fonts": { "glyphs": format!("{base}/fonts/{{fontstack}}/{{range}}.pbf") },
-    }))
+    });
+    url_document(&state, false, &doc)
+}
+
+/// The style of the repository as JSON, parsed once.
+fn style_template() -> Result<&'static serde_json::Value, ApiError> {
+    static TEMPLATE: std::sync::OnceLock<Option<serde_json::Value>> = std::sync::OnceLock::new();
+    TEMPLATE.get_or_init(|| serde_json::from_str(STYLE).ok()).as_ref().ok_or_else(|| {
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "style_invalid", "the built-in style is not valid JSON")
+    })
+}
+
+/// The style with its URLs (glyphs, sprite, every source's `url`, `tiles` and `data`) on `base`: the values are
+/// changed in the parsed document and written out by serde, so nothing in `base` can reach the JSON text around
+/// them. URLs that do not start with the template's origin are left as they are.
+fn style_at(template: &serde_json::Value, base: &str) -> serde_json::Value {
+    use serde_json::Value;
+    fn rebase(v: &mut Value, base: &str) {
+        if let Value::String(s) = v
+            && let Some(rest) = s.strip_prefix(STYLE_ORIGIN)
+        {
+            *s = format!("{base}{rest}");
+        }
+    }
+    let mut style = template.clone();
+    if let Some(g) = style.get_mut("glyphs") {
+        rebase(g, base);
+    }
+    match style.get_mut("sprite") {
+        Some(Value::Array(sprites)) => {
+            for u in sprites.iter_mut().filter_map(|s| s.get_mut("url")) {
+                rebase(u, base);
+            }
+        }
+        Some(s) => rebase(s, base),
+        None => {}
+    }
+    if let Some(Value::Object(sources)) = style.get_mut("sources") {
+        for source in sources.values_mut() {
+            for key in ["url", "data"] {
+                if let Some(u) = source.get_mut(key) {
+                    rebase(u, base);
+                }
+            }
+            if let Some(Value::Array(tiles)) = source.get_mut("tiles") {
+                for t in tiles {
+                    rebase(t, base);
+                }
+            }
+        }
+    }
+    style
 }
 
 /// The MapLibre style of the national map, pointing at this server.
 #[utoipa::path(get, path = "/styles/diachi.json", tag = "tiles",
     responses((status = 200, description = "MapLibre style spec v8", body = Object)))]
-pub async fn style(req: HttpRequest) -> HttpResponse {
-    let body = STYLE.replace(STYLE_ORIGIN, &origin(&req));
-    HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .body(body)
+pub async fn style(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let style = style_at(style_template()?, &state.origin.base(&req));
+    Ok(url_document(&state, true, &style))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_url_of_the_style_moves_to_the_base_and_nothing_else_changes() {
+        let template = style_template().map_err(|e| e.to_string());
+        let template = template.as_ref().map_or(&serde_json::Value::Null, |t| *t);
+        assert!(template.is_object(), "the built-in style parses");
+        let base = "https://maps.example.vn/diachi";
+        let style = style_at(template, base);
+        assert_eq!(style["glyphs"], format!("{base}/fonts/{{fontstack}}/{{range}}.pbf"));
+        assert_eq!(style["sources"]["diachi"]["url"], format!("{base}/tiles/vietnam.json"));
+        assert!(!style.to_string().contains(STYLE_ORIGIN), "every URL of the template is rebased");
+        assert_eq!(style["layers"], template["layers"]);
+        // a sprite, tiles and external URLs
+        let t = serde_json::json!({
+            "sprite": [{"id": "a", "url": "http://localhost:8080/sprites/a"}],
+            "sources": {"x": {"tiles": ["http://localhost:8080/t/{z}/{x}/{y}"], "url": "https://other.example/x.json"}},
+        });
+        let s = style_at(&t, base);
+        assert_eq!(s["sprite"][0]["url"], format!("{base}/sprites/a"));
+        assert_eq!(s["sources"]["x"]["tiles"][0], format!("{base}/t/{{z}}/{{x}}/{{y}}"));
+        assert_eq!(s["sources"]["x"]["url"], "https://other.example/x.json");
+        let s = style_at(&serde_json::json!({"sprite": "http://localhost:8080/sprite"}), base);
+        assert_eq!(s["sprite"], format!("{base}/sprite"));
+    }
 }

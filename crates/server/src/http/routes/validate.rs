@@ -1,5 +1,5 @@
 //! Address validation: free text in, the address on today's map and a verdict out; one at a time or up to 10,000
-//! as NDJSON, streamed back line by line.
+//! as NDJSON (at most 16 MiB), streamed back line by line.
 
 use actix_web::{HttpResponse, web};
 use bytes::{Bytes, BytesMut};
@@ -9,14 +9,16 @@ use std::sync::Arc;
 use utoipa::ToSchema;
 
 use crate::http::auth::{Forbidden, NoKey, RateLimited, Scoped, scope};
-use crate::http::error::{BadRequest, NotReady, UnsupportedBody};
+use crate::http::error::{BadRequest, ErrorBody, NotReady, UnsupportedBody};
 use crate::http::{ApiError, AppState};
 use diachi_domain::LonLat;
 use diachi_geo::index::NationalIndex;
 use diachi_resolve::{Resolution, Resolver};
 
-/// Lines of one batch at most.
+/// Lines of one batch at most, blank lines included.
 pub const MAX_BATCH: usize = 10_000;
+/// Bytes of one batch at most.
+pub const MAX_BATCH_BYTES: usize = 16 * 1024 * 1024;
 /// Bytes of one batch line at most.
 const MAX_LINE: usize = 16 * 1024;
 /// Lines resolved per blocking task.
@@ -131,17 +133,78 @@ fn resolve_lines(ix: &NationalIndex, r: &Resolver, lines: Vec<(usize, Bytes)>) -
     Bytes::from(out)
 }
 
+/// 413 `batch_too_large`: past the line or byte limit.
+fn batch_too_large(what: &str) -> ApiError {
+    ApiError::new(
+        actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+        "batch_too_large",
+        format!("a batch is at most {what}; the rest was not read"),
+    )
+}
+
+fn too_many_lines() -> ApiError {
+    batch_too_large(&format!("{MAX_BATCH} lines, blank lines included"))
+}
+
+fn too_many_bytes() -> ApiError {
+    batch_too_large(&format!("{} MiB", MAX_BATCH_BYTES >> 20))
+}
+
+/// A batch being read: lines are counted (blank ones too) and bytes, and reading stops at either limit.
 struct Batch {
     payload: web::Payload,
     buf: BytesMut,
+    /// Lines answered (blank lines are not).
     line: usize,
+    /// Lines read, blank ones included.
+    lines_read: usize,
+    /// Bytes read.
+    bytes_read: usize,
+    /// The byte limit was reached: `buf` holds the last bytes allowed, and nothing more is read.
+    cut: bool,
     eof: bool,
     done: bool,
+    /// Why reading stopped early, once it has.
+    stopped: Option<ApiError>,
     ix: Arc<NationalIndex>,
     resolver: Arc<Resolver>,
 }
 
+/// The next chunk of the body within the byte limit: `None` at the end (or once the limit is reached).
+enum Read {
+    Chunk(Bytes),
+    End,
+    Failed,
+}
+
 impl Batch {
+    async fn read(&mut self) -> Read {
+        if self.cut {
+            return Read::End;
+        }
+        match self.payload.next().await {
+            Some(Ok(chunk)) => {
+                let allowed = MAX_BATCH_BYTES - self.bytes_read;
+                if chunk.len() > allowed {
+                    self.cut = true;
+                    self.bytes_read = MAX_BATCH_BYTES;
+                    return Read::Chunk(chunk.slice(..allowed));
+                }
+                self.bytes_read += chunk.len();
+                Read::Chunk(chunk)
+            }
+            Some(Err(_)) => Read::Failed,
+            None => Read::End,
+        }
+    }
+
+    /// Stops reading with this error, answered as the batch's last line.
+    fn stop(&mut self, e: ApiError) -> BatchLine {
+        let line = error_line(self.line + 1, None, &e);
+        self.stopped = Some(e);
+        line
+    }
+
     /// The next chunk of answer lines, or none at the end.
     async fn next(&mut self) -> Option<Bytes> {
         if self.done {
@@ -153,20 +216,13 @@ impl Batch {
             if let Some(i) = self.buf.iter().position(|&b| b == b'\n') {
                 let raw = self.buf.split_to(i + 1).freeze();
                 let raw = raw.slice(..raw.len() - 1);
+                self.lines_read += 1;
+                if self.lines_read > MAX_BATCH {
+                    trailer = Some(self.stop(too_many_lines()));
+                    break;
+                }
                 if raw.iter().all(u8::is_ascii_whitespace) {
                     continue;
-                }
-                if self.line == MAX_BATCH {
-                    trailer = Some(error_line(
-                        self.line + 1,
-                        None,
-                        &ApiError::new(
-                            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                            "batch_too_large",
-                            format!("a batch is at most {MAX_BATCH} lines; the rest was not read"),
-                        ),
-                    ));
-                    break;
                 }
                 self.line += 1;
                 lines.push((self.line, raw));
@@ -174,35 +230,56 @@ impl Batch {
             }
             if self.buf.len() > MAX_LINE + 1 {
                 // a line too long to hold: answer it as an error and skip to its end
+                self.lines_read += 1;
+                if self.lines_read > MAX_BATCH {
+                    trailer = Some(self.stop(too_many_lines()));
+                    break;
+                }
                 self.line += 1;
                 lines.push((self.line, self.buf.split().freeze()));
-                while let Some(chunk) = self.payload.next().await {
-                    let Ok(chunk) = chunk else { break };
-                    if let Some(i) = chunk.iter().position(|&b| b == b'\n') {
-                        self.buf.extend_from_slice(&chunk[i + 1..]);
-                        break;
+                loop {
+                    match self.read().await {
+                        Read::Chunk(chunk) => {
+                            if let Some(i) = chunk.iter().position(|&b| b == b'\n') {
+                                self.buf.extend_from_slice(&chunk[i + 1..]);
+                                break;
+                            }
+                        }
+                        Read::End => {
+                            self.eof = true;
+                            break;
+                        }
+                        Read::Failed => break,
                     }
                 }
                 continue;
             }
-            if self.eof {
-                if !self.buf.iter().all(u8::is_ascii_whitespace) {
-                    self.line += 1;
-                    lines.push((self.line, self.buf.split().freeze()));
+            if self.eof || self.cut {
+                if self.cut {
+                    // the body goes on past the byte limit: the line it cuts is not answered
+                    trailer = Some(self.stop(too_many_bytes()));
+                } else if !self.buf.iter().all(u8::is_ascii_whitespace) {
+                    self.lines_read += 1;
+                    if self.lines_read > MAX_BATCH {
+                        trailer = Some(self.stop(too_many_lines()));
+                    } else {
+                        self.line += 1;
+                        lines.push((self.line, self.buf.split().freeze()));
+                    }
                 }
                 self.buf.clear();
                 break;
             }
-            match self.payload.next().await {
-                Some(Ok(chunk)) => self.buf.extend_from_slice(&chunk),
-                Some(Err(_)) => {
-                    trailer = Some(error_line(
-                        self.line + 1,
-                        None,
-                        &ApiError::bad_request("invalid_body", "the request body could not be read to its end"),
-                    ));
+            match self.read().await {
+                Read::Chunk(chunk) => self.buf.extend_from_slice(&chunk),
+                Read::Failed => {
+                    trailer =
+                        Some(self.stop(ApiError::bad_request(
+                            "invalid_body",
+                            "the request body could not be read to its end",
+                        )));
                 }
-                None => self.eof = true,
+                Read::End => self.eof = true,
             }
         }
         if lines.is_empty() && trailer.is_none() {
@@ -229,16 +306,20 @@ impl Batch {
 
 /// Validates up to 10,000 addresses: one JSON object per line in (`{"id": …, "address": "…", "lat": …, "lon": …}`,
 /// `id` optional and echoed), one per line out in the same order, streamed as they are resolved. A bad line gets
-/// an `error` line and the others go on.
+/// an `error` line and the others go on. A batch is at most 10,000 lines (blank lines included) and 16 MiB: past
+/// either limit it stops with a `batch_too_large` line — or with 413 `batch_too_large` before any line is
+/// answered (a body announced larger, or one that reaches a limit before its first line).
 #[utoipa::path(post, path = "/v1/addresses/validate/batch", tag = "validation",
     security(("api_key" = ["address:validate"])),
     request_body(description = "One `{\"id\"?, \"address\", \"lat\"?, \"lon\"?}` per line, at most 10,000 lines \
-        (`application/x-ndjson`; `text/plain` is taken too)",
+        (blank lines included) and 16 MiB (`application/x-ndjson`; `text/plain` is taken too)",
         content((String = "application/x-ndjson"), (String = "text/plain"))),
     responses(
         (status = 200, description = "One BatchLine per input line, as NDJSON", content_type = "application/x-ndjson",
             body = BatchLine),
-        BadRequest, NoKey, Forbidden, RateLimited, UnsupportedBody, NotReady))]
+        BadRequest, NoKey, Forbidden, RateLimited, UnsupportedBody, NotReady,
+        (status = 413, description = "`batch_too_large`: over 10,000 lines or 16 MiB before any line was answered",
+            body = ErrorBody)))]
 pub async fn validate_batch(
     _key: Scoped<scope::AddressValidate>,
     state: web::Data<AppState>,
@@ -255,12 +336,34 @@ pub async fn validate_batch(
             "send the batch as application/x-ndjson: one JSON object per line",
         ));
     }
+    let announced = req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok());
+    if announced.and_then(|v| v.trim().parse::<u64>().ok()).is_some_and(|n| n > MAX_BATCH_BYTES as u64) {
+        return Err(too_many_bytes());
+    }
     let (ix, resolver) = resolver(&state).await?;
-    let mut batch = Batch { payload, buf: BytesMut::new(), line: 0, eof: false, done: false, ix, resolver };
-    // the first lines are read before answering, so that an empty batch is a clear error rather than an empty 200
+    let mut batch = Batch {
+        payload,
+        buf: BytesMut::new(),
+        line: 0,
+        lines_read: 0,
+        bytes_read: 0,
+        cut: false,
+        eof: false,
+        done: false,
+        stopped: None,
+        ix,
+        resolver,
+    };
+    // the first lines are read before answering, so that an empty batch, or one over a limit before its first
+    // line, is a clear error rather than a 200
     let Some(first) = batch.next().await else {
         return Err(ApiError::bad_request("empty_batch", "the batch has no line: send one JSON object per line"));
     };
+    if batch.line == 0
+        && let Some(e) = batch.stopped.take()
+    {
+        return Err(e);
+    }
     let rest = futures_util::stream::unfold(batch, |mut b| async move {
         b.next().await.map(|bytes| (Ok::<_, actix_web::Error>(bytes), b))
     });
