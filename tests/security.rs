@@ -1060,12 +1060,12 @@ async fn finding6_actix_web_own_errors_are_json() {
     raw.assert_json_error(405, "method_not_allowed", "DELETE /health");
 }
 
-/// An NDJSON batch request of `body`, with the test app's token.
+/// An NDJSON batch request of `body`, with the test app's key.
 fn batch_request(body: &[u8], extra_headers: &str) -> Vec<u8> {
     let mut req = format!(
         "POST /v1/addresses/validate/batch HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {}\r\n\
          Content-Type: application/x-ndjson\r\n{extra_headers}Connection: close\r\n\r\n",
-        helpers::TEST_TOKEN
+        helpers::TEST_KEY
     )
     .into_bytes();
     req.extend_from_slice(body);

@@ -4,8 +4,8 @@ mod audit;
 mod auth;
 mod dto;
 mod error;
-mod heavy;
 pub mod head_guard;
+mod heavy;
 pub(crate) mod metrics;
 mod openapi;
 pub mod origin;
@@ -69,23 +69,20 @@ pub async fn json_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let http_req = req.request().clone();
+    // The request is not cloned up front: actix reuses a request only when it holds the one reference to it.
     let res = match next.call(req).await {
         Ok(res) => res,
         Err(e) => {
             let answer = e.error_response();
+            if is_json(answer.headers()) {
+                return Err(e);
+            }
             let json = ApiError::from_status(answer.status(), e.to_string()).error_response();
-            return Ok(ServiceResponse::new(http_req, json).map_into_right_body());
+            return Err(actix_web::error::InternalError::from_response(e.to_string(), json).into());
         }
     };
-    drop(http_req);
     let status = res.status();
-    let is_json = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"));
-    if status.as_u16() < 400 || is_json {
+    if status.as_u16() < 400 || is_json(res.headers()) {
         return Ok(res.map_into_left_body());
     }
     let message = res.response().error().map(ToString::to_string).unwrap_or_default();
@@ -99,6 +96,13 @@ pub async fn json_errors(
         }
     }
     Ok(ServiceResponse::new(request, json).map_into_right_body())
+}
+
+fn is_json(headers: &header::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.trim_start().to_ascii_lowercase().starts_with("application/json"))
 }
 
 /// The id of a request (from `X-Request-Id`, or a new UUID), in the request's extensions.
