@@ -3,9 +3,10 @@
 # release binary, serves a small synthetic set on a free loopback port, waits for /ready, runs `st run` against
 # /openapi.json, stops the server. Exits non-zero on any failure. The server runs on PostGIS (a throwaway cluster,
 # scripts/pg-cluster.sh, with the set imported by `diachi db import`) with a fresh PII key, and schemathesis carries an
-# API key with every scope and no rate limit (`diachi keys create`), so that the address writes
+# API key with every scope, no rate limit and the loosest identity level (so that every level the schema allows is
+# accepted) (`diachi keys create`), so that the address writes
 # (POST/PATCH/DELETE /v1/addresses), the registry and identity endpoints and the PostGIS tile sources are exercised
-# for real. The legacy admin token is set too (it stays accepted as a key with every scope).
+# for real. The legacy admin token is set too (it carries the admin scope only).
 #
 # Settings: scripts/schemathesis.toml. Environment:
 #   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase (default 50)
@@ -51,7 +52,8 @@ db_url=$(PG_SHARED_BUFFERS=128MB bash scripts/pg-cluster.sh start "$work/pg" "$p
 "$work/diachi" db import --database-url "$db_url" --households "$households" --quiet
 token=$("$venv/bin/python" -c 'import secrets; print(secrets.token_urlsafe(24))')
 api_key=$("$work/diachi" keys create --database-url "$db_url" --name schemathesis --rate-limit 0 \
-  --scope address:validate --scope registry:write --scope identity:verify --scope admin --scope delivery:plan)
+  --scope address:validate --scope registry:write --scope registry:admin --scope identity:verify --scope admin \
+  --scope delivery:plan --identity-level province --identity-daily-quota 0)
 pii_key=$("$work/diachi" keys pii-key)
 DIACHI_ADMIN_TOKEN=$token DIACHI_PII_KEY=$pii_key "$work/diachi" serve --bind "127.0.0.1:$port" --database-url "$db_url" \
   >"$work/server.log" 2>&1 &

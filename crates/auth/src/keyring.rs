@@ -86,7 +86,9 @@ pub const ADMIN_TOKEN_ID: &str = "admin-token";
 
 struct FileCache {
     checked: Option<Instant>,
-    modified: Option<SystemTime>,
+    /// The file's modification time and length when last read: a rewrite within one tick of a coarse clock
+    /// still changes the length in practice (a key added or removed).
+    modified: Option<(SystemTime, u64)>,
     keys: Arc<HashMap<KeyId, KeyRecord>>,
 }
 
@@ -198,7 +200,7 @@ impl Keyring {
             return c.keys.clone();
         }
         c.checked = Some(Instant::now());
-        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        let modified = std::fs::metadata(path).and_then(|m| Ok((m.modified()?, m.len()))).ok();
         if modified != c.modified || modified.is_none() {
             match read_keys_file(path) {
                 Ok(keys) => c.keys = Arc::new(keys.into_iter().map(|k| (k.id.clone(), k)).collect()),
