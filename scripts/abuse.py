@@ -343,6 +343,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=40)
     ap.add_argument("--rss-mb", type=float, default=1024)
     ap.add_argument("--p99-ms", type=float, default=20)
+    ap.add_argument("--baseline-seconds", type=float, default=5, help="the probe alone first, as the baseline")
     ap.add_argument("--hostile", type=int, default=6, help="hostile client processes")
     ap.add_argument("--normal", type=int, default=2, help="normal client processes")
     ap.add_argument("--json", help="write the summary here too")
@@ -355,7 +356,12 @@ def main():
     office = json.loads(b)["results"][0]["id"]
     idle_rss = rss_mb(a.pid)
 
+    # the baseline of the same run: the probe alone against the idle server
     out = mp.Queue()
+    probe(a.base, time.monotonic() + a.baseline_seconds, out)
+    quiet = out.get(timeout=30)[1]
+    quiet_lat = quiet.pop("latencies_ms")
+
     deadline = time.monotonic() + a.seconds
     procs = [mp.Process(target=tenant_a, args=(a.base, keys, office, deadline, out))]
     procs[0].start()
@@ -397,6 +403,8 @@ def main():
     for name, r in results.items():
         for st, n in r.get("statuses", {}).items():
             totals[st] = totals.get(st, 0) + n
+    if quiet.get("failures"):
+        results["probe alone"] = quiet
     failures = {name: r for name, r in results.items() if r.get("failures")}
     summary = {
         "seconds": a.seconds, "clients": {"hostile": a.hostile, "normal": a.normal, "probe": 1, "tenant_a": 1},
@@ -404,6 +412,9 @@ def main():
         "rss_mb": {"idle": round(idle_rss), "peak": round(peak), "bound": a.rss_mb},
         "probe": {"requests": len(lat), "p50_ms": round(percentile(lat, 50), 2), "p99_ms": round(p99, 2),
                   "max_ms": round(max(lat), 2) if lat else None, "bound_ms": a.p99_ms},
+        "probe_alone": {"seconds": a.baseline_seconds, "requests": len(quiet_lat),
+                        "p50_ms": round(percentile(quiet_lat, 50), 2), "p99_ms": round(percentile(quiet_lat, 99), 2),
+                        "max_ms": round(max(quiet_lat), 2) if quiet_lat else None},
         "server_up": alive, "failures": failures,
     }
     text = json.dumps(summary, indent=1, ensure_ascii=False)
