@@ -5,17 +5,22 @@
 # processes for ABUSE_SECONDS (default 40) beside a probe of /health and /v1/reverse, loopback only. Fails unless the
 # server stays up, answers no 5xx and only JSON errors, keeps every promise of the fixes (no eviction of another
 # tenant's plan, no header in the style, bounded area queries…), keeps its RSS under ABUSE_RSS_MB (default 1024) and
-# the probe's p99 under ABUSE_P99_MS (default 20). The summary goes to target/abuse/summary.json.
+# the probe's p99 under ABUSE_P99_MS (default 20). The summary goes to target/abuse/summary.json (ABUSE_SUMMARY to
+# change it). ABUSE_BINARY=path runs another build of diachi (for example an older commit's) instead of building.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${ABUSE_SECONDS:-40}
 rss_mb=${ABUSE_RSS_MB:-1024}
 p99_ms=${ABUSE_P99_MS:-20}
 
-cargo build --release --quiet --bin diachi
 work=$(mktemp -d)
 mkdir -p target/abuse
-cp target/release/diachi "$work/diachi" # a private copy: a concurrent build may replace target/release/diachi
+if [[ -n ${ABUSE_BINARY:-} ]]; then
+  cp "$ABUSE_BINARY" "$work/diachi" # another build, e.g. an older commit's, for a before/after comparison
+else
+  cargo build --release --quiet --bin diachi
+  cp target/release/diachi "$work/diachi" # a private copy: a concurrent build may replace target/release/diachi
+fi
 keys=$work/keys.jsonl
 plan_a=$("$work/diachi" keys create --keys-file "$keys" --name tenant-a --rate-limit 0 --scope delivery:plan)
 plan_b=$("$work/diachi" keys create --keys-file "$keys" --name tenant-b --rate-limit 0 --scope delivery:plan)
@@ -34,7 +39,7 @@ trap cleanup EXIT
 python3 scripts/wait-ready.py "http://127.0.0.1:$port/ready" "$server" 300
 status=0
 python3 scripts/abuse.py --base "http://127.0.0.1:$port" --pid "$server" --keys "$work/keys.json" --seconds "$seconds" \
-  --rss-mb "$rss_mb" --p99-ms "$p99_ms" --json target/abuse/summary.json || status=$?
+  --rss-mb "$rss_mb" --p99-ms "$p99_ms" --json "${ABUSE_SUMMARY:-target/abuse/summary.json}" || status=$?
 if grep -q 'panicked' "$work/server.log"; then
   echo "the server panicked:" >&2
   grep -m5 -A3 'panicked' "$work/server.log" >&2
