@@ -75,3 +75,93 @@ fn the_generator_sits_above_the_resolver_and_the_registry() {
         assert!(!packages[below].iter().any(|d| d == "diachi-synth"), "{below} must not use the generator");
     }
 }
+
+/// The `.rs` files under `dir`, recursively.
+fn rust_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Whether the text before a string literal makes it an error code: `code: "…"`, `=> "…"` (in the HTTP layer's
+/// mappings), `ApiError::x("…"`,
+/// `Self::x("…"`, `invalid("…"`, `err("…"`, or any of those with a `StatusCode::X, ` first.
+fn names_an_error_code(before: &str, in_http: bool) -> bool {
+    let b = before.trim_end();
+    if b.ends_with("code:") || (in_http && b.ends_with("=>")) {
+        return true;
+    }
+    let b = match b.strip_suffix(',') {
+        // `(StatusCode::X, "…"` and `new(StatusCode::X, "…"`
+        Some(rest) => {
+            let rest = rest.trim_end().trim_end_matches(|c: char| c.is_ascii_alphanumeric() || c == '_');
+            let Some(rest) = rest.strip_suffix("StatusCode::") else { return false };
+            let rest = rest.trim_end();
+            if rest.ends_with('(') && !rest.ends_with("new(") {
+                return true;
+            }
+            rest
+        }
+        None => b,
+    };
+    let Some(call) = b.strip_suffix('(') else { return false };
+    let name_start = call.rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':')).map_or(0, |i| i + 1);
+    let name = &call[name_start..];
+    name.starts_with("ApiError::") || name.starts_with("Self::") || name == "invalid" || name == "err"
+}
+
+/// Every error code the code can answer (string literals in the error constructors of every crate, tests left
+/// out), with a file that uses it.
+fn error_codes_in_the_code() -> BTreeMap<String, String> {
+    let mut files = Vec::new();
+    rust_files(std::path::Path::new("crates"), &mut files);
+    let mut codes = BTreeMap::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        // code only: no tests, no comment lines, no quote characters in char literals (they would pair quotes wrongly)
+        let text: String = text
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .map(|l| l.replace("'\"'", "' '").replace("\\\"", "  ") + "\n")
+            .collect();
+        let text = text.as_str();
+        let mut rest = text;
+        let mut offset = 0;
+        while let Some(q) = rest.find('"') {
+            let start = offset + q + 1;
+            let Some(len) = text[start..].find('"') else { break };
+            let literal = &text[start..start + len];
+            let is_snake = literal.contains('_')
+                && literal.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && literal.as_bytes()[0].is_ascii_lowercase();
+            let in_http = file.to_string_lossy().contains("http");
+            if is_snake && names_an_error_code(&text[..start - 1], in_http) {
+                codes.entry(literal.to_owned()).or_insert_with(|| file.display().to_string());
+            }
+            offset = start + len + 1;
+            rest = &text[offset..];
+        }
+    }
+    codes
+}
+
+#[test]
+fn the_readme_lists_every_error_code_the_api_answers() {
+    let codes = error_codes_in_the_code();
+    // the scan itself: codes of each kind of constructor are found
+    for known in ["invalid_coordinates", "plan_quota_exceeded", "uri_too_long", "invalid_level", "invalid_body"] {
+        assert!(codes.contains_key(known), "the scan misses {known}: {codes:?}");
+    }
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let missing: Vec<String> =
+        codes.iter().filter(|(c, _)| !readme.contains(&format!("`{c}`"))).map(|(c, f)| format!("{c} ({f})")).collect();
+    assert!(missing.is_empty(), "error codes the README does not list: {}", missing.join(", "));
+}

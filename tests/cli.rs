@@ -279,3 +279,43 @@ fn bad_arguments_are_rejected() {
         assert!(res.stdout.is_empty(), "{args:?}");
     }
 }
+
+/// The first run as a user sees it: `serve` with its output redirected logs plain text (no colour codes), says once
+/// at info level that the registry is off without a `pii_key`, and ends its start-up with the map's URL.
+#[test]
+fn serve_logs_plain_text_and_the_maps_url_when_ready() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_diachi"))
+        .args(["serve", "--households", "2000", "--bind", "127.0.0.1:0"])
+        .env_remove("RUST_LOG")
+        .env_remove("DIACHI_PII_KEY")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("runs diachi serve");
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let mut ready = None;
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("ready: open ").nth(1) {
+            ready = Some(rest.to_owned());
+        }
+        seen.push(line);
+        if ready.is_some() || seen.len() > 200 {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let log = seen.join("\n");
+    let ready = ready.unwrap_or_else(|| panic!("no `ready: open …` line:\n{log}"));
+    assert!(ready.starts_with("http://127.0.0.1:") && ready.ends_with("/ for the map"), "{ready}");
+    let port = seen.iter().find_map(|l| l.split("listening port=").nth(1)).expect("a listening line");
+    assert!(ready.contains(&format!(":{}/", port.trim())), "{ready} vs port {port}");
+    assert!(!log.contains('\u{1b}'), "colour codes in a redirected log:\n{log}");
+    let pii: Vec<&String> = seen.iter().filter(|l| l.contains("pii_key")).collect();
+    assert_eq!(pii.len(), 1, "{log}");
+    assert!(pii[0].contains(" INFO "), "{}", pii[0]);
+    assert!(!log.contains(" WARN "), "a default start warns:\n{log}");
+}

@@ -173,6 +173,8 @@
     try {
       if (POSTCODE.test(q)) await searchPostcode(q);
       else await searchDigitalAddress(q);
+      linkedQuery = q;
+      setHashParam('q', q);
       form.dataset.state = 'done';
     } catch (err) {
       showError(err);
@@ -556,6 +558,39 @@
     planBox.open = true;
     openPlanFile(ev.dataTransfer.files[0]);
   });
+
+  // `#q=…` (beside the map's `map=…`) or `?q=…`: a search that can be linked; a search done here writes it.
+  function hashParam(name) {
+    for (const part of location.hash.slice(1).split('&')) {
+      const at = part.indexOf('=');
+      if (at > 0 && part.slice(0, at) === name) {
+        try {
+          return decodeURIComponent(part.slice(at + 1));
+        } catch (_) {
+          return null;
+        }
+      }
+    }
+    return null;
+  }
+
+  // MapLibre reads `map=` split on `&` and `=` without decoding, so the other parts are written the same way
+  function setHashParam(name, value) {
+    const parts = location.hash.slice(1).split('&').filter((p) => p && !p.startsWith(`${name}=`));
+    parts.push(`${name}=${encodeURIComponent(value)}`);
+    history.replaceState(history.state, '', `#${parts.join('&')}`);
+  }
+
+  let linkedQuery = null;
+  function searchFromLocation() {
+    const q = hashParam('q') || new URLSearchParams(location.search).get('q');
+    if (!q || q === linkedQuery) return;
+    linkedQuery = q;
+    input.value = q;
+    form.requestSubmit();
+  }
+  searchFromLocation();
+  window.addEventListener('hashchange', searchFromLocation);
 
   // `#plan=ID` (beside the map's `map=…`) or `?plan=ID`: the fetch form, opened and filled in.
   function planFromLocation() {

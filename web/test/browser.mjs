@@ -330,6 +330,18 @@ async function run(browser) {
     const hidden = await page.$eval('#search-error', (e) => e.hidden);
     check('a postcode search fits its zone', fit && hidden, `zone ${zone.code}, ${zone.wards.length} ward(s)`);
     console.log(`       screenshot ${await screenshot(page, 'postcode')}`);
+    const hash = await page.evaluate(() => location.hash);
+    check('a search is written into the link (#q=)', hash.includes(`q=${addr.postcode}`) && hash.includes('map='), hash);
+    // the link opened in a new page runs the same search
+    const linked = await browser.newPage();
+    try {
+      await linked.goto(`${base}/#q=${encodeURIComponent(addr.digital_address)}`, { waitUntil: 'load' });
+      await linked.waitForFunction(() => document.getElementById('search')?.dataset.state === 'done', { timeout: 20_000 });
+      const result = await linked.$eval('#search-result', (e) => e.textContent);
+      check('a linked search (#q=) runs on load', result.includes(addr.digital_address), result.slice(0, 80));
+    } finally {
+      await linked.close();
+    }
   });
 
   // 8. A delivery plan from a file (web/test/fixtures/plan.geojson, the API's GeoJSON): routes in their couriers'

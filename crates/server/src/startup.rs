@@ -92,7 +92,8 @@ pub fn shared(config: &Config) -> anyhow::Result<Shared> {
                 config.identity_checks_per_key_per_day,
             )))
         } else {
-            tracing::warn!("no pii_key: the registry and identity endpoints answer 503");
+            // the default start (no registry) is normal: said once, at info level
+            tracing::info!("no pii_key set: the registry and identity endpoints answer 503 (see README, Registry)");
             None
         };
     let files = (!config.tiles_files.is_empty()).then(|| FileSources::open(&config.tiles_files)).transpose()?;
@@ -235,6 +236,7 @@ impl Application {
         std::thread::Builder::new().name("services".into()).spawn(move || match build_services(&cfg, postcodes) {
             Ok(services) => {
                 bg_state.set_ready(services);
+                tracing::info!("ready: open {}/ for the map", bg_state.origin.url);
             }
             Err(e) => {
                 tracing::error!(error = %e, "building the services failed");

@@ -81,6 +81,9 @@ pub struct Address {
     pub digital_address: String,
     /// The whole address on one line, in Vietnamese order
     pub formatted: String,
+    /// `generated`: the address comes from the synthetic national set (no real household register is public; see
+    /// the README, "What is real and what is generated")
+    pub origin: &'static str,
     /// Great-circle distance from the query point, for proximity queries
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,
@@ -103,6 +106,7 @@ impl Address {
             lon: v.lon,
             digital_address: v.digital_address,
             formatted: v.formatted,
+            origin: "generated",
             distance_m: distance_m.map(|d| (d * 100.0).round() / 100.0),
         }
     }
@@ -193,6 +197,8 @@ pub struct Reverse {
     pub province: ProvinceRef,
     pub ward: WardRef,
     pub postcode: String,
+    /// Where the postcode comes from: `generated` until an official table is imported, then `imported`
+    pub origin: String,
     /// `inside` the ward polygon, or `nearest` ward border within 2 km (coasts, sliver gaps)
     pub ward_match: String,
     pub ward_distance_m: f64,
@@ -216,8 +222,10 @@ pub struct DigitalAddressInfo {
     /// Canonical form of the code
     pub code: String,
     pub level: u8,
-    /// Unit within the cell (1 = the bare code)
-    pub unit: u16,
+    /// The delivery point's unit within the cell (1 = the bare code) when the code is a full code naming one;
+    /// absent for an area code and for a full code whose cell holds no delivery point
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<u16>,
     pub center: Point,
     pub bbox: [f64; 4],
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -226,6 +234,9 @@ pub struct DigitalAddressInfo {
     pub province: Option<ProvinceRef>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub postcode: Option<String>,
+    /// Where the postcode comes from: `generated` until an official table is imported, then `imported`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     /// Delivery points registered in the cell (for a code with a unit: that one point)
     pub delivery_points: Vec<Address>,
     pub delivery_point_count: usize,
@@ -380,4 +391,13 @@ pub struct DatabaseStatus {
     pub live_changes: usize,
     /// Reconnections of the change feed so far
     pub reconnects: i64,
+}
+
+/// Where the postcodes come from: `generated` (the project's own table) until an official one is imported.
+#[must_use]
+pub fn postcode_origin(geo: &Geography) -> String {
+    match geo.postcode_origin {
+        diachi_geo::geography::PostcodeOrigin::Generated => "generated".into(),
+        diachi_geo::geography::PostcodeOrigin::Imported { .. } => "imported".into(),
+    }
 }

@@ -7,7 +7,7 @@ use crate::http::error::{BadRequest, NotFound, NotReady, OutsideCoverage};
 use crate::http::params::{PointQuery, flag};
 use crate::http::{ApiError, AppState};
 use diachi_domain::{LonLat, Postcode, WardIdx};
-use diachi_geo::geography::{Geography, PostcodeOrigin};
+use diachi_geo::geography::Geography;
 use diachi_geo::index::{H3_COARSE, H3_FINE, NationalIndex};
 
 /// How far from a ward border a point may be (at sea or in a sliver gap) and still be given that ward.
@@ -32,10 +32,7 @@ fn zone_dto(geo: &Geography, zone: &diachi_geo::geography::PostalZone, geometry:
         wards: zone.wards.iter().map(|&w| (&geo.wards[usize::from(w)]).into()).collect(),
         centroid: zone.centroid.into(),
         bbox: dto::bbox_array(zone.bbox),
-        origin: match geo.postcode_origin {
-            PostcodeOrigin::Generated => "generated".into(),
-            PostcodeOrigin::Imported { .. } => "imported".into(),
-        },
+        origin: dto::postcode_origin(geo),
         geometry,
     }
 }
@@ -106,6 +103,7 @@ pub async fn reverse(state: web::Data<AppState>, q: web::Query<PointQuery>) -> R
         province: geo.province_of(ward).into(),
         ward: ward.into(),
         postcode: ward.postcode.to_string(),
+        origin: dto::postcode_origin(geo),
         ward_match: if d == 0.0 { "inside" } else { "nearest" }.into(),
         ward_distance_m: (d * 10.0).round() / 10.0,
         h3: dto::H3Ref {
