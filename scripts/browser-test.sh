@@ -6,7 +6,8 @@
 #
 # Installs what it needs: Chromium (Debian package `chromium`, with sudo when not root) and the web packages
 # (npm ci --prefix web). Without Chromium it fails under CI=true and skips (exit 0, with a message) elsewhere.
-# Environment: CHROMIUM (default /usr/bin/chromium), BROWSER_HOUSEHOLDS (default 200000).
+# Environment: CHROMIUM (default /usr/bin/chromium), BROWSER_HOUSEHOLDS (default 200000), CARGO_TARGET_DIR (where
+# cargo builds the binary, default target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -46,7 +47,7 @@ fi
 # 3. The server, from a private copy of the binary (a concurrent `cargo build` may replace target/release/diachi)
 cargo build --release --quiet --bin diachi
 work=$(mktemp -d)
-cp target/release/diachi "$work/diachi"
+cp "${CARGO_TARGET_DIR:-target}/release/diachi" "$work/diachi"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
 # run from the repository: the server reads web/node_modules/maplibre-gl/dist/ relative to its working directory

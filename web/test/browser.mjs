@@ -210,6 +210,28 @@ async function run(browser) {
     console.log(`       screenshot ${await screenshot(page, 'hanoi-z10')}`);
   });
 
+  // 3b. Streets over central Hà Nội (issue 17): lines and their names at z15, alleys and house numbers at z17, around
+  // the delivery point nearest to Hoàn Kiếm (the streets are generated along the addresses)
+  await step('streets over central Hà Nội at z15 and z17', async () => {
+    const near = (await api('/v1/addresses/nearest?lat=21.0285&lon=105.8542&k=1')).results[0];
+    if (!near) throw new Error('no address near Hoàn Kiếm');
+    for (const z of [15, 17]) {
+      await jumpTo(page, [near.lon, near.lat], z, `Hà Nội z${z}`);
+      const streets = await rendered(page, ['street-lines'], 'name');
+      const alleys = await rendered(page, ['alley-lines'], 'name');
+      const names = await rendered(page, ['street-labels'], 'name');
+      const houses = await rendered(page, ['address-labels'], 'house');
+      check(`street lines rendered at z${z}`, streets.length > 0, `${streets.length} streets, ${alleys.length} alleys`);
+      check(
+        `street names rendered along the lines at z${z}`,
+        names.length > 0 && names.every((n) => streets.includes(n)),
+        `${names.length}, e.g. ${names.slice(0, 3).join(', ')}`,
+      );
+      if (z >= 17) check('house numbers rendered at z17', houses.length > 0, `${houses.length} numbers`);
+      console.log(`       screenshot ${await screenshot(page, `hanoi-z${z}`)}`);
+    }
+  });
+
   // 4. Addresses at z15 around a known address
   let addr = null;
   await step('addresses at z15', async () => {

@@ -16,7 +16,7 @@ use rstar::{AABB, RTree};
 use std::collections::BTreeMap;
 
 use super::geom::world;
-use diachi_geo::dataset::{AddressSet, alley_word, from_e7};
+use diachi_geo::dataset::{AddressSet, alley_word, from_e7, street_half_width_m};
 use diachi_geo::geography::{Geography, WardKind};
 
 /// Metres per degree of latitude (mean), as the generator uses.
@@ -27,10 +27,10 @@ const END_MARGIN_M: f64 = 3.0;
 const LAYOUT_TOLERANCE_M: f64 = 1.5;
 
 /// Distance in metres from a street's centreline to the line of its houses in a ward of this kind: the generator's
-/// half-width (`side_off` in `diachi-synth`), 7 m in urban wards (`phường`), 10 m elsewhere.
+/// half-width ([`street_half_width_m`]), 7 m in urban wards (`phường`), 10 m elsewhere.
 #[must_use]
 pub fn side_offset_m(kind: WardKind) -> f64 {
-    if kind == WardKind::Phuong { 7.0 } else { 10.0 }
+    street_half_width_m(kind)
 }
 
 /// What a line is.
@@ -152,7 +152,7 @@ impl Plane {
 #[derive(Clone, Copy)]
 struct House {
     p: [f64; 2],
-    house: u16,
+    number: u16,
     alley: u16,
 }
 
@@ -168,7 +168,7 @@ fn run_lines(set: &AddressSet, geo: &Geography, run: std::ops::Range<usize>) -> 
     let houses: Vec<House> = run
         .map(|i| House {
             p: plane.to_m(from_e7(set.lon_e7[i]), from_e7(set.lat_e7[i])),
-            house: set.house[i],
+            number: set.house[i],
             alley: set.alley[i],
         })
         .collect();
@@ -224,16 +224,16 @@ fn dot(a: [f64; 2], b: [f64; 2]) -> f64 {
 /// The centreline of a street from its houses, `None` when they were not laid along one (too few houses, or the
 /// scattered houses of a ward too small for a street).
 fn centreline(houses: &[House], half_width: f64) -> Option<Centre> {
-    let (odd, even): (Vec<House>, Vec<House>) = houses.iter().partition(|h| h.house % 2 == 1);
+    let (odd, even): (Vec<House>, Vec<House>) = houses.iter().partition(|h| h.number % 2 == 1);
     let side = if odd.len() >= even.len() { &odd } else { &even };
     let mut u = direction(side.iter().map(|h| h.p))?;
     // numbers grow along u: odd houses on the left, even on the right
-    let mean_h = houses.iter().map(|h| f64::from(h.house)).sum::<f64>() / houses.len() as f64;
-    if houses.iter().map(|h| (f64::from(h.house) - mean_h) * dot(h.p, u)).sum::<f64>() < 0.0 {
+    let mean_h = houses.iter().map(|h| f64::from(h.number)).sum::<f64>() / houses.len() as f64;
+    if houses.iter().map(|h| (f64::from(h.number) - mean_h) * dot(h.p, u)).sum::<f64>() < 0.0 {
         u = [-u[0], -u[1]];
     }
     let n = [-u[1], u[0]];
-    let centre_of = |h: &House| dot(h.p, n) - if h.house % 2 == 1 { half_width } else { -half_width };
+    let centre_of = |h: &House| dot(h.p, n) - if h.number % 2 == 1 { half_width } else { -half_width };
     let c = houses.iter().map(centre_of).sum::<f64>() / houses.len() as f64;
     if houses.iter().any(|h| (centre_of(h) - c).abs() > LAYOUT_TOLERANCE_M) {
         return None;
@@ -266,7 +266,7 @@ fn direction(points: impl Iterator<Item = [f64; 2]> + Clone) -> Option<[f64; 2]>
 /// An alley's line: from the foot of its first house on the street's centreline (or from its first house when the
 /// street has no line) to its last house; `None` when that is a single spot.
 fn alley_points(houses: &[House], centre: Option<&Centre>) -> Option<Vec<[f64; 2]>> {
-    let first = houses.iter().min_by_key(|h| h.house)?;
+    let first = houses.iter().min_by_key(|h| h.number)?;
     let start = centre.map_or(first.p, |c| c.foot(first.p));
     let far = houses.iter().max_by(|a, b| dist(a.p, start).total_cmp(&dist(b.p, start)))?;
     let d = dist(far.p, start);
@@ -328,7 +328,7 @@ fn clip_segment(a: (f64, f64), b: (f64, f64), lo: f64, hi: f64) -> Option<((f64,
             }
         }
     }
-    (t0 <= t1).then(|| ((a.0 + t0 * dx, a.1 + t0 * dy), (a.0 + t1 * dx, a.1 + t1 * dy)))
+    (t0 <= t1).then_some(((a.0 + t0 * dx, a.1 + t0 * dy), (a.0 + t1 * dx, a.1 + t1 * dy)))
 }
 
 #[cfg(test)]
@@ -341,7 +341,7 @@ mod tests {
         (0..20u16)
             .map(|k| {
                 let (s, off) = (f64::from(k / 2) * 6.0, if k % 2 == 0 { half } else { -half });
-                House { p: [s * u[0] + off * n[0] + 5.0, s * u[1] + off * n[1] - 3.0], house: k + 1, alley: 0 }
+                House { p: [s * u[0] + off * n[0] + 5.0, s * u[1] + off * n[1] - 3.0], number: k + 1, alley: 0 }
             })
             .collect()
     }
@@ -370,7 +370,11 @@ mod tests {
     #[test]
     fn scattered_houses_have_no_line() {
         let hs: Vec<House> = (0..10u16)
-            .map(|k| House { p: [f64::from(k * 37 % 11) * 20.0, f64::from(k * 13 % 7) * 30.0], house: k + 1, alley: 0 })
+            .map(|k| House {
+                p: [f64::from(k * 37 % 11) * 20.0, f64::from(k * 13 % 7) * 30.0],
+                number: k + 1,
+                alley: 0,
+            })
             .collect();
         assert!(centreline(&hs, 7.0).is_none());
         assert!(centreline(&hs[..1], 7.0).is_none());
