@@ -6,13 +6,14 @@
 #
 # Installs what it needs: Chromium (Debian package `chromium`, with sudo when not root) and the web packages
 # (npm ci --prefix web). Without Chromium it fails under CI=true and skips (exit 0, with a message) elsewhere.
-# Environment: CHROMIUM (default /usr/bin/chromium), BROWSER_HOUSEHOLDS (default 200000), CARGO_TARGET_DIR (where
+# Environment: CHROMIUM (default /usr/bin/chromium), BROWSER_HOUSEHOLDS (default 1000000, the
+# service's default: fewer leave central Hà Nội's streets too short to hold their names), CARGO_TARGET_DIR (where
 # cargo builds the binary, default target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 chromium=${CHROMIUM:-/usr/bin/chromium}
-households=${BROWSER_HOUSEHOLDS:-200000}
+households=${BROWSER_HOUSEHOLDS:-1000000}
 ready_timeout_s=120
 test_timeout_s=240
 

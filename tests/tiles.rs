@@ -393,7 +393,7 @@ fn street_names_are_in_the_register_and_marked_generated() {
 fn addresses_lie_on_their_street_lines_at_z16() {
     let ix = ix();
     let (set, geo) = (&ix.data.addresses, &ix.data.geography);
-    let (mut on_line, mut total) = (0usize, 0usize);
+    let (mut on_line, mut total, mut in_alleys) = (0usize, 0usize, 0usize);
     for (lon, lat) in places() {
         for (t, fs) in streets_around(lon, lat, 16) {
             let mut by_name: HashMap<String, Vec<Vec<(f64, f64)>>> = HashMap::new();
@@ -418,10 +418,12 @@ fn addresses_lie_on_their_street_lines_at_z16() {
                 let want = if r.alley == 0 { diachi_tiles::streets::side_offset_m(ward.kind) } else { 0.0 };
                 assert!((d - want).abs() <= 1.0, "{name} {}: {d:.2} m from its line, not {want} m", r.house);
                 on_line += 1;
+                in_alleys += usize::from(r.alley != 0);
             });
         }
     }
-    assert!(total > 200, "{total} addresses");
+    assert!(total > 200 && in_alleys > 20, "{total} addresses, {in_alleys} on alley lines");
+    eprintln!("{on_line} of {total} addresses on their lines, {in_alleys} in alleys");
     // the few without a line are the scattered houses of wards too small for a street
     assert!(on_line * 10 >= total * 9, "{on_line} of {total} addresses on a line");
 }

@@ -132,7 +132,8 @@ async fn the_style_points_at_this_server() {
     assert!(text.contains(&format!("{}/tiles/vietnam.json", app.address)));
     assert!(style["glyphs"].as_str().unwrap().starts_with(&app.address));
     // every layer of the style reads an existing source layer
-    let known = ["country", "provinces", "wards", "postal_zones", "labels", "post_offices", "addresses", "density"];
+    let known =
+        ["country", "provinces", "wards", "postal_zones", "labels", "streets", "post_offices", "addresses", "density"];
     for l in style["layers"].as_array().unwrap() {
         if let Some(sl) = l.get("source-layer").and_then(|v| v.as_str()) {
             assert!(known.contains(&sl), "style layer {} reads {sl}", l["id"]);
