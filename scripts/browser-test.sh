@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 root=$PWD
 chromium=${CHROMIUM:-/usr/bin/chromium}
 households=${BROWSER_HOUSEHOLDS:-1000000}
-ready_timeout_s=120
+ready_timeout_s=240
 test_timeout_s=240
 
 # 1. Chromium, from Debian
