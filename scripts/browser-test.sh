@@ -6,13 +6,15 @@
 #
 # Installs what it needs: Chromium (Debian package `chromium`, with sudo when not root) and the web packages
 # (npm ci --prefix web). Without Chromium it fails under CI=true and skips (exit 0, with a message) elsewhere.
-# Environment: CHROMIUM (default /usr/bin/chromium), BROWSER_HOUSEHOLDS (default 200000).
+# Environment: CHROMIUM (default /usr/bin/chromium), BROWSER_HOUSEHOLDS (default 1000000, the
+# service's default: fewer leave central Hà Nội's streets too short to hold their names), CARGO_TARGET_DIR (where
+# cargo builds the binary, default target/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 chromium=${CHROMIUM:-/usr/bin/chromium}
-households=${BROWSER_HOUSEHOLDS:-200000}
-ready_timeout_s=120
+households=${BROWSER_HOUSEHOLDS:-1000000}
+ready_timeout_s=240
 test_timeout_s=240
 
 # 1. Chromium, from Debian
@@ -46,7 +48,7 @@ fi
 # 3. The server, from a private copy of the binary (a concurrent `cargo build` may replace target/release/diachi)
 cargo build --release --quiet --bin diachi
 work=$(mktemp -d)
-cp target/release/diachi "$work/diachi"
+cp "${CARGO_TARGET_DIR:-target}/release/diachi" "$work/diachi"
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base=http://127.0.0.1:$port
 # run from the repository: the server reads web/node_modules/maplibre-gl/dist/ relative to its working directory

@@ -233,10 +233,10 @@ fn exports_are_byte_stable_whatever_the_threads() {
 fn a_failed_export_leaves_no_file() {
     let dir = TempDir::new("fail");
     let out = dir.path("x.pmtiles");
-    let too_deep = ExportOptions { maxzoom: 15, ..options() };
+    let too_deep = ExportOptions { maxzoom: 17, ..options() };
     assert!(matches!(
         export(renderer(), &too_deep, &out),
-        Err(diachi_tiles::export::ExportError::Tile(TileError::ZoomOutOfRange { z: 15, max: 14 }))
+        Err(diachi_tiles::export::ExportError::Tile(TileError::ZoomOutOfRange { z: 17, max: 16 }))
     ));
     assert!(export(renderer(), &options(), &dir.path("x.geojson")).is_err());
     assert_eq!(std::fs::read_dir(&dir.0).unwrap().count(), 0);
@@ -432,7 +432,7 @@ fn the_command_exports_a_tiny_range() {
         assert!(!run.status.success(), "{a:?}");
         assert!(!String::from_utf8_lossy(&run.stderr).is_empty());
     }
-    let run = diachi(&["tiles", "export", "--maxzoom", "15", "--out", dir.path("deep.pmtiles").to_str().unwrap()]);
+    let run = diachi(&["tiles", "export", "--maxzoom", "17", "--out", dir.path("deep.pmtiles").to_str().unwrap()]);
     assert!(!run.status.success());
     assert_eq!(std::fs::read_dir(&dir.0).unwrap().count(), 2);
 }

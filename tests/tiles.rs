@@ -95,7 +95,9 @@ fn layers_appear_at_their_zooms() {
         (5, vec!["country", "density", "labels", "provinces"]),
         (8, vec!["country", "density", "labels", "provinces", "wards"]),
         (10, vec!["country", "density", "labels", "post_offices", "postal_zones", "provinces", "wards"]),
-        (14, vec!["addresses", "country", "labels", "post_offices", "postal_zones", "provinces", "wards"]),
+        (12, vec!["country", "density", "labels", "post_offices", "postal_zones", "provinces", "wards"]),
+        (13, vec!["country", "density", "labels", "post_offices", "postal_zones", "provinces", "streets", "wards"]),
+        (14, vec!["addresses", "country", "labels", "post_offices", "postal_zones", "provinces", "streets", "wards"]),
     ];
     for (z, want) in expect {
         let d = render(Source::Vietnam, tile_at(hanoi.0, hanoi.1, z));
@@ -237,8 +239,8 @@ fn empty_and_out_of_range_tiles() {
     assert!(renderer().render(Source::Vietnam, tile_at(-150.0, 0.0, 10)).unwrap().is_none());
     assert!(renderer().render(Source::Layer(Layer::Addresses), tile_at(105.85, 21.03, 10)).unwrap().is_none());
     assert!(matches!(
-        renderer().render(Source::Vietnam, tile_at(105.85, 21.03, 15)),
-        Err(TileError::ZoomOutOfRange { z: 15, max: 14 })
+        renderer().render(Source::Vietnam, tile_at(105.85, 21.03, 17)),
+        Err(TileError::ZoomOutOfRange { z: 17, max: 16 })
     ));
     assert!(matches!(TileId::new(3, 8, 0), Err(TileError::InvalidTile(_))));
     assert!(matches!(TileId::new(23, 0, 0), Err(TileError::InvalidTile(_))));
@@ -270,4 +272,165 @@ fn province_labels_carry_diacritics() {
     let d = render(Source::Layer(Layer::Labels), tile_at(105.85, 21.03, 5));
     let names: Vec<String> = d.layers["labels"].iter().map(|f| prop_str(f, "name")).collect();
     assert!(names.iter().any(|n| n.contains("Hà Nội")), "{names:?}");
+}
+
+// ---- streets (issue 17) ----
+
+/// Central Hà Nội (Hoàn Kiếm) and central Hồ Chí Minh City (hẻm): where the streets are checked.
+const CITIES: [(f64, f64); 2] = [(105.8542, 21.0285), (106.7009, 10.7769)];
+
+/// The two city centres and the places of addresses spread over the country (towns and villages).
+fn places() -> Vec<(f64, f64)> {
+    let set = &ix().data.addresses;
+    let spread = set.ids().step_by(4001).take(15).map(|id| set.location(id).unwrap()).map(|p| (p.lon(), p.lat()));
+    CITIES.into_iter().chain(spread).collect()
+}
+
+/// The lines of a decoded feature, in tile pixels.
+fn lines_of(f: &mvt_reader::feature::Feature) -> Vec<Vec<(f64, f64)>> {
+    let conv = |ls: &geo::LineString<f32>| ls.0.iter().map(|c| (f64::from(c.x), f64::from(c.y))).collect();
+    match &f.geometry {
+        Geometry::LineString(ls) => vec![conv(ls)],
+        Geometry::MultiLineString(mls) => mls.0.iter().map(conv).collect(),
+        other => panic!("streets are lines: {other:?}"),
+    }
+}
+
+/// Distance from a point to a polyline (pixels).
+fn distance_to(p: (f64, f64), line: &[(f64, f64)]) -> f64 {
+    line.windows(2)
+        .map(|w| {
+            let (a, b) = (w[0], w[1]);
+            let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+            let len2 = dx * dx + dy * dy;
+            let t = if len2 == 0.0 { 0.0 } else { (((p.0 - a.0) * dx + (p.1 - a.1) * dy) / len2).clamp(0.0, 1.0) };
+            (p.0 - a.0 - t * dx).hypot(p.1 - a.1 - t * dy)
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Metres per tile pixel at a latitude and zoom.
+fn metres_per_px(lat: f64, z: u8) -> f64 {
+    40_075_016.686 * lat.to_radians().cos() / f64::from(1u32 << z) / f64::from(EXTENT)
+}
+
+/// The streets of the 3×3 tiles around a point.
+fn streets_around(lon: f64, lat: f64, z: u8) -> Vec<(TileId, Vec<mvt_reader::feature::Feature>)> {
+    let c = tile_at(lon, lat, z);
+    let mut out = Vec::new();
+    for dx in 0..3u64 {
+        for dy in 0..3u64 {
+            let t = TileId::new(u32::from(z), u64::from(c.x) + dx - 1, u64::from(c.y) + dy - 1).unwrap();
+            if let Some(b) = renderer().render(Source::Layer(Layer::Streets), t).unwrap() {
+                out.push((t, decode(b).layers.remove("streets").unwrap_or_default()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn streets_appear_from_z13_and_alleys_from_z15() {
+    for (lon, lat) in CITIES {
+        for z in [10u8, 12] {
+            assert!(renderer().render(Source::Layer(Layer::Streets), tile_at(lon, lat, z)).unwrap().is_none(), "z{z}");
+            let d = render(Source::Vietnam, tile_at(lon, lat, z));
+            assert!(!d.layers.contains_key("streets"), "z{z}");
+        }
+        for z in [13u8, 14] {
+            let kinds: BTreeSet<String> =
+                streets_around(lon, lat, z).iter().flat_map(|(_, fs)| fs.iter().map(|f| prop_str(f, "kind"))).collect();
+            assert_eq!(kinds, ["street".to_owned()].into(), "z{z} at {lon},{lat}");
+        }
+    }
+    // alleys: none below z15 anywhere, some from z15
+    let mut alleys = [0usize; 17];
+    for (lon, lat) in places() {
+        for z in 13..=16u8 {
+            let n = streets_around(lon, lat, z)
+                .iter()
+                .flat_map(|(_, fs)| fs.iter().filter(|f| prop_str(f, "kind") == "alley"))
+                .count();
+            alleys[usize::from(z)] += n;
+        }
+    }
+    assert_eq!(alleys[13] + alleys[14], 0);
+    assert!(alleys[15] > 0 && alleys[16] > 0, "{alleys:?}");
+}
+
+#[test]
+fn street_names_are_in_the_register_and_marked_generated() {
+    let set = &ix().data.addresses;
+    let register: BTreeSet<&str> = set.street_names.iter().map(|s| &**s).collect();
+    let mut checked = 0;
+    for (lon, lat) in places() {
+        for (_, fs) in streets_around(lon, lat, 15) {
+            for f in fs {
+                let name = prop_str(&f, "name");
+                assert!(!name.trim().is_empty());
+                assert_eq!(prop_str(&f, "origin"), "generated");
+                match prop_str(&f, "kind").as_str() {
+                    "street" => assert!(register.contains(name.as_str()), "{name}"),
+                    "alley" => {
+                        let street = prop_str(&f, "street");
+                        assert!(register.contains(street.as_str()), "{street}");
+                        let (word, rest) = name.split_once(' ').unwrap();
+                        assert!(["Ngõ", "Kiệt", "Hẻm"].contains(&word), "{name}");
+                        let (number, of) = rest.split_once(' ').unwrap();
+                        assert_eq!(of, street);
+                        number.parse::<u16>().unwrap();
+                    }
+                    other => panic!("kind {other}"),
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 30, "{checked} lines");
+}
+
+#[test]
+fn addresses_lie_on_their_street_lines_at_z16() {
+    let ix = ix();
+    let (set, geo) = (&ix.data.addresses, &ix.data.geography);
+    let (mut on_line, mut total, mut in_alleys) = (0usize, 0usize, 0usize);
+    for (lon, lat) in places() {
+        for (t, fs) in streets_around(lon, lat, 16) {
+            let mut by_name: HashMap<String, Vec<Vec<(f64, f64)>>> = HashMap::new();
+            for f in &fs {
+                by_name.entry(prop_str(f, "name")).or_default().extend(lines_of(f));
+            }
+            let m_px = metres_per_px(lat, t.z);
+            ix.for_each_address_in_bbox(tile_bounds(t.z, t.x, t.y), |id, _, _| {
+                let r = set.record(id).unwrap();
+                let ward = &geo.wards[usize::from(r.ward)];
+                let name = if r.alley == 0 {
+                    r.street.to_owned()
+                } else {
+                    let word = diachi_geo::dataset::alley_word(geo.province_of(ward).code.as_u32());
+                    format!("{word} {} {}", r.alley, r.street)
+                };
+                total += 1;
+                let Some(lines) = by_name.get(&name) else { return };
+                let p = px(t, diachi_geo::dataset::from_e7(r.lon_e7), diachi_geo::dataset::from_e7(r.lat_e7));
+                let d = lines.iter().map(|l| distance_to(p, l)).fold(f64::INFINITY, f64::min) * m_px;
+                // houses face the street from its sides (the generator's half-width); alley houses are on the alley
+                let want = if r.alley == 0 { diachi_tiles::streets::side_offset_m(ward.kind) } else { 0.0 };
+                assert!((d - want).abs() <= 1.0, "{name} {}: {d:.2} m from its line, not {want} m", r.house);
+                on_line += 1;
+                in_alleys += usize::from(r.alley != 0);
+            });
+        }
+    }
+    assert!(total > 200 && in_alleys > 20, "{total} addresses, {in_alleys} on alley lines");
+    eprintln!("{on_line} of {total} addresses on their lines, {in_alleys} in alleys");
+    // the few without a line are the scattered houses of wards too small for a street
+    assert!(on_line * 10 >= total * 9, "{on_line} of {total} addresses on a line");
+}
+
+#[test]
+fn a_central_z13_tile_stays_small() {
+    let t = tile_at(105.8542, 21.0285, 13);
+    let bytes = renderer().render(Source::Vietnam, t).unwrap().unwrap();
+    assert!(bytes.len() < MAX_TILE_BYTES / 4, "{t}: {} bytes", bytes.len());
 }

@@ -48,7 +48,7 @@
     fitBoundsOptions: { padding: window.innerWidth > 900 ? { top: 20, bottom: 20, left: 400, right: 20 } : 20 },
     maxZoom: 21,
     hash: 'map',
-    attributionControl: { compact: true, customAttribution: 'diachi · dữ liệu hành chính 2025' },
+    attributionControl: { compact: true, customAttribution: 'diachi · dữ liệu hành chính 2025 · địa chỉ và đường phố là dữ liệu tổng hợp' },
   });
   window.diachiMap = map;
 

@@ -82,7 +82,7 @@ async fn bad_tiles_are_json_errors() {
         ("/tiles/vietnam/a/0/0.mvt", 400, "invalid_tile"),
         ("/tiles/vietnam/3/0/0.png", 400, "invalid_tile"),
         ("/tiles/vietnam/99999999999/0/0", 400, "invalid_tile"),
-        ("/tiles/vietnam/15/26019/14425.mvt", 404, "tile_out_of_range"),
+        ("/tiles/vietnam/17/104076/57700.mvt", 404, "tile_out_of_range"),
         ("/tiles/roads/3/0/0.mvt", 404, "source_not_found"),
         ("/tiles/roads.json", 404, "source_not_found"),
     ] {
@@ -97,9 +97,11 @@ async fn tilejson_points_at_this_server() {
     assert_eq!(tj["tilejson"], "3.0.0");
     assert_eq!(tj["tiles"][0], format!("{}/tiles/vietnam/{{z}}/{{x}}/{{y}}.mvt", app.address));
     assert_eq!(tj["minzoom"], 0);
-    assert_eq!(tj["maxzoom"], 14);
+    assert_eq!(tj["maxzoom"], 16);
     let ids: Vec<&str> = tj["vector_layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
-    for l in ["country", "provinces", "wards", "postal_zones", "labels", "post_offices", "addresses", "density"] {
+    for l in
+        ["country", "provinces", "wards", "postal_zones", "labels", "streets", "post_offices", "addresses", "density"]
+    {
         assert!(ids.contains(&l), "{l} in {ids:?}");
     }
     let b = tj["bounds"].as_array().unwrap();
@@ -115,7 +117,7 @@ async fn the_catalog_lists_every_source() {
     let app = spawn_app().await;
     let c = app.ok("/catalog").await;
     let tiles = c["tiles"].as_object().unwrap();
-    assert_eq!(tiles.len(), 9);
+    assert_eq!(tiles.len(), 10);
     assert_eq!(tiles["vietnam"]["content_type"], "application/vnd.mapbox-vector-tile");
     assert_eq!(tiles["wards"]["tilejson"], format!("{}/tiles/wards.json", app.address));
 }
@@ -130,7 +132,8 @@ async fn the_style_points_at_this_server() {
     assert!(text.contains(&format!("{}/tiles/vietnam.json", app.address)));
     assert!(style["glyphs"].as_str().unwrap().starts_with(&app.address));
     // every layer of the style reads an existing source layer
-    let known = ["country", "provinces", "wards", "postal_zones", "labels", "post_offices", "addresses", "density"];
+    let known =
+        ["country", "provinces", "wards", "postal_zones", "labels", "streets", "post_offices", "addresses", "density"];
     for l in style["layers"].as_array().unwrap() {
         if let Some(sl) = l.get("source-layer").and_then(|v| v.as_str()) {
             assert!(known.contains(&sl), "style layer {} reads {sl}", l["id"]);

@@ -210,6 +210,49 @@ async function run(browser) {
     console.log(`       screenshot ${await screenshot(page, 'hanoi-z10')}`);
   });
 
+  // 3b. Streets over central Hà Nội (issue 17): street lines at z15 around the delivery point nearest to Hoàn Kiếm
+  // (the streets are generated along the addresses); then at z17 on the longest street seen there, its name along
+  // the line and the house numbers. Names need a line longer than themselves: the synthetic streets of central
+  // Hà Nội are short (100–700 m), so at z15 their count is reported, not required.
+  await step('streets over central Hà Nội at z15 and z17', async () => {
+    const near = (await api('/v1/addresses/nearest?lat=21.0285&lon=105.8542&k=1')).results[0];
+    if (!near) throw new Error('no address near Hoàn Kiếm');
+    await jumpTo(page, [near.lon, near.lat], 15, 'Hà Nội z15');
+    const streets = await rendered(page, ['street-lines'], 'name');
+    const alleys = await rendered(page, ['alley-lines'], 'name');
+    const names15 = await rendered(page, ['street-labels'], 'name');
+    check('street lines rendered at z15', streets.length > 0, `${streets.length} streets, ${alleys.length} alleys`);
+    console.log(`       (${names15.length} street names placed at z15${names15.length ? `, e.g. ${names15[0]}` : ''})`);
+    console.log(`       screenshot ${await screenshot(page, 'hanoi-z15')}`);
+    const longest = await page.evaluate(() => {
+      const map = window.diachiMap;
+      let best = null;
+      for (const f of map.queryRenderedFeatures({ layers: ['street-lines'] })) {
+        const lines = f.geometry.type === 'LineString' ? [f.geometry.coordinates] : f.geometry.coordinates;
+        for (const l of lines) {
+          const a = map.project(l[0]);
+          const b = map.project(l[l.length - 1]);
+          const len = Math.hypot(a.x - b.x, a.y - b.y);
+          if (!best || len > best.len) best = { len, name: f.properties.name, mid: [(l[0][0] + l[l.length - 1][0]) / 2, (l[0][1] + l[l.length - 1][1]) / 2] };
+        }
+      }
+      return best;
+    });
+    if (!longest) throw new Error('no street line at z15');
+    await jumpTo(page, longest.mid, 17, 'Hà Nội z17');
+    const streets17 = await rendered(page, ['street-lines'], 'name');
+    const names = await rendered(page, ['street-labels'], 'name');
+    const houses = await rendered(page, ['address-labels'], 'house');
+    check('street lines rendered at z17', streets17.includes(longest.name), `${streets17.length} streets, on ${longest.name}`);
+    check(
+      'street names rendered along the lines at z17',
+      names.length > 0 && names.every((n) => streets17.includes(n)),
+      `${names.length}, e.g. ${names.slice(0, 3).join(', ')}`,
+    );
+    check('house numbers rendered at z17', houses.length > 0, `${houses.length} numbers`);
+    console.log(`       screenshot ${await screenshot(page, 'hanoi-z17')}`);
+  });
+
   // 4. Addresses at z15 around a known address
   let addr = null;
   await step('addresses at z15', async () => {

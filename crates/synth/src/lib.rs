@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 
 use diachi_domain::{AddressId, WardIdx};
-use diachi_geo::dataset::{AddressSet, PostOffice, PostOfficeKind, to_e7};
+use diachi_geo::dataset::{AddressSet, PostOffice, PostOfficeKind, street_half_width_m, to_e7};
 use diachi_geo::geography::{Geography, Ward, WardKind};
 use rng::Rng;
 
@@ -270,8 +270,10 @@ impl<'a> WardGen<'a> {
     }
 
     fn run(mut self, n: usize) -> WardOut {
-        let (spacing, side_off, len_range, alley_p) =
-            if self.urban { (6.0, 7.0, (150.0, 700.0), 0.10) } else { (25.0, 10.0, (250.0, 1500.0), 0.03) };
+        let (spacing, len_range, alley_p) =
+            if self.urban { (6.0, (150.0, 700.0), 0.10) } else { (25.0, (250.0, 1500.0), 0.03) };
+        // houses stand on both sides of the street's centreline (the map draws the line back from them)
+        let side_off = street_half_width_m(self.ward.kind);
         let mut failures = 0;
         while self.remaining(n) > 0 && failures < 300 {
             let Some(a) = self.sample_point() else { break };

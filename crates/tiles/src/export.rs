@@ -25,7 +25,8 @@ const HANOI: (f64, f64) = (105.85, 21.03);
 const MBTILES_APPLICATION_ID: i32 = 0x4d50_4258;
 /// The attribution written into the files (as in the server's TileJSON).
 pub const ATTRIBUTION: &str = "diachi; boundaries: Vietnam administrative units 2025 (see data/LICENSES.md); \
-                               addresses and post offices are synthetic";
+                               addresses, post offices and streets are synthetic (streets generated from the \
+                               addresses' layout, not surveyed)";
 
 /// Errors of an export.
 #[derive(Debug, thiserror::Error)]
@@ -603,7 +604,7 @@ mod tests {
     fn options_are_checked() {
         let mut o = ExportOptions::new(Source::Vietnam);
         assert!(o.check().is_ok());
-        o.maxzoom = 15;
+        o.maxzoom = 17;
         assert!(o.check().is_err());
         o.maxzoom = 3;
         o.minzoom = 4;

@@ -7,12 +7,16 @@ pub mod export;
 pub mod files;
 pub mod geom;
 mod render;
+pub mod streets;
 
 pub use cache::{CachedTile, TileCacheStats, TileService};
 pub use render::{MAX_TILE_BYTES, TileRenderer};
 
 use std::fmt;
 use std::str::FromStr;
+
+/// Highest zoom of the national map's own tiles (streets, alleys and delivery points need z15–z16).
+pub const DETAIL_MAXZOOM: u8 = 16;
 
 /// Highest zoom of any tile URL (tiles beyond a source's own `maxzoom` are 404; beyond this, 400).
 pub const MAX_ZOOM: u8 = 22;
@@ -88,6 +92,8 @@ pub enum Layer {
     Labels,
     /// Post offices and service points.
     PostOffices,
+    /// Street and alley lines (generated from the synthetic address layout).
+    Streets,
     /// Delivery points.
     Addresses,
     /// H3 hexagons with address counts.
@@ -96,12 +102,13 @@ pub enum Layer {
 
 impl Layer {
     /// Drawing order (bottom first) of the `vietnam` source.
-    pub const ALL: [Layer; 8] = [
+    pub const ALL: [Layer; 9] = [
         Layer::Country,
         Layer::Density,
         Layer::Provinces,
         Layer::PostalZones,
         Layer::Wards,
+        Layer::Streets,
         Layer::PostOffices,
         Layer::Addresses,
         Layer::Labels,
@@ -117,23 +124,26 @@ impl Layer {
             Layer::PostalZones => "postal_zones",
             Layer::Labels => "labels",
             Layer::PostOffices => "post_offices",
+            Layer::Streets => "streets",
             Layer::Addresses => "addresses",
             Layer::Density => "density",
         }
     }
 
-    /// Zooms at which the layer has features: `(minzoom, maxzoom)`; beyond `maxzoom` clients overzoom.
+    /// Zooms at which the layer has features: `(minzoom, maxzoom)`; beyond `maxzoom` clients overzoom. Every layer
+    /// reaches [`DETAIL_MAXZOOM`], so that the whole map's tiles past z14 (where the streets are) still hold them.
     #[must_use]
     pub fn zooms(self) -> (u8, u8) {
-        match self {
-            Layer::Country | Layer::Provinces => (0, 14),
-            Layer::Wards => (8, 14),
-            Layer::PostalZones => (9, 14),
-            Layer::Labels => (3, 14),
-            Layer::PostOffices => (10, 14),
-            Layer::Addresses => (14, 14),
-            Layer::Density => (0, 14),
-        }
+        let min = match self {
+            Layer::Country | Layer::Provinces | Layer::Density => 0,
+            Layer::Wards => 8,
+            Layer::PostalZones => 9,
+            Layer::Labels => 3,
+            Layer::PostOffices => 10,
+            Layer::Streets => 13,
+            Layer::Addresses => 14,
+        };
+        (min, DETAIL_MAXZOOM)
     }
 
     /// Whether the layer has features at zoom `z`.
@@ -153,9 +163,13 @@ impl Layer {
             Layer::PostalZones => "Postal zones: code (5-digit postcode), province_code",
             Layer::Labels => "Label points of provinces (z3+) and wards (z9+): kind, name, code, rank",
             Layer::PostOffices => "Post offices and service points: id, name, kind",
+            Layer::Streets => {
+                "Streets (z13+) and alleys (ngõ, kiệt, hẻm; z15+) as lines: name, kind (street, alley), street (of an \
+                 alley), origin (generated: drawn from the synthetic addresses' layout, not surveyed)"
+            }
             Layer::Addresses => {
-                "Delivery points (z14): id, house, unit, street, digital_address, postcode; in tiles too dense for \
-                 500 KB, one point per building with `units`, or none (see density)"
+                "Delivery points (z14+): id, house, unit, street, digital_address, postcode; in tiles too dense for \
+                 500 KB, one point per building with `units` and `house`, or none (see density)"
             }
             Layer::Density => {
                 "H3 hexagons with address counts: h3, count, res (res 3 at z0 to res 8 at z13; res 10 in dense z14 tiles)"
@@ -171,6 +185,7 @@ impl Layer {
             Layer::PostalZones => &[("code", "String"), ("province_code", "String")],
             Layer::Labels => &[("kind", "String"), ("name", "String"), ("code", "String"), ("rank", "Number")],
             Layer::PostOffices => &[("id", "Number"), ("name", "String"), ("kind", "String")],
+            Layer::Streets => &[("name", "String"), ("kind", "String"), ("street", "String"), ("origin", "String")],
             Layer::Addresses => &[
                 ("id", "Number"),
                 ("house", "String"),
@@ -247,7 +262,7 @@ impl Source {
     /// Highest zoom of its layers.
     #[must_use]
     pub fn maxzoom(self) -> u8 {
-        self.layers().iter().map(|l| l.zooms().1).max().unwrap_or(14)
+        self.layers().iter().map(|l| l.zooms().1).max().unwrap_or(DETAIL_MAXZOOM)
     }
 
     /// One line on what the source holds.

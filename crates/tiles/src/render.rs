@@ -11,8 +11,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::geom::{BUFFER, EXTENT, Ring, TileFrame, WorldPolygons, clip_polygons, world};
+use super::streets::{StreetKind, StreetLine, Streets, clip_line};
 use super::{Layer, Source, TileError, TileId};
-use diachi_domain::AddressId;
+use diachi_domain::{AddressId, WardIdx};
 use diachi_geo::dataset::{alley_word, from_e7};
 use diachi_geo::index::NationalIndex;
 
@@ -106,7 +107,11 @@ pub struct TileRenderer {
     zone_polys: Banded,
     labels: Vec<Label>,
     density: Vec<Density>,
+    streets: Streets,
 }
+
+/// Zoom from which alleys are drawn (streets from the layer's own minzoom).
+const ALLEY_MINZOOM: u8 = 15;
 
 enum ZoneGeom {
     Ward(usize),
@@ -197,7 +202,9 @@ impl TileRenderer {
             Density::new(res, src.iter().filter(|(_, c)| c.addresses > 0).map(|(&c, v)| (c, v.addresses)))
         })
         .collect();
+        let streets = Streets::derive(&index.data.addresses, geo);
         Self {
+            streets,
             country: Banded::new(vec![country]),
             provinces: Banded::new(provinces),
             wards: Banded::new(wards),
@@ -266,6 +273,7 @@ impl TileRenderer {
                 Layer::PostalZones => self.zones(&mut l, &frame)?,
                 Layer::Labels => self.labels(&mut l, &frame)?,
                 Layer::PostOffices => self.post_offices(&mut l, &frame)?,
+                Layer::Streets => self.streets(&mut l, &frame)?,
                 Layer::Addresses => match detail {
                     AddressDetail::Aggregated => 0,
                     d => self.addresses(&mut l, &frame, d == AddressDetail::Buildings)?,
@@ -400,6 +408,9 @@ impl TileRenderer {
                 let mut f = take(layer).into_feature(GeomEncoder::new(GeomType::Point).point(px, py)?.encode()?);
                 f.set_id(u64::from(id.get()));
                 f.add_tag_uint("units", u64::from(units));
+                if let Some(house) = ix.with_address(id, |r| house_label(geo, r.ward, r.house, r.alley)).flatten() {
+                    f.add_tag_string("house", &house);
+                }
                 *layer = f.into_layer();
                 n += 1;
             }
@@ -412,12 +423,7 @@ impl TileRenderer {
             };
             let feature = ix.with_address(id, |r| -> Result<Option<mvt::Layer>, TileError> {
                 let Some(ward) = geo.wards.get(usize::from(r.ward)) else { return Ok(None) };
-                let province = geo.province_of(ward);
-                let house = if r.alley == 0 {
-                    r.house.to_string()
-                } else {
-                    format!("{} {} {}", r.house, alley_word(province.code.as_u32()), r.alley)
-                };
+                let Some(house) = house_label(geo, r.ward, r.house, r.alley) else { return Ok(None) };
                 let mut f = take(layer).into_feature(GeomEncoder::new(GeomType::Point).point(px, py)?.encode()?);
                 f.set_id(u64::from(id.get()));
                 f.add_tag_uint("id", u64::from(id.get()));
@@ -436,6 +442,29 @@ impl TileRenderer {
                 *layer = l;
                 n += 1;
             }
+        }
+        Ok(n)
+    }
+
+    /// Street lines from the layer's minzoom, alley lines from [`ALLEY_MINZOOM`]: clipped to the tile and its buffer,
+    /// simplified to a pixel, lines shorter than two pixels left out.
+    fn streets(&self, layer: &mut mvt::Layer, frame: &TileFrame) -> Result<usize, TileError> {
+        let min_len = 2.0 * frame.world_per_px();
+        let mut n = 0;
+        for sl in self.streets.in_box(frame.world_box(BUFFER)) {
+            if (sl.kind == StreetKind::Alley && frame.z < ALLEY_MINZOOM) || sl.length < min_len {
+                continue;
+            }
+            let Some(geom) = line_geometry(sl, frame)? else { continue };
+            let mut f = take(layer).into_feature(geom);
+            f.add_tag_string("name", &sl.name);
+            f.add_tag_string("kind", sl.kind.as_str());
+            if let Some(street) = &sl.street {
+                f.add_tag_string("street", street);
+            }
+            f.add_tag_string("origin", "generated");
+            *layer = f.into_layer();
+            n += 1;
         }
         Ok(n)
     }
@@ -500,6 +529,38 @@ fn inside(frame: &TileFrame, w: (f64, f64), buffer: f64) -> Option<(f64, f64)> {
     let (x, y) = frame.px(w);
     let hi = f64::from(EXTENT) + buffer;
     ((-buffer..hi).contains(&x) && (-buffer..hi).contains(&y)).then(|| (x.round(), y.round()))
+}
+
+/// The label of a house: `12`, or `3 Ngõ 45` in an alley; `None` for a row without a ward.
+fn house_label(geo: &diachi_geo::geography::Geography, ward: WardIdx, house: u16, alley: u16) -> Option<String> {
+    let ward = geo.wards.get(usize::from(ward))?;
+    Some(if alley == 0 {
+        house.to_string()
+    } else {
+        format!("{house} {} {alley}", alley_word(geo.province_of(ward).code.as_u32()))
+    })
+}
+
+/// A street line clipped to the tile and its buffer, simplified to a pixel: `None` when nothing of it is left.
+fn line_geometry(sl: &StreetLine, frame: &TileFrame) -> Result<Option<mvt::GeomData>, TileError> {
+    use geo::Simplify;
+    let px: Vec<(f64, f64)> = sl.points.iter().map(|&w| frame.px(w)).collect();
+    let mut enc = GeomEncoder::new(GeomType::Linestring);
+    let mut any = false;
+    for piece in clip_line(&px, -BUFFER, f64::from(EXTENT) + BUFFER) {
+        let ls: geo::LineString<f64> = piece.into_iter().map(|(x, y)| geo::Coord { x, y }).collect();
+        let mut pts: Vec<(f64, f64)> = ls.simplify(1.0).0.iter().map(|c| (c.x.round(), c.y.round())).collect();
+        pts.dedup();
+        if pts.len() < 2 {
+            continue;
+        }
+        for (x, y) in pts {
+            enc.add_point(x, y)?;
+        }
+        enc.complete_geom()?;
+        any = true;
+    }
+    if any { Ok(Some(enc.encode()?)) } else { Ok(None) }
 }
 
 fn polygon_geometry(polys: &[Vec<Ring>]) -> Result<mvt::GeomData, TileError> {

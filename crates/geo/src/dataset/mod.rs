@@ -107,6 +107,14 @@ impl PostOffice {
     }
 }
 
+/// Distance in metres from a street's centreline to the line its houses stand on, in a ward of this kind: the
+/// half-width the generator lays streets with (7 m in urban wards, `phường`; 10 m elsewhere), and that the map's
+/// street lines are read back with.
+#[must_use]
+pub fn street_half_width_m(kind: crate::geography::WardKind) -> f64 {
+    if kind == crate::geography::WardKind::Phuong { 7.0 } else { 10.0 }
+}
+
 /// The alley word of a region: `Ngõ` in the north, `Kiệt` in Huế and Đà Nẵng, `Hẻm` in the south.
 #[must_use]
 pub fn alley_word(province_code: u32) -> &'static str {

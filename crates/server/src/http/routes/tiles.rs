@@ -250,8 +250,7 @@ pub async fn tilejson(
         "name": format!("diachi {}", source.name()),
         "description": source.description(),
         "version": env!("CARGO_PKG_VERSION"),
-        "attribution": "diachi; boundaries: Vietnam administrative units 2025 (see data/LICENSES.md); \
-                        addresses and post offices are synthetic",
+        "attribution": diachi_tiles::export::ATTRIBUTION,
         "scheme": "xyz",
         "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", source.name())],
         "minzoom": source.minzoom(),
