@@ -502,15 +502,19 @@ fn inside(frame: &TileFrame, w: (f64, f64), buffer: f64) -> Option<(f64, f64)> {
     ((-buffer..hi).contains(&x) && (-buffer..hi).contains(&y)).then(|| (x.round(), y.round()))
 }
 
+/// Encodes the rings. A ring that starts where the previous one ended starts at its second point instead: the `mvt`
+/// encoder would drop its first point (it writes no MoveTo for a point equal to the last one), and a decoder would
+/// read a ring short of a point (degenerate or crossing itself).
 fn polygon_geometry(polys: &[Vec<Ring>]) -> Result<mvt::GeomData, TileError> {
     let mut enc = GeomEncoder::new(GeomType::Polygon);
-    for rings in polys {
-        for ring in rings {
-            for &(x, y) in ring {
-                enc.add_point(f64::from(x), f64::from(y))?;
-            }
-            enc.complete_geom()?;
+    let mut last = None;
+    for ring in polys.iter().flatten() {
+        let start = usize::from(ring.first() == last.as_ref());
+        for &(x, y) in ring[start..].iter().chain(&ring[..start]) {
+            enc.add_point(f64::from(x), f64::from(y))?;
         }
+        enc.complete_geom()?;
+        last = ring[..start].last().or(ring.last()).copied();
     }
     Ok(enc.encode()?)
 }
