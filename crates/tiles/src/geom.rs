@@ -100,6 +100,9 @@ pub struct WorldPolygons {
     pub polygons: MultiPolygon<f64>,
     /// Their bounding box `[min_x, min_y, max_x, max_y]` in world coordinates.
     pub bbox: [f64; 4],
+    /// The zoom whose pixel grid the vertices lie on, the polygons valid there (see
+    /// [`WorldPolygons::simplified_on_grid`]); `None` when not known to be.
+    pub grid: Option<u8>,
 }
 
 impl WorldPolygons {
@@ -121,7 +124,7 @@ impl WorldPolygons {
             .map(|p| Polygon::new(project(p.exterior()), p.interiors().iter().map(project).collect()))
             .collect();
         let bbox = bbox_of(&polygons);
-        Self { polygons, bbox }
+        Self { polygons, bbox, grid: None }
     }
 
     /// A copy simplified (Ramer–Douglas–Peucker) to `tolerance` world units; rings that collapse are dropped.
@@ -140,7 +143,39 @@ impl WorldPolygons {
             })
             .collect();
         let bbox = bbox_of(&polygons);
-        Self { polygons, bbox }
+        Self { polygons, bbox, grid: None }
+    }
+
+    /// A copy [simplified](WorldPolygons::simplified), its vertices rounded to the pixel grid of zoom `z` and made
+    /// valid there (the overlay of [`clip_polygons`] on the whole, parts that overlap merged). A tile of zoom `z` or
+    /// above that does not cut these polygons then holds them valid as they are (a translation by whole pixels, or
+    /// a scaling by a power of two), without an overlay of its own.
+    #[must_use]
+    pub fn simplified_on_grid(&self, tolerance: f64, z: u8) -> Self {
+        let scale = f64::from(EXTENT) * f64::from(1u32 << z);
+        let contours: Vec<Vec<IntPoint>> = self
+            .simplified(tolerance)
+            .polygons
+            .iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .filter_map(|r| snap(r.coords().map(|c| (c.x * scale, c.y * scale))))
+            .collect();
+        let world = |r: Ring| -> LineString<f64> {
+            let mut ls: LineString<f64> =
+                r.iter().map(|&(x, y)| Coord { x: f64::from(x) / scale, y: f64::from(y) / scale }).collect();
+            ls.close();
+            ls
+        };
+        let polygons: MultiPolygon<f64> = resolve(&contours, 0.0)
+            .into_iter()
+            .map(|rings| {
+                let mut rings = rings.into_iter().map(world);
+                let ext = rings.next().unwrap_or_else(|| LineString(Vec::new()));
+                Polygon::new(ext, rings.collect())
+            })
+            .collect();
+        let bbox = bbox_of(&polygons);
+        Self { polygons, bbox, grid: Some(z) }
     }
 
     /// Whether the bounding box meets box `b` (same form).
@@ -178,16 +213,35 @@ pub fn clip_polygons(wp: &WorldPolygons, frame: &TileFrame, min_area: f64) -> Ve
         let b = ring_bbox(r);
         !(b[0] > wb[2] || b[2] < wb[0] || b[1] > wb[3] || b[3] < wb[1])
     };
-    let mut contours: Vec<Vec<IntPoint>> = Vec::new();
+    let mut polygons: Vec<Vec<Vec<IntPoint>>> = Vec::new();
+    let mut cut = false;
     for p in &wp.polygons {
         if !reaches(p.exterior()) {
             continue;
         }
-        let Some(ext) = clip_ring(p.exterior(), frame) else { continue };
-        contours.push(ext);
-        contours.extend(p.interiors().iter().filter(|r| reaches(r)).filter_map(|r| clip_ring(r, frame)));
+        let Some((ext, c)) = clip_ring(p.exterior(), frame) else { continue };
+        cut |= c;
+        let mut rings = vec![ext];
+        for (hole, c) in p.interiors().iter().filter(|r| reaches(r)).filter_map(|r| clip_ring(r, frame)) {
+            cut |= c;
+            rings.push(hole);
+        }
+        polygons.push(rings);
     }
-    resolve(&contours, min_area)
+    if !cut && wp.grid.is_some_and(|g| g <= frame.z) {
+        return polygons.into_iter().filter_map(|rings| uncut(rings, min_area)).collect();
+    }
+    resolve(&polygons.concat(), min_area)
+}
+
+/// The rings of a polygon valid on the grid and not cut by the tile, as they are, less those below `min_area`.
+fn uncut(rings: Vec<Vec<IntPoint>>, min_area: f64) -> Option<Vec<Ring>> {
+    let mut rings = rings.into_iter().map(|r| r.into_iter().map(|p| (p.x, p.y)).collect::<Ring>());
+    let ext = rings.next()?;
+    if signed_area(&ext) < min_area {
+        return None;
+    }
+    Some(std::iter::once(ext).chain(rings.filter(|r| -signed_area(r) >= min_area)).collect())
 }
 
 fn ring_bbox(r: &LineString<f64>) -> [f64; 4] {
@@ -198,10 +252,10 @@ fn ring_bbox(r: &LineString<f64>) -> [f64; 4] {
     b
 }
 
-/// Sutherland–Hodgman against the tile and its buffer, then rounding to the grid and removal of repeated points.
-/// The ring keeps its orientation; it may touch or cross itself (see [`resolve`]). `None` when fewer than three
-/// points remain.
-fn clip_ring(r: &LineString<f64>, frame: &TileFrame) -> Option<Vec<IntPoint>> {
+/// Sutherland–Hodgman against the tile and its buffer, then rounding to the grid and removal of repeated points,
+/// with whether the ring was cut. The ring keeps its orientation; it may touch or cross itself (see [`resolve`]).
+/// `None` when fewer than three points remain.
+fn clip_ring(r: &LineString<f64>, frame: &TileFrame) -> Option<(Vec<IntPoint>, bool)> {
     let (lo, hi) = (-BUFFER, f64::from(EXTENT) + BUFFER);
     let mut pts: Vec<(f64, f64)> = r.coords().map(|c| frame.px((c.x, c.y))).collect();
     if pts.len() > 1 && pts.first() == pts.last() {
@@ -216,7 +270,12 @@ fn clip_ring(r: &LineString<f64>, frame: &TileFrame) -> Option<Vec<IntPoint>> {
             }
         }
     }
-    let mut ring: Vec<IntPoint> = Vec::with_capacity(pts.len());
+    snap(pts.into_iter()).map(|ring| (ring, !inside_all))
+}
+
+/// The points rounded to the grid, without repeated points nor the closing one; `None` when fewer than three remain.
+fn snap(pts: impl Iterator<Item = (f64, f64)>) -> Option<Vec<IntPoint>> {
+    let mut ring: Vec<IntPoint> = Vec::with_capacity(pts.size_hint().0);
     for (x, y) in pts {
         let p = IntPoint::new(x.round() as i32, y.round() as i32);
         if ring.last() != Some(&p) {
@@ -357,7 +416,7 @@ mod tests {
         };
         let p = Polygon::new(ls(&rings[0]), rings[1..].iter().map(ls).collect());
         let polygons = MultiPolygon(vec![p]);
-        WorldPolygons { bbox: bbox_of(&polygons), polygons }
+        WorldPolygons { bbox: bbox_of(&polygons), polygons, grid: None }
     }
 
     fn to_geo(rings: &[Ring]) -> Polygon<f64> {

@@ -37,7 +37,7 @@ impl Banded {
             // one pixel at the band's zoom (the last band keeps 0.5 px of z13, about 10 m, for z13+)
             let px = if z == BANDS - 1 { 0.5 } else { 1.0 };
             let tol = px / (f64::from(EXTENT) * 2f64.powi(z as i32));
-            self.full.par_iter().map(|w| w.simplified(tol)).collect()
+            self.full.par_iter().map(|w| w.simplified_on_grid(tol, z as u8)).collect()
         })
     }
 }
@@ -140,6 +140,7 @@ impl TileRenderer {
                 .fold([f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY], |b, p| {
                     [b[0].min(p.bbox[0]), b[1].min(p.bbox[1]), b[2].max(p.bbox[2]), b[3].max(p.bbox[3])]
                 }),
+            grid: None,
         };
         let mut own = Vec::new();
         let zones = geo
