@@ -270,7 +270,35 @@ fn clip_ring(r: &LineString<f64>, frame: &TileFrame) -> Option<(Vec<IntPoint>, b
             }
         }
     }
-    snap(pts.into_iter()).map(|ring| (ring, !inside_all))
+    let ring = snap(pts.into_iter())?;
+    if inside_all {
+        return Some((ring, false));
+    }
+    let ring = along_edges_merged(ring, lo as i32, hi as i32);
+    (ring.len() >= 3).then_some((ring, true))
+}
+
+/// The ring with each run of points along one edge of the box `[lo, hi]²` reduced to its two ends. The runs go back
+/// and forth where Sutherland–Hodgman joined the pieces of a cut ring; they enclose nothing, so the filled area is
+/// the same, and the overlay is spared many overlapping segments.
+fn along_edges_merged(ring: Vec<IntPoint>, lo: i32, hi: i32) -> Vec<IntPoint> {
+    let on_edge = |a: IntPoint, b: IntPoint, c: IntPoint| {
+        let v = a.x == b.x && b.x == c.x && (b.x == lo || b.x == hi);
+        v || (a.y == b.y && b.y == c.y && (b.y == lo || b.y == hi))
+    };
+    let mut out: Vec<IntPoint> = Vec::with_capacity(ring.len());
+    for p in ring {
+        while out.len() >= 2 && on_edge(out[out.len() - 2], out[out.len() - 1], p) {
+            out.pop();
+        }
+        if out.last() != Some(&p) {
+            out.push(p);
+        }
+    }
+    while out.len() > 1 && out.first() == out.last() {
+        out.pop();
+    }
+    out
 }
 
 /// The points rounded to the grid, without repeated points nor the closing one; `None` when fewer than three remain.
