@@ -6,6 +6,7 @@ mod differential;
 mod harness;
 mod live;
 mod registry;
+mod tile_validity;
 
 use diachi_db as db;
 use diachi_geo::dataset::Dataset;

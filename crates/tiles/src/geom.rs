@@ -5,7 +5,11 @@
 //! a ring keeps its visual winding; MVT 2.1 wants exterior rings clockwise on screen (a positive surveyor's area
 //! with y down), so polygons are oriented exterior-clockwise, holes counter-clockwise, before projection.
 
-use geo::{Coord, LineString, MultiPolygon, Polygon, Rect, Simplify};
+use geo::{Coord, LineString, MultiPolygon, Polygon, Rect, Simplify as _};
+use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay::IntOverlayOptions;
+use i_overlay::core::simplify::Simplify as _;
+use i_overlay::i_float::int::point::IntPoint;
 
 /// Tile extent in MVT units.
 pub const EXTENT: u32 = 4096;
@@ -96,6 +100,9 @@ pub struct WorldPolygons {
     pub polygons: MultiPolygon<f64>,
     /// Their bounding box `[min_x, min_y, max_x, max_y]` in world coordinates.
     pub bbox: [f64; 4],
+    /// The zoom whose pixel grid the vertices lie on, the polygons valid there (see
+    /// [`WorldPolygons::simplified_on_grid`]); `None` when not known to be.
+    pub grid: Option<u8>,
 }
 
 impl WorldPolygons {
@@ -117,7 +124,7 @@ impl WorldPolygons {
             .map(|p| Polygon::new(project(p.exterior()), p.interiors().iter().map(project).collect()))
             .collect();
         let bbox = bbox_of(&polygons);
-        Self { polygons, bbox }
+        Self { polygons, bbox, grid: None }
     }
 
     /// A copy simplified (Ramer–Douglas–Peucker) to `tolerance` world units; rings that collapse are dropped.
@@ -136,7 +143,39 @@ impl WorldPolygons {
             })
             .collect();
         let bbox = bbox_of(&polygons);
-        Self { polygons, bbox }
+        Self { polygons, bbox, grid: None }
+    }
+
+    /// A copy [simplified](WorldPolygons::simplified), its vertices rounded to the pixel grid of zoom `z` and made
+    /// valid there (the overlay of [`clip_polygons`] on the whole, parts that overlap merged). A tile of zoom `z` or
+    /// above that does not cut these polygons then holds them valid as they are (a translation by whole pixels, or
+    /// a scaling by a power of two), without an overlay of its own.
+    #[must_use]
+    pub fn simplified_on_grid(&self, tolerance: f64, z: u8) -> Self {
+        let scale = f64::from(EXTENT) * f64::from(1u32 << z);
+        let contours: Vec<Vec<IntPoint>> = self
+            .simplified(tolerance)
+            .polygons
+            .iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .filter_map(|r| snap(r.coords().map(|c| (c.x * scale, c.y * scale))))
+            .collect();
+        let world = |r: Ring| -> LineString<f64> {
+            let mut ls: LineString<f64> =
+                r.iter().map(|&(x, y)| Coord { x: f64::from(x) / scale, y: f64::from(y) / scale }).collect();
+            ls.close();
+            ls
+        };
+        let polygons: MultiPolygon<f64> = resolve(&contours, 0.0)
+            .into_iter()
+            .map(|rings| {
+                let mut rings = rings.into_iter().map(world);
+                let ext = rings.next().unwrap_or_else(|| LineString(Vec::new()));
+                Polygon::new(ext, rings.collect())
+            })
+            .collect();
+        let bbox = bbox_of(&polygons);
+        Self { polygons, bbox, grid: Some(z) }
     }
 
     /// Whether the bounding box meets box `b` (same form).
@@ -159,33 +198,50 @@ fn bbox_of(mp: &MultiPolygon<f64>) -> [f64; 4] {
 /// One ring in tile pixels, clipped, rounded, without the closing point.
 pub type Ring = Vec<(i32, i32)>;
 
-/// Clips and rounds a multipolygon into the tile's pixel space. Returns the rings of each polygon (exterior first)
-/// that keep an area of at least `min_area` square pixels; polygons whose exterior does not are dropped.
+/// Clips and rounds a multipolygon into the tile's pixel space, as valid polygons on the integer grid. Returns the
+/// rings of each polygon (exterior first, clockwise on screen; holes counter-clockwise, inside their exterior) that
+/// keep an area of at least `min_area` square pixels; polygons whose exterior does not are dropped.
+///
+/// Each ring is cut to the tile and its buffer (Sutherland–Hodgman) and rounded to the grid first; the rings of the
+/// whole multipolygon then go through a polygon overlay on the grid ([`resolve`]), which removes what the cut, the
+/// simplification and the rounding leave behind (edges doubled along the tile's edge, self-intersections, holes
+/// crossing their exterior, parts overlapping each other).
 #[must_use]
 pub fn clip_polygons(wp: &WorldPolygons, frame: &TileFrame, min_area: f64) -> Vec<Vec<Ring>> {
-    let lo = -BUFFER;
-    let hi = f64::from(EXTENT) + BUFFER;
     let wb = frame.world_box(BUFFER);
-    let mut out = Vec::new();
+    let reaches = |r: &LineString<f64>| {
+        let b = ring_bbox(r);
+        !(b[0] > wb[2] || b[2] < wb[0] || b[1] > wb[3] || b[3] < wb[1])
+    };
+    let mut polygons: Vec<Vec<Vec<IntPoint>>> = Vec::new();
+    let mut cut = false;
     for p in &wp.polygons {
-        let pb = ring_bbox(p.exterior());
-        if pb[0] > wb[2] || pb[2] < wb[0] || pb[1] > wb[3] || pb[3] < wb[1] {
+        if !reaches(p.exterior()) {
             continue;
         }
-        let Some(ext) = clip_ring(p.exterior(), frame, lo, hi, min_area) else { continue };
+        let Some((ext, c)) = clip_ring(p.exterior(), frame) else { continue };
+        cut |= c;
         let mut rings = vec![ext];
-        for r in p.interiors() {
-            let rb = ring_bbox(r);
-            if rb[0] > wb[2] || rb[2] < wb[0] || rb[1] > wb[3] || rb[3] < wb[1] {
-                continue;
-            }
-            if let Some(hole) = clip_ring(r, frame, lo, hi, min_area) {
-                rings.push(hole);
-            }
+        for (hole, c) in p.interiors().iter().filter(|r| reaches(r)).filter_map(|r| clip_ring(r, frame)) {
+            cut |= c;
+            rings.push(hole);
         }
-        out.push(rings);
+        polygons.push(rings);
     }
-    out
+    if !cut && wp.grid.is_some_and(|g| g <= frame.z) {
+        return polygons.into_iter().filter_map(|rings| uncut(rings, min_area)).collect();
+    }
+    resolve(&polygons.concat(), min_area)
+}
+
+/// The rings of a polygon valid on the grid and not cut by the tile, as they are, less those below `min_area`.
+fn uncut(rings: Vec<Vec<IntPoint>>, min_area: f64) -> Option<Vec<Ring>> {
+    let mut rings = rings.into_iter().map(|r| r.into_iter().map(|p| (p.x, p.y)).collect::<Ring>());
+    let ext = rings.next()?;
+    if signed_area(&ext) < min_area {
+        return None;
+    }
+    Some(std::iter::once(ext).chain(rings.filter(|r| -signed_area(r) >= min_area)).collect())
 }
 
 fn ring_bbox(r: &LineString<f64>) -> [f64; 4] {
@@ -196,9 +252,11 @@ fn ring_bbox(r: &LineString<f64>) -> [f64; 4] {
     b
 }
 
-/// Sutherland–Hodgman against the square `[lo, hi]²`, then rounding and removal of repeated points. The ring keeps
-/// its orientation; `None` when less than `min_area` square pixels remain.
-fn clip_ring(r: &LineString<f64>, frame: &TileFrame, lo: f64, hi: f64, min_area: f64) -> Option<Ring> {
+/// Sutherland–Hodgman against the tile and its buffer, then rounding to the grid and removal of repeated points,
+/// with whether the ring was cut. The ring keeps its orientation; it may touch or cross itself (see [`resolve`]).
+/// `None` when fewer than three points remain.
+fn clip_ring(r: &LineString<f64>, frame: &TileFrame) -> Option<(Vec<IntPoint>, bool)> {
+    let (lo, hi) = (-BUFFER, f64::from(EXTENT) + BUFFER);
     let mut pts: Vec<(f64, f64)> = r.coords().map(|c| frame.px((c.x, c.y))).collect();
     if pts.len() > 1 && pts.first() == pts.last() {
         pts.pop();
@@ -212,9 +270,42 @@ fn clip_ring(r: &LineString<f64>, frame: &TileFrame, lo: f64, hi: f64, min_area:
             }
         }
     }
-    let mut ring: Ring = Vec::with_capacity(pts.len());
+    let ring = snap(pts.into_iter())?;
+    if inside_all {
+        return Some((ring, false));
+    }
+    let ring = along_edges_merged(ring, lo as i32, hi as i32);
+    (ring.len() >= 3).then_some((ring, true))
+}
+
+/// The ring with each run of points along one edge of the box `[lo, hi]²` reduced to its two ends. The runs go back
+/// and forth where Sutherland–Hodgman joined the pieces of a cut ring; they enclose nothing, so the filled area is
+/// the same, and the overlay is spared many overlapping segments.
+fn along_edges_merged(ring: Vec<IntPoint>, lo: i32, hi: i32) -> Vec<IntPoint> {
+    let on_edge = |a: IntPoint, b: IntPoint, c: IntPoint| {
+        let v = a.x == b.x && b.x == c.x && (b.x == lo || b.x == hi);
+        v || (a.y == b.y && b.y == c.y && (b.y == lo || b.y == hi))
+    };
+    let mut out: Vec<IntPoint> = Vec::with_capacity(ring.len());
+    for p in ring {
+        while out.len() >= 2 && on_edge(out[out.len() - 2], out[out.len() - 1], p) {
+            out.pop();
+        }
+        if out.last() != Some(&p) {
+            out.push(p);
+        }
+    }
+    while out.len() > 1 && out.first() == out.last() {
+        out.pop();
+    }
+    out
+}
+
+/// The points rounded to the grid, without repeated points nor the closing one; `None` when fewer than three remain.
+fn snap(pts: impl Iterator<Item = (f64, f64)>) -> Option<Vec<IntPoint>> {
+    let mut ring: Vec<IntPoint> = Vec::with_capacity(pts.size_hint().0);
     for (x, y) in pts {
-        let p = (x.round() as i32, y.round() as i32);
+        let p = IntPoint::new(x.round() as i32, y.round() as i32);
         if ring.last() != Some(&p) {
             ring.push(p);
         }
@@ -222,10 +313,41 @@ fn clip_ring(r: &LineString<f64>, frame: &TileFrame, lo: f64, hi: f64, min_area:
     while ring.len() > 1 && ring.first() == ring.last() {
         ring.pop();
     }
-    if ring.len() < 3 || signed_area(&ring).abs() < min_area {
-        return None;
+    (ring.len() >= 3).then_some(ring)
+}
+
+/// The polygons filled by `contours` (exteriors clockwise on screen, holes counter-clockwise: the area of positive
+/// winding), as valid polygons on the grid: an overlay of the contours with themselves (`i_overlay`, exact on
+/// integers, OGC-valid output). Exteriors below `min_area` square pixels are dropped with their holes, holes below it
+/// are filled.
+fn resolve(contours: &[Vec<IntPoint>], min_area: f64) -> Vec<Vec<Ring>> {
+    if contours.is_empty() {
+        return Vec::new();
     }
-    Some(ring)
+    let shapes = contours.simplify(FILL, IntOverlayOptions::ogc());
+    shapes
+        .into_iter()
+        .filter_map(|shape| {
+            let mut rings = shape.into_iter().map(|c| c.into_iter().map(|p| (p.x, p.y)).collect::<Ring>());
+            let ext = oriented(rings.next()?, true);
+            if signed_area(&ext) < min_area {
+                return None;
+            }
+            let holes = rings.map(|r| oriented(r, false)).filter(|r| -signed_area(r) >= min_area);
+            Some(std::iter::once(ext).chain(holes).collect())
+        })
+        .collect()
+}
+
+/// The fill rule of [`resolve`]: the winding of a ring with a positive [`signed_area`] counts as positive.
+const FILL: FillRule = FillRule::Positive;
+
+/// The ring, reversed if needed so that it is clockwise on screen (`exterior`) or counter-clockwise.
+fn oriented(mut ring: Ring, exterior: bool) -> Ring {
+    if (signed_area(&ring) > 0.0) != exterior {
+        ring.reverse();
+    }
+    ring
 }
 
 fn clip_edge(pts: &[(f64, f64)], edge: u8, lo: f64, hi: f64) -> Vec<(f64, f64)> {
@@ -313,5 +435,69 @@ mod tests {
             polygon![(x: 105.0, y: 21.0), (x: 105.0001, y: 21.0), (x: 105.0001, y: 21.0001), (x: 105.0, y: 21.0001)];
         let wt = WorldPolygons::from_lonlat(&MultiPolygon(vec![tiny]));
         assert!(clip_polygons(&wt, &TileFrame::new(3, 6, 3), 1.0).is_empty());
+    }
+
+    /// Pixel coordinates of tile 0/0/0 as world coordinates.
+    fn from_px(rings: &[&[(f64, f64)]]) -> WorldPolygons {
+        let ls = |r: &&[(f64, f64)]| -> LineString<f64> {
+            r.iter().map(|&(x, y)| Coord { x: x / f64::from(EXTENT), y: y / f64::from(EXTENT) }).collect()
+        };
+        let p = Polygon::new(ls(&rings[0]), rings[1..].iter().map(ls).collect());
+        let polygons = MultiPolygon(vec![p]);
+        WorldPolygons { bbox: bbox_of(&polygons), polygons, grid: None }
+    }
+
+    fn to_geo(rings: &[Ring]) -> Polygon<f64> {
+        let ls = |r: &Ring| -> LineString<f64> { r.iter().map(|&(x, y)| Coord { x: x.into(), y: y.into() }).collect() };
+        Polygon::new(ls(&rings[0]), rings[1..].iter().map(ls).collect())
+    }
+
+    /// Length of the ring's edges that lie on the vertical line `x`.
+    fn length_along(ring: &Ring, x: i32) -> i32 {
+        (0..ring.len())
+            .map(|i| (ring[i], ring[(i + 1) % ring.len()]))
+            .filter(|(a, b)| a.0 == x && b.0 == x)
+            .map(|(a, b)| (a.1 - b.1).abs())
+            .sum()
+    }
+
+    #[test]
+    fn a_concave_polygon_across_the_tile_edge_is_cut_in_valid_parts_without_edges_doubled_along_it() {
+        use geo::Validation;
+        // a U lying on its side, clockwise on screen: two arms reach out of the right edge (x = 4160 with the
+        // buffer) and meet outside the tile; Sutherland–Hodgman alone joins them with an edge going down and back up
+        let u: &[(f64, f64)] = &[
+            (3000.0, 1000.0),
+            (5000.0, 1000.0),
+            (5000.0, 3000.0),
+            (3000.0, 3000.0),
+            (3000.0, 2500.0),
+            (4500.0, 2500.0),
+            (4500.0, 1500.0),
+            (3000.0, 1500.0),
+        ];
+        let parts = clip_polygons(&from_px(&[u]), &TileFrame::new(0, 0, 0), 1.0);
+        assert_eq!(parts.len(), 2, "{parts:?}");
+        for p in &parts {
+            assert_eq!(p.len(), 1, "no hole: {p:?}");
+            assert!(to_geo(p).is_valid(), "{p:?}");
+            assert!((signed_area(&p[0]) - 1160.0 * 500.0).abs() < 1e-9, "clockwise, one arm: {p:?}");
+            assert_eq!(length_along(&p[0], 4160), 500, "one edge along the tile's edge, the arm's width: {p:?}");
+        }
+    }
+
+    #[test]
+    fn self_intersections_and_holes_across_their_exterior_come_out_valid() {
+        use geo::Validation;
+        // a bow tie (its second loop counter-clockwise, not land) and a square whose hole sticks out of it
+        let bow: &[(f64, f64)] = &[(100.0, 100.0), (1000.0, 1000.0), (1000.0, 100.0), (100.0, 1000.0)];
+        let tie = clip_polygons(&from_px(&[bow]), &TileFrame::new(0, 0, 0), 1.0);
+        assert!(!tie.is_empty() && tie.iter().all(|p| to_geo(p).is_valid() && signed_area(&p[0]) > 0.0), "{tie:?}");
+        let shell: &[(f64, f64)] = &[(2000.0, 2000.0), (3000.0, 2000.0), (3000.0, 3000.0), (2000.0, 3000.0)];
+        let hole: &[(f64, f64)] = &[(2500.0, 2500.0), (2500.0, 3500.0), (3500.0, 3500.0), (3500.0, 2500.0)];
+        let cut = clip_polygons(&from_px(&[shell, hole]), &TileFrame::new(0, 0, 0), 1.0);
+        assert_eq!(cut.len(), 1, "{cut:?}");
+        assert!(to_geo(&cut[0]).is_valid(), "{cut:?}");
+        assert!((signed_area(&cut[0][0]) - 750_000.0).abs() < 1e-9, "the square less the hole's quarter: {cut:?}");
     }
 }

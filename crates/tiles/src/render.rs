@@ -38,7 +38,7 @@ impl Banded {
             // one pixel at the band's zoom (the last band keeps 0.5 px of z13, about 10 m, for z13+)
             let px = if z == BANDS - 1 { 0.5 } else { 1.0 };
             let tol = px / (f64::from(EXTENT) * 2f64.powi(z as i32));
-            self.full.par_iter().map(|w| w.simplified(tol)).collect()
+            self.full.par_iter().map(|w| w.simplified_on_grid(tol, z as u8)).collect()
         })
     }
 }
@@ -145,6 +145,7 @@ impl TileRenderer {
                 .fold([f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY], |b, p| {
                     [b[0].min(p.bbox[0]), b[1].min(p.bbox[1]), b[2].max(p.bbox[2]), b[3].max(p.bbox[3])]
                 }),
+            grid: None,
         };
         let mut own = Vec::new();
         let zones = geo
@@ -563,15 +564,19 @@ fn line_geometry(sl: &StreetLine, frame: &TileFrame) -> Result<Option<mvt::GeomD
     if any { Ok(Some(enc.encode()?)) } else { Ok(None) }
 }
 
+/// Encodes the rings. A ring that starts where the previous one ended starts at its second point instead: the `mvt`
+/// encoder would drop its first point (it writes no MoveTo for a point equal to the last one), and a decoder would
+/// read a ring short of a point (degenerate or crossing itself).
 fn polygon_geometry(polys: &[Vec<Ring>]) -> Result<mvt::GeomData, TileError> {
     let mut enc = GeomEncoder::new(GeomType::Polygon);
-    for rings in polys {
-        for ring in rings {
-            for &(x, y) in ring {
-                enc.add_point(f64::from(x), f64::from(y))?;
-            }
-            enc.complete_geom()?;
+    let mut last = None;
+    for ring in polys.iter().flatten() {
+        let start = usize::from(ring.first() == last.as_ref());
+        for &(x, y) in ring[start..].iter().chain(&ring[..start]) {
+            enc.add_point(f64::from(x), f64::from(y))?;
         }
+        enc.complete_geom()?;
+        last = ring[..start].last().or(ring.last()).copied();
     }
     Ok(enc.encode()?)
 }
