@@ -208,6 +208,42 @@ async function run(browser) {
     const zones = await rendered(page, ['postal-zone-lines'], 'code');
     check('postal zones rendered at z10', zones.length >= 5, `${zones.length} zones`);
     console.log(`       screenshot ${await screenshot(page, 'hanoi-z10')}`);
+    // Land is drawn as land (issue 17): tile 10/812/451, south-west of Hà Nội and in this view, once drew a sea-blue
+    // square from an invalid country polygon. On a grid over the map (away from the panels), every point that the
+    // `land` layer covers must show no sea colour on screen.
+    const png = await page.screenshot({ encoding: 'base64' });
+    const land = await page.evaluate(async (data) => {
+      const img = new Image();
+      img.src = `data:image/png;base64,${data}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const map = window.diachiMap;
+      const sea = map.getPaintProperty('sea', 'background-color');
+      const probe = document.createElement('canvas').getContext('2d');
+      probe.fillStyle = sea;
+      probe.fillRect(0, 0, 1, 1);
+      const [sr, sg, sb] = probe.getImageData(0, 0, 1, 1).data;
+      let onLand = 0;
+      const blue = [];
+      for (let x = 410; x <= 1250; x += 20) {
+        for (let y = 180; y <= 720; y += 20) {
+          if (map.queryRenderedFeatures([x, y], { layers: ['land'] }).length === 0) continue;
+          onLand += 1;
+          const [r, g, b] = ctx.getImageData(x, y, 1, 1).data;
+          if (Math.abs(r - sr) + Math.abs(g - sg) + Math.abs(b - sb) < 24) blue.push(`${x},${y}`);
+        }
+      }
+      return { onLand, blue };
+    }, png);
+    check(
+      'land is drawn as land at z10 (no sea colour inside the country)',
+      land.onLand >= 500 && land.blue.length === 0,
+      `${land.onLand} points on land, ${land.blue.length} in the sea colour${land.blue.length ? `: ${land.blue.slice(0, 5).join(' ')}` : ''}`,
+    );
   });
 
   // 3b. Streets over central Hà Nội (issue 17): street lines at z15 around the delivery point nearest to Hoàn Kiếm
