@@ -130,14 +130,16 @@ enum AddressDetail {
 }
 
 impl TileRenderer {
-    /// Builds the renderer (simplifies every polygon for every zoom band, in parallel): about a second.
+    /// Builds the renderer: projects every polygon and derives the street lines; each zoom band's simplified, valid
+    /// copy of the polygons is made on the band's first tile (`Banded::at`), not here.
     #[must_use]
     pub fn new(index: Arc<NationalIndex>) -> Self {
         let geo = &index.data.geography;
         let provinces: Vec<WorldPolygons> =
             geo.provinces.par_iter().map(|p| WorldPolygons::from_lonlat(&p.geometry)).collect();
         let wards: Vec<WorldPolygons> = geo.wards.par_iter().map(|w| WorldPolygons::from_lonlat(&w.geometry)).collect();
-        // The land: the provinces' polygons together (fills need no dissolve; the country layer is for the land mass).
+        // The land: the provinces' polygons together; each zoom's copy is dissolved into one land mass when it is made
+        // valid on that zoom's grid (`Banded::at`, `WorldPolygons::simplified_on_grid`).
         let country = WorldPolygons {
             polygons: MultiPolygon(provinces.iter().flat_map(|p| p.polygons.0.iter().cloned()).collect()),
             bbox: provinces
