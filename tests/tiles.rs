@@ -115,7 +115,7 @@ fn addresses_match_the_index_one_by_one() {
     let set = &ix.data.addresses;
     // the tiles of a few addresses spread over the set
     let mut checked = 0;
-    for id in set.ids().step_by(7919).take(12) {
+    for id in set.ids().step_by(3001).take(30) {
         let p = set.location(id).unwrap();
         let t = tile_at(p.lon(), p.lat(), 14);
         let d = render(Source::Layer(Layer::Addresses), t);
@@ -422,8 +422,8 @@ fn addresses_lie_on_their_street_lines_at_z16() {
             });
         }
     }
-    assert!(total > 200 && in_alleys > 20, "{total} addresses, {in_alleys} on alley lines");
     eprintln!("{on_line} of {total} addresses on their lines, {in_alleys} in alleys");
+    assert!(total > 200 && in_alleys > 20, "{total} addresses, {in_alleys} on alley lines");
     // the few without a line are the scattered houses of wards too small for a street
     assert!(on_line * 10 >= total * 9, "{on_line} of {total} addresses on a line");
 }

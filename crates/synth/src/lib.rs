@@ -2,7 +2,9 @@
 //!
 //! No real household addresses are public. This generator lays synthetic streets (or village lanes) inside each real
 //! ward polygon and numbers houses along them as Vietnamese addresses are numbered (odd one side, even the other,
-//! growing along the street; alleys branching off with their own numbers; some multi-unit buildings). The same
+//! growing along the street; alleys branching off with their own numbers; some multi-unit buildings). A set smaller
+//! than the country is spread over the wards as a sample of the full one would be: houses farther apart on more streets,
+//! a sample of each building's flats (see [`spread`]), so that a city's street network is there at any scale. The same
 //! `(households, seed)` gives the same output byte for byte, on any machine and any number of threads: every ward
 //! draws from its own random stream keyed by its code, and wards are concatenated in code order.
 
@@ -41,6 +43,27 @@ pub fn household_weight(ward: &Ward) -> f64 {
     }
 }
 
+/// Houses along a side of a street of average length, at least, when a smaller set is spread out (see [`spread`]).
+const MIN_HOUSES_PER_SIDE: f64 = 4.0;
+
+/// House spacing (m), street lengths (m) and the chance of an alley at a house, in urban wards and elsewhere.
+fn street_plan(kind: WardKind) -> (f64, (f64, f64), f64) {
+    if kind == WardKind::Phuong { (6.0, (150.0, 700.0), 0.10) } else { (25.0, (250.0, 1500.0), 0.03) }
+}
+
+/// How far apart houses stand in a set smaller than the country, as a multiple of the full set's spacing.
+///
+/// A set of `n` households in a ward that holds `full` at national scale is a sample of it; laid at the full set's
+/// spacing it would fill only a few streets and leave the rest of the ward (and the map) empty. So the houses stand
+/// `full / n` times farther apart, on as many more streets, but never so far apart that an average street holds
+/// fewer than [`MIN_HOUSES_PER_SIDE`] houses on each side (its line is drawn back from them). At full scale this is 1
+/// and the layout is the national one.
+fn spread(n: u64, full: u64, kind: WardKind) -> f64 {
+    let (spacing, (lo, hi), _) = street_plan(kind);
+    let most = ((lo + hi) / 2.0 / (spacing * MIN_HOUSES_PER_SIDE)).max(1.0);
+    if n == 0 { 1.0 } else { (full as f64 / n as f64).clamp(1.0, most) }
+}
+
 /// Splits `total` among weights by the largest-remainder method (deterministic; ties go to the lower index).
 #[must_use]
 pub fn apportion(weights: &[f64], total: u64) -> Vec<u64> {
@@ -73,11 +96,12 @@ pub struct GenerateOptions {
 pub fn generate_addresses(geo: &Geography, opts: GenerateOptions) -> AddressSet {
     let weights: Vec<f64> = geo.wards.iter().map(household_weight).collect();
     let counts = apportion(&weights, opts.households);
+    let full = apportion(&weights, NATIONAL_HOUSEHOLDS.max(opts.households));
     let parts: Vec<WardOut> = geo
         .wards
         .par_iter()
-        .zip(counts.par_iter())
-        .map(|(w, &n)| WardGen::new(geo, w, opts.seed).run(n as usize))
+        .zip(counts.par_iter().zip(full.par_iter()))
+        .map(|(w, (&n, &f))| WardGen::new(geo, w, opts.seed).run(n as usize, spread(n, f, w.kind)))
         .collect();
 
     let total: usize = parts.iter().map(|p| p.lon.len()).sum();
@@ -248,30 +272,35 @@ impl<'a> WardGen<'a> {
     }
 
     /// Places one building's units at `p`.
-    fn building(&mut self, n: usize, p: [f64; 2], street: u32, house: u16, alley: u16) {
+    /// Places one building's units at `p`: in a set spread `spread` times (see [`spread`]), a sample of them.
+    fn building(&mut self, n: usize, p: [f64; 2], street: u32, house: u16, alley: u16, spread: f64) {
         let roll = self.rng.f64();
-        let units = if !self.urban || roll < 0.90 {
+        let full = if !self.urban || roll < 0.90 {
             1
         } else if roll < 0.985 {
             2 + self.rng.below(4) as usize
         } else {
             20 + self.rng.below(100) as usize
-        }
-        .min(self.remaining(n));
-        if units == 1 {
+        };
+        let units = ((full as f64 / spread).round() as usize).clamp(1, full).min(self.remaining(n));
+        if full == 1 {
             self.push(p, street, house, alley, 0);
             return;
         }
-        let per_floor = if units >= 20 { 8 } else { units };
         for u in 0..units {
-            let apt = if units >= 20 { (u / per_floor + 1) * 100 + u % per_floor + 1 } else { u + 1 };
+            // the units drawn are spread over the whole building: flat numbers as the full set has them
+            let f = u * full / units;
+            let apt = if full >= 20 { (f / 8 + 1) * 100 + f % 8 + 1 } else { f + 1 };
             self.push(p, street, house, alley, apt as u16);
         }
     }
 
-    fn run(mut self, n: usize) -> WardOut {
-        let (spacing, len_range, alley_p) =
-            if self.urban { (6.0, (150.0, 700.0), 0.10) } else { (25.0, (250.0, 1500.0), 0.03) };
+    /// Lays `n` households on streets, houses `spread` times the full set's spacing apart (see [`spread`]).
+    fn run(mut self, n: usize, spread: f64) -> WardOut {
+        let (base_spacing, len_range, base_alley_p) = street_plan(self.ward.kind);
+        // house numbers keep the full set's positions along the street; alleys per metre of street as in the full
+        // set, up to one at every other house
+        let (spread_spacing, alley_p) = (base_spacing * spread, (base_alley_p * spread).min(0.5));
         // houses stand on both sides of the street's centreline (the map draws the line back from them)
         let side_off = street_half_width_m(self.ward.kind);
         let mut failures = 0;
@@ -282,6 +311,8 @@ impl<'a> WardGen<'a> {
             let (kx, ky) = (1.0 / (M_PER_DEG_LAT * a[1].to_radians().cos()), 1.0 / M_PER_DEG_LAT);
             let angle = self.rng.range(0.0, std::f64::consts::TAU);
             let len = self.rng.range(len_range.0, len_range.1);
+            // two houses or more on each side, however far the set is spread
+            let spacing = spread_spacing.min(len / 2.5).max(base_spacing);
             let (ux, uy) = (angle.cos(), angle.sin());
             for side in 0..2u16 {
                 let sign = if side == 0 { 1.0 } else { -1.0 };
@@ -292,16 +323,17 @@ impl<'a> WardGen<'a> {
                 for (t0, t1) in self.ward.area.clip_segment(p0, p1) {
                     let (s0, s1) = (t0 * len + 1.0, t1 * len - 1.0);
                     let mut s = s0 + self.rng.range(0.0, spacing);
-                    k = k.max((s / spacing) as u32);
                     while s < s1 && self.remaining(n) > 0 {
+                        k = k.max((s / base_spacing) as u32);
                         let house = 2 * k + 1 + u32::from(side);
                         if house > u32::from(u16::MAX) {
                             break;
                         }
                         let p = [p0[0] + ux * s * kx, p0[1] + uy * s * ky];
-                        self.building(n, p, street, house as u16, 0);
+                        self.building(n, p, street, house as u16, 0, spread);
                         if self.rng.chance(alley_p) {
-                            self.alley(n, p, [-uy * sign, ux * sign], [kx, ky], street, house as u16);
+                            let dir = [-uy * sign, ux * sign];
+                            self.alley(n, p, dir, [kx, ky], street, house as u16, spread);
                         }
                         k += 1;
                         s += spacing * self.rng.range(0.7, 1.3);
@@ -327,7 +359,8 @@ impl<'a> WardGen<'a> {
     }
 
     /// An alley leaving the street at `p` in direction `dir` (unit vector in metres), houses numbered 1, 2, 3, …
-    fn alley(&mut self, n: usize, p: [f64; 2], dir: [f64; 2], k: [f64; 2], street: u32, alley: u16) {
+    #[allow(clippy::too_many_arguments)]
+    fn alley(&mut self, n: usize, p: [f64; 2], dir: [f64; 2], k: [f64; 2], street: u32, alley: u16, spread: f64) {
         let len = self.rng.range(30.0, 150.0);
         let start = [p[0] + dir[0] * 4.0 * k[0], p[1] + dir[1] * 4.0 * k[1]];
         let end = [start[0] + dir[0] * len * k[0], start[1] + dir[1] * len * k[1]];
@@ -341,7 +374,7 @@ impl<'a> WardGen<'a> {
             let q = [start[0] + dir[0] * s * k[0], start[1] + dir[1] * s * k[1]];
             self.push(q, street, house, alley, 0);
             house += 1;
-            s += 4.0 + self.rng.range(0.0, 3.0);
+            s += (4.0 + self.rng.range(0.0, 3.0)) * spread;
         }
     }
 }
@@ -419,6 +452,22 @@ pub fn build_dataset(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_smaller_set_spreads_its_houses_but_keeps_streets_worth_drawing() {
+        // full scale: the national layout
+        assert!((spread(5_000, 5_000, WardKind::Phuong) - 1.0).abs() < 1e-12);
+        assert!((spread(9_000, 5_000, WardKind::Xa) - 1.0).abs() < 1e-12);
+        // a tenth of the country: ten times the spacing
+        assert!((spread(500, 5_000, WardKind::Phuong) - 10.0).abs() < 1e-9);
+        // far smaller: capped so that an average street still has its houses on both sides
+        for kind in [WardKind::Phuong, WardKind::Xa, WardKind::DacKhu] {
+            let s = spread(1, 1_000_000, kind);
+            let (spacing, (lo, hi), _) = street_plan(kind);
+            assert!(s > 1.0 && ((lo + hi) / 2.0 / (spacing * s) - MIN_HOUSES_PER_SIDE).abs() < 1e-9, "{kind:?} {s}");
+        }
+        assert!((spread(0, 10, WardKind::Phuong) - 1.0).abs() < 1e-12);
+    }
 
     #[test]
     fn apportion_sums_and_is_proportional() {
