@@ -65,9 +65,8 @@ enum Command {
 impl Cli {
     /// Runs the subcommand. `serve` sets up logging from its configuration; every other command logs plain text.
     pub fn run(self) -> anyhow::Result<()> {
-        if !matches!(self.command, Command::Serve(_)) {
-            diachi_server::telemetry::init("text");
-        }
+        // kept to the end: the log lines still queued are written when it drops
+        let _log = (!matches!(self.command, Command::Serve(_))).then(|| diachi_server::telemetry::init("text"));
         match self.command {
             Command::Serve(args) => serve::run(&args),
             Command::Generate(args) => generate::run(&args),

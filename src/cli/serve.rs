@@ -99,7 +99,7 @@ fn as_map<S: serde::Serializer>(pairs: &[(String, PathBuf)], s: S) -> Result<S::
 
 pub fn run(args: &ServeArgs) -> anyhow::Result<()> {
     let config = load_config(args.config.as_deref(), args)?;
-    diachi_server::telemetry::init(&config.log_format);
+    let _log = diachi_server::telemetry::init(&config.log_format);
     let postcodes = read_postcodes(config.postcodes_file.as_deref())?;
     diachi_server::startup::run(config, postcodes)
 }

@@ -20,6 +20,7 @@ pub struct Metrics {
     area_stopped: IntCounterVec,
     area_in_flight: IntGauge,
     h3_rollups: IntGauge,
+    log_dropped: IntGauge,
 }
 
 impl Metrics {
@@ -58,9 +59,12 @@ impl Metrics {
         )?;
         let area_in_flight = gauge("area_queries_in_flight", "area queries and H3 roll-ups being computed")?;
         let h3_rollups = gauge("h3_rollup_cache_entries", "counts of H3 cells of resolution 0-5 kept in memory")?;
-        for c in [&addresses, &post_offices, &wards, &index_bytes, &build_ms, &area_in_flight, &h3_rollups]
-            .into_iter()
-            .chain(tiles.iter())
+        let log_dropped =
+            gauge("log_lines_dropped", "log lines dropped since start because the log writer fell behind")?;
+        for c in
+            [&addresses, &post_offices, &wards, &index_bytes, &build_ms, &area_in_flight, &h3_rollups, &log_dropped]
+                .into_iter()
+                .chain(tiles.iter())
         {
             registry.register(Box::new(c.clone()))?;
         }
@@ -82,6 +86,7 @@ impl Metrics {
             area_stopped,
             area_in_flight,
             h3_rollups,
+            log_dropped,
         })
     }
 
@@ -118,6 +123,10 @@ impl Metrics {
 
     pub fn set_h3_rollups(&self, n: usize) {
         self.h3_rollups.set(i64::try_from(n).unwrap_or(i64::MAX));
+    }
+
+    pub fn set_log_dropped(&self, n: usize) {
+        self.log_dropped.set(i64::try_from(n).unwrap_or(i64::MAX));
     }
 
     #[must_use]

@@ -55,6 +55,7 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         state.metrics.set_h3_rollups(s.index.h3_rollups_kept());
     }
     state.metrics.set_area_in_flight(state.heavy.in_flight());
+    state.metrics.set_log_dropped(crate::telemetry::dropped_log_lines());
     HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(state.metrics.render())
 }
 
