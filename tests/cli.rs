@@ -319,3 +319,45 @@ fn serve_logs_plain_text_and_the_maps_url_when_ready() {
     assert!(pii[0].contains(" INFO "), "{}", pii[0]);
     assert!(!log.contains(" WARN "), "a default start warns:\n{log}");
 }
+
+/// Issue 19: the tiles' zoom bands are made in the background once the server is ready (no map client waits for
+/// one), and `/metrics` counts the log lines dropped by the non-blocking log writer.
+#[test]
+fn serve_prepares_the_tiles_zoom_bands_after_ready_and_counts_dropped_log_lines() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_diachi"))
+        .args(["serve", "--households", "2000", "--bind", "127.0.0.1:0"])
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("runs diachi serve");
+    let stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let (mut ready_at, mut prepared_at) = (None, None);
+    for line in BufReader::new(stderr).lines() {
+        let line = line.unwrap();
+        if line.contains("ready: open ") {
+            ready_at = Some(seen.len());
+        }
+        if line.contains("tile zoom bands prepared prepare_ms=") {
+            prepared_at = Some(seen.len());
+        }
+        seen.push(line);
+        if prepared_at.is_some() || seen.len() > 200 {
+            break;
+        }
+    }
+    let log = seen.join("\n");
+    let port = seen.iter().find_map(|l| l.split("listening port=").nth(1)).expect("a listening line").trim().to_owned();
+    let mut conn = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (ready_at, prepared_at) = (ready_at.expect(&log), prepared_at.expect(&log));
+    assert!(ready_at < prepared_at, "the bands are made after ready, not before:\n{log}");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.lines().any(|l| l == "diachi_log_lines_dropped 0"), "{answer}");
+}

@@ -206,6 +206,14 @@ pub fn load_from_database(config: &Config, url: &str, postcodes: Option<Postcode
     Ok(services)
 }
 
+/// Makes every zoom band of the tiles (low zooms first), so that map clients do not wait for one on their first tile
+/// of a zoom: run in the background once the server is ready. A tile of a band being made waits for that band only.
+fn prepare_tiles(tiles: &TileService) {
+    let t = Instant::now();
+    tiles.renderer().prepare();
+    tracing::info!(prepare_ms = t.elapsed().as_millis() as u64, "tile zoom bands prepared");
+}
+
 /// Builds the services as the configuration says: from the database, or on the generated dataset.
 fn build_services(config: &Config, postcodes: Option<PostcodeTable>) -> anyhow::Result<Services> {
     match &config.database_url {
@@ -235,8 +243,10 @@ impl Application {
         let (bg_state, cfg) = (state.clone(), config.clone());
         std::thread::Builder::new().name("services".into()).spawn(move || match build_services(&cfg, postcodes) {
             Ok(services) => {
+                let tiles = services.tiles.clone();
                 bg_state.set_ready(services);
                 tracing::info!("ready: open {}/ for the map", bg_state.origin.url);
+                prepare_tiles(&tiles);
             }
             Err(e) => {
                 tracing::error!(error = %e, "building the services failed");

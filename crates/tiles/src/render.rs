@@ -130,8 +130,18 @@ enum AddressDetail {
 }
 
 impl TileRenderer {
+    /// Simplifies and dissolves the polygon layers for every zoom band now, low zooms first, so that no tile waits for
+    /// it (the server calls this in the background once it is ready; a band not made yet is made on its first tile).
+    pub fn prepare(&self) {
+        for z in 0..BANDS {
+            for b in [&self.country, &self.provinces, &self.wards, &self.zone_polys] {
+                b.at(z as u8);
+            }
+        }
+    }
+
     /// Builds the renderer: projects every polygon and derives the street lines; each zoom band's simplified, valid
-    /// copy of the polygons is made on the band's first tile (`Banded::at`), not here.
+    /// copy of the polygons is made on the band's first tile (`Banded::at`) or by [`TileRenderer::prepare`], not here.
     #[must_use]
     pub fn new(index: Arc<NationalIndex>) -> Self {
         let geo = &index.data.geography;
