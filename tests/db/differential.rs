@@ -4,7 +4,7 @@ use diachi_db::tiles::{PgLayer, PgTiles};
 use diachi_domain::LonLat;
 use diachi_geo::index::NationalIndex;
 use diachi_synth::rng::Rng;
-use diachi_tiles::geom::world;
+use diachi_tiles::geom::{BUFFER, world};
 use diachi_tiles::{Layer, Source, TileId, TileRenderer};
 use mvt_reader::Reader;
 use mvt_reader::feature::{Feature, Value};
@@ -113,13 +113,27 @@ fn postgis_tiles_match_the_in_memory_tiles_feature_by_feature() {
         let pg_tiles = PgTiles::new(pool, 1_000_000);
         let set = &ix.data.addresses;
         let mut compared = 0;
-        for id in set.ids().step_by(1999).take(10) {
+        for id in set.ids().step_by(797).take(25) {
             let t = tile_at(set.location(id).unwrap(), 14);
             let mem = features(renderer.render(Source::Layer(Layer::Addresses), t).unwrap(), "addresses");
             let pgf = features(pg_tiles.render(PgLayer::Addresses, t).await.unwrap(), "addresses");
             assert!(mem.contains_key(&u64::from(id.get())), "tile {t} lacks address {id}");
-            assert_eq!(mem.keys().collect::<Vec<_>>(), pgf.keys().collect::<Vec<_>>(), "tile {t}: feature ids");
-            for (fid, m) in &mem {
+            // the same points, except that one within 2 px of the buffer's outer edge may fall on either side of it
+            // (PostGIS clips before it rounds to the grid, the renderer after)
+            let at_edge = |f: &Feature| {
+                let (x, y) = point(f);
+                [x, y].iter().any(|&v| (v + BUFFER).abs() <= 2.0 || (v - (4096.0 + BUFFER)).abs() <= 2.0)
+            };
+            let only_mem: Vec<u64> =
+                mem.iter().filter(|(k, f)| !pgf.contains_key(k) && !at_edge(f)).map(|(k, _)| *k).collect();
+            let only_pg: Vec<u64> =
+                pgf.iter().filter(|(k, f)| !mem.contains_key(k) && !at_edge(f)).map(|(k, _)| *k).collect();
+            assert!(
+                only_mem.is_empty() && only_pg.is_empty(),
+                "tile {t}: only in memory {only_mem:?}, only in PostGIS {only_pg:?} at {:?}",
+                only_pg.iter().map(|k| point(&pgf[k])).collect::<Vec<_>>()
+            );
+            for (fid, m) in mem.iter().filter(|(k, _)| pgf.contains_key(k)) {
                 let p = &pgf[fid];
                 for k in ["id", "house", "unit", "street", "digital_address", "postcode"] {
                     assert_eq!(text(m, k), text(p, k), "tile {t} feature {fid} attribute {k}");

@@ -405,7 +405,7 @@ impl TileRenderer {
         let ix = &*self.index;
         let geo = &ix.data.geography;
         let mut found: Vec<(AddressId, i32, i32)> = Vec::new();
-        ix.for_each_address_in_bbox(frame.lonlat_box(BUFFER / 4.0), |id, x, y| found.push((id, x, y)));
+        ix.for_each_address_in_bbox(frame.lonlat_box(BUFFER), |id, x, y| found.push((id, x, y)));
         found.sort_unstable();
         if buildings {
             // one feature per location: the lowest id stands for the building, with its number of units
