@@ -1201,7 +1201,7 @@ async fn app_with_config(toml: &str) -> helpers::TestApp {
 /// Hà Nội's centre.
 const HANOI: (f64, f64) = (105.85, 21.03);
 /// The visit budget of the capped test app: far fewer addresses than any of the areas below holds.
-const TEST_MAX_VISITED: u64 = 50;
+const TEST_MAX_VISITED: u64 = 80;
 
 /// The area queries of the API over central Hà Nội: a 1 square-degree bbox, a 5 km radius, a level-2 area code
 /// (0.8°), a resolution-5 H3 cell; each with the name of its `query` label in the visit counter.
