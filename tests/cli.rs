@@ -361,3 +361,42 @@ fn serve_prepares_the_tiles_zoom_bands_after_ready_and_counts_dropped_log_lines(
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     assert!(answer.lines().any(|l| l == "diachi_log_lines_dropped 0"), "{answer}");
 }
+
+/// Issue 19: the request log never holds up a request. A server whose stderr is a pipe nobody reads (a stuck log
+/// collector) fills the pipe's buffer after a few hundred lines; with a blocking writer every worker then waits on
+/// it forever. Here the lines queue in the log thread and the server keeps answering.
+#[test]
+fn a_log_nobody_reads_does_not_stop_the_server() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_diachi"))
+        .args(["serve", "--households", "2000", "--bind", "127.0.0.1:0"])
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("runs diachi serve");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut port = None;
+    let mut line = String::new();
+    while port.is_none() && stderr.read_line(&mut line).unwrap() > 0 {
+        port = line.split("listening port=").nth(1).map(|p| p.trim().to_owned());
+        line.clear();
+    }
+    let port = port.expect("a listening line");
+    // from here on nobody reads the log: 3,000 request lines are far more than a pipe holds (64 KiB)
+    let mut answered = 0;
+    for _ in 0..3_000 {
+        let mut conn = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+        conn.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
+        conn.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        if conn.read_to_string(&mut answer).is_err() || !answer.starts_with("HTTP/1.1 200") {
+            break;
+        }
+        answered += 1;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stderr);
+    assert_eq!(answered, 3_000, "the server stopped answering after {answered} requests: its log blocks it");
+}

@@ -2,7 +2,7 @@
 //! Colours only when stderr is a terminal: a log redirected to a file or a pipe stays plain text.
 //!
 //! Lines are written by a thread of their own (`tracing-appender`'s non-blocking writer), so a slow terminal, pipe or
-//! disk never holds up a request. Policy when the writer falls behind: up to [`LOG_BUFFER_LINES`] lines wait in
+//! disk never holds up a request; it writes what has queued in one go and flushes when the queue is empty. Policy when the writer falls behind: up to [`LOG_BUFFER_LINES`] lines wait in
 //! memory; past that, new lines are dropped (never the server's time) and counted: `diachi_log_lines_dropped` in
 //! `/metrics`. Lines still queued are written when the [`LogGuard`] that [`init`] returns is dropped.
 
@@ -29,7 +29,8 @@ pub fn init(format: &str) -> LogGuard {
         .lossy(true)
         .buffered_lines_limit(LOG_BUFFER_LINES)
         .thread_name("diachi-log")
-        .finish(std::io::stderr());
+        // the writer thread drains every line queued, then flushes: one write for a burst of lines, not one each
+        .finish(std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr()));
     let dropped = writer.error_counter();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
