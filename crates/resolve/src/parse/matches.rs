@@ -43,6 +43,8 @@ struct Span {
     i: usize,
     j: usize,
     prefix: Option<(UnitKind, usize)>,
+    /// A dash separates word `i` from the word before it.
+    dash_before: bool,
 }
 
 /// The type word that ends right before word `i`, in the same part: its kind and first word.
@@ -78,74 +80,101 @@ pub(super) fn find_matches(r: &Resolver, ix: &NationalIndex, input: &Input) -> V
     let tokens = &input.tokens;
     let n = tokens.len();
     let mut out = Vec::new();
-    // spans that name a unit exactly, with their keys
-    let mut named: Vec<(Span, String)> = Vec::new();
+    // spans looked up one edit away only if they are in the ward's place: four-letter ones, and those that name a
+    // unit exactly (which the province written may rule out)
+    let mut later: Vec<Span> = Vec::new();
     let mut key = String::with_capacity(32);
     for i in 0..n {
         let prefix = prefix_before(tokens, i);
+        let dash_before = i > 0 && input.text.get(tokens[i - 1].end..tokens[i].start).is_some_and(|g| g.contains('-'));
         key.clear();
         for j in i..n.min(i + MAX_NAME_WORDS) {
             if tokens[j].part != tokens[i].part {
                 break;
             }
-            if j == i && tokens[j].is_number() {
-                key.push_str(tokens[j].text.trim_start_matches('0'));
-                if key.is_empty() {
-                    key.push('0');
-                }
-            } else {
-                key.push_str(&tokens[j].text);
-            }
-            let span = Span { i, j, prefix };
+            push_key(&mut key, &tokens[j], j == i);
+            let span = Span { i, j, prefix, dash_before };
             let mut found = names_of(r, tokens, &key, span);
             prefer_written(r, ix, input, i, j, &mut found);
-            if !found.is_empty() && fuzzy_allowed(tokens, &key, span) {
-                named.push((span, key.clone()));
+            match fuzzy_allowed(tokens, &key, span) {
+                Fuzzy::Now if found.is_empty() => lookup_fuzzy(r, tokens, &key, span, &mut found),
+                Fuzzy::Now | Fuzzy::InWardPlace => later.push(span),
+                Fuzzy::No => {}
             }
             out.append(&mut found);
         }
     }
-    beside_written_province(r, ix, tokens, &named, &mut out);
+    in_ward_place(r, ix, tokens, &later, &mut out);
     out
 }
 
-/// Names one edit from words that name a unit exactly, looked up only when the province written exactly rules every
-/// such unit out (`Sơn Hả, Bắc Ninh`: `Sơn Hải` of Bắc Ninh, not `Sơn Hà` of another province): the province named
-/// is the arbiter.
-fn beside_written_province(
-    r: &Resolver,
-    ix: &NationalIndex,
-    tokens: &[Token],
-    named: &[(Span, String)],
-    out: &mut Vec<Match>,
-) {
+/// Adds word `t` to `key` (`first`: the name's first word, where a number loses its leading zeros).
+fn push_key(key: &mut String, t: &Token, first: bool) {
+    if first && t.is_number() {
+        let before = key.len();
+        key.push_str(t.text.trim_start_matches('0'));
+        if key.len() == before {
+            key.push('0');
+        }
+    } else {
+        key.push_str(&t.text);
+    }
+}
+
+/// The names one edit from `key` on words `span`, added to `found`.
+fn lookup_fuzzy(r: &Resolver, tokens: &[Token], key: &str, span: Span, found: &mut Vec<Match>) {
+    r.gazetteer.lookup_fuzzy(key, |_, es| {
+        found.extend(es.iter().filter_map(|e| match_on(tokens, key, span, e, true)));
+    });
+}
+
+/// Names one edit away on the `spans` that are in the ward's place: last in their part, or right before a district
+/// or province named exactly. Four-letter words are looked up there only (`Nm Mạ, Lai Châu`); so are words that
+/// name a unit exactly when the province written rules every such unit out (`Sơn Hà, An Giang`: `Sơn Hải` of An
+/// Giang, not `Sơn Hà` of Quảng Ngãi), where only names of that province are kept: the province named is the
+/// arbiter.
+fn in_ward_place(r: &Resolver, ix: &NationalIndex, tokens: &[Token], spans: &[Span], out: &mut Vec<Match>) {
+    if spans.is_empty() {
+        return;
+    }
+    let exact_units = |m: &&Match| !m.fuzzy && m.unit.level() != Level::Ward;
+    let unit_starts: Vec<usize> = out.iter().filter(exact_units).map(|m| m.from).collect();
     let written: Vec<u8> = out
         .iter()
         .filter(|m| !m.fuzzy && m.unit.level() == Level::Province)
         .filter_map(|m| province_of(r, ix, m.unit))
         .collect();
-    if written.is_empty() {
-        return;
-    }
-    for (span, key) in named {
-        let here = |m: &Match| m.start == span.i && m.end == span.j + 1 && !m.fuzzy;
-        let fits =
-            out.iter().filter(|m| here(m)).any(|m| province_of(r, ix, m.unit).is_some_and(|p| written.contains(&p)));
-        if fits {
+    let mut key = String::with_capacity(32);
+    let mut found = Vec::new();
+    for span in spans {
+        let next = span.j + 1;
+        let last = tokens.get(next).is_none_or(|t| t.part != tokens[span.j].part);
+        if !last && !unit_starts.contains(&next) {
             continue;
         }
-        r.gazetteer.lookup_fuzzy(key, |_, es| {
-            for e in es {
-                if let Some(mut m) = match_on(tokens, key, *span, e, true)
-                    && province_of(r, ix, m.unit).is_some_and(|p| written.contains(&p))
-                {
-                    m.score -= BESIDE_EXACT_PENALTY;
-                    out.push(m);
-                }
+        let here = |m: &Match| m.start == span.i && m.end == next && !m.fuzzy;
+        let exact: Vec<Option<u8>> = out.iter().filter(|m| here(m)).map(|m| province_of(r, ix, m.unit)).collect();
+        if !exact.is_empty() && (written.is_empty() || exact.iter().flatten().any(|p| written.contains(p))) {
+            continue;
+        }
+        key.clear();
+        for (k, t) in tokens[span.i..=span.j].iter().enumerate() {
+            push_key(&mut key, t, k == 0);
+        }
+        found.clear();
+        lookup_fuzzy(r, tokens, &key, *span, &mut found);
+        if !exact.is_empty() {
+            found.retain(|m| province_of(r, ix, m.unit).is_some_and(|p| written.contains(&p)));
+            for m in &mut found {
+                m.score -= BESIDE_EXACT_PENALTY;
             }
-        });
+        }
+        out.append(&mut found);
     }
 }
+
+/// How much a name right after a house or alley number counts less.
+const AFTER_NUMBER_PENALTY: f64 = 0.6;
 
 /// A single word is looked up one edit away from this many letters.
 const FUZZY_ONE_WORD_MIN_LEN: usize = 5;
@@ -160,31 +189,40 @@ const STREET_WORD_PENALTY: f64 = 1.5;
 /// province written rules the exact one out: `Sơn Hả` for `Sơn Hải` beside a `Sơn Hà` of another province).
 const BESIDE_EXACT_PENALTY: f64 = 0.4;
 
-/// Whether the words `span` (keyed `key`) may be a misspelt name: not a number, long enough, at most four words.
-/// `Móng Cái 2` misspelt is still found; four letters are enough when they are two words or follow a type word
-/// (`tâ ân`, `x. bn ho`), not alone.
-fn fuzzy_allowed(tokens: &[Token], key: &str, span: Span) -> bool {
-    let letters = key.bytes().filter(u8::is_ascii_alphabetic).count();
-    let short_ok = letters >= FUZZY_MIN_LEN && (span.j > span.i || span.prefix.is_some());
-    !tokens[span.i].is_number() && (letters >= FUZZY_ONE_WORD_MIN_LEN || short_ok) && span.j - span.i < 4
+/// When the words of a span are looked up one edit away.
+enum Fuzzy {
+    /// Never: a number, too short, too many words.
+    No,
+    /// At once (when nothing is named exactly; else only in the ward's place).
+    Now,
+    /// Only in the ward's place: four letters written as two words or after a type word (`tâ ân`, `x. bn ho`).
+    InWardPlace,
 }
 
-/// The names keyed `key` on words `span`: exact, else (when allowed) one edit away.
-fn names_of(r: &Resolver, tokens: &[Token], key: &str, span: Span) -> Vec<Match> {
-    let mut found: Vec<Match> = Vec::new();
-    let entries = r.gazetteer.lookup(key);
-    found.extend(entries.iter().filter_map(|e| match_on(tokens, key, span, e, false)));
-    if entries.is_empty() && fuzzy_allowed(tokens, key, span) {
-        r.gazetteer.lookup_fuzzy(key, |_, es| {
-            found.extend(es.iter().filter_map(|e| match_on(tokens, key, span, e, true)));
-        });
+/// Whether the words `span` (keyed `key`) may be a misspelt name: not a number, long enough (`Móng Cái 2` misspelt is
+/// still found), at most four words.
+fn fuzzy_allowed(tokens: &[Token], key: &str, span: Span) -> Fuzzy {
+    if tokens[span.i].is_number() || span.j - span.i >= 4 {
+        return Fuzzy::No;
     }
-    found
+    let letters = key.bytes().filter(u8::is_ascii_alphabetic).count();
+    if letters >= FUZZY_ONE_WORD_MIN_LEN {
+        Fuzzy::Now
+    } else if letters >= FUZZY_MIN_LEN && (span.j > span.i || span.prefix.is_some()) {
+        Fuzzy::InWardPlace
+    } else {
+        Fuzzy::No
+    }
+}
+
+/// The names keyed `key` on words `span`, exactly.
+fn names_of(r: &Resolver, tokens: &[Token], key: &str, span: Span) -> Vec<Match> {
+    r.gazetteer.lookup(key).iter().filter_map(|e| match_on(tokens, key, span, e, false)).collect()
 }
 
 /// The name `e` on words `span`, scored; none when its type word (written or missing) rules it out.
 fn match_on(tokens: &[Token], key: &str, span: Span, e: &Entry, fuzzy: bool) -> Option<Match> {
-    let Span { i, j, mut prefix } = span;
+    let Span { i, j, mut prefix, .. } = span;
     let n = tokens.len();
     // a type word of another level may be the end of a street's name (`Lạc Long Quân Đa Kia`: not `Quận Đa Kia`):
     // the name is then read without it
@@ -211,9 +249,10 @@ fn match_on(tokens: &[Token], key: &str, span: Span, e: &Entry, fuzzy: bool) -> 
             score -= 0.5;
         }
         if i > 0 && tokens[i - 1].part == tokens[i].part {
-            // right after a house or alley number, a name is more likely the street's
-            if number(&tokens[i - 1]).is_some() {
-                score -= 1.0;
+            // right after a house or alley number, a name is more likely the street's (unless a dash separates
+            // them: `48 - Đồ Sơn - Hải Phòng`)
+            if number(&tokens[i - 1]).is_some() && !span.dash_before {
+                score -= AFTER_NUMBER_PENALTY;
             }
             // after `đường`, `hẻm`, `thôn`…, it is the street's or the village's
             if STREET_WORDS.contains(&tokens[i - 1].text.as_str()) {

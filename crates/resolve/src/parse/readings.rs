@@ -90,7 +90,8 @@ pub(super) fn readings(r: &Resolver, ix: &NationalIndex, input: &Input, matches:
     let structure = Structure::new(input, &provinces);
     let opt = |v: &[Match]| v.iter().copied().map(Some).chain(std::iter::once(None)).collect::<Vec<_>>();
     let (wo, dopt, po) = (opt(&wards), opt(&districts), opt(&provinces));
-    let tails: Vec<bool> = wo.iter().map(|w| w.as_ref().is_some_and(|w| is_tail(r, ix, matches, w))).collect();
+    let long = long_names(r, ix, input, matches);
+    let tails: Vec<bool> = wo.iter().map(|w| w.as_ref().is_some_and(|w| is_tail(r, ix, &long, w))).collect();
     for (&w, &tail) in wo.iter().zip(&tails) {
         for &d in &dopt {
             if let (Some(w), Some(d)) = (&w, &d)
@@ -189,12 +190,12 @@ impl Structure {
     fn penalty(&self, w: Option<&Match>, d: Option<&Match>, p: Option<&Match>) -> f64 {
         let Some(w) = w else { return 0.0 };
         // the province written is the arbiter: a reading that leaves it out (its ward is in another province)
-        // contradicts it
+        // contradicts it, unless its own names, spelt right, take the province's words
         let unwritten = p.is_none()
             && self
                 .provinces
                 .iter()
-                .any(|&(from, end)| [Some(w), d].iter().flatten().all(|m| end <= m.from || m.end <= from));
+                .any(|&(from, end)| [Some(w), d].iter().flatten().all(|m| m.fuzzy || end <= m.from || m.end <= from));
         let contradicted = if unwritten { PROVINCE_LEFT_OUT_PENALTY } else { 0.0 };
         let Some(anchor) = p.or(d) else { return contradicted };
         let (from, to) = if anchor.from >= w.end { (w.end, self.words.len() - 1) } else { (0, w.from) };
@@ -208,14 +209,25 @@ impl Structure {
     }
 }
 
-/// Whether ward name `w` is the tail of a longer ward name of the same province found on the same words.
-fn is_tail(r: &Resolver, ix: &NationalIndex, matches: &[Match], w: &Match) -> bool {
+/// Whether match `m` is the whole of its comma-separated part.
+fn whole_part(input: &Input, m: &Match) -> bool {
+    let t = &input.tokens;
+    (m.from == 0 || t[m.from - 1].part != m.part) && t.get(m.end).is_none_or(|next| next.part != m.part)
+}
+
+/// Ward names that a shorter one ending on the same word is the tail of: spelt right, or (misspelt) making up the
+/// whole of their part (`Bc Đông Hưng,`); as (first word, end, province).
+fn long_names(r: &Resolver, ix: &NationalIndex, input: &Input, matches: &[Match]) -> Vec<(usize, usize, Option<u8>)> {
+    matches
+        .iter()
+        .filter(|m| m.unit.level() == Level::Ward && m.end - m.start > 1 && (!m.fuzzy || whole_part(input, m)))
+        .map(|m| (m.start, m.end, province_of(r, ix, m.unit)))
+        .collect()
+}
+
+/// Whether ward name `w` is the tail of one of the `long` names of its province.
+fn is_tail(r: &Resolver, ix: &NationalIndex, long: &[(usize, usize, Option<u8>)], w: &Match) -> bool {
     w.prefix.is_none()
-        && matches.iter().any(|m| {
-            m.unit.level() == Level::Ward
-                && m.end == w.end
-                && m.start < w.start
-                && m.part == w.part
-                && province_of(r, ix, m.unit) == province_of(r, ix, w.unit)
-        })
+        && long.iter().any(|&(start, end, _)| end == w.end && start < w.start)
+        && long.iter().any(|&(start, end, p)| end == w.end && start < w.start && p == province_of(r, ix, w.unit))
 }
