@@ -23,6 +23,8 @@ use diachi_synth::eval::Labelled;
 use std::hint::black_box;
 
 const SET: &str = include_str!("../testdata/addresses-noisy.jsonl");
+/// The held-out set of another generator (`testdata/heldout/README.md`): text only, streets not in the register.
+const HELDOUT: &str = include_str!("../testdata/heldout/heldout.jsonl");
 
 fn bench(c: &mut Criterion) {
     let data = diachi_synth::build_dataset(1_000_000, 2025, None).expect("the embedded geography loads");
@@ -31,8 +33,10 @@ fn bench(c: &mut Criterion) {
     let lines: Vec<Labelled> = SET.lines().map(|l| serde_json::from_str(l).expect("a labelled line")).collect();
     let hints: Vec<Option<LonLat>> =
         lines.iter().map(|l| l.lat.zip(l.lon).and_then(|(lat, lon)| LonLat::new(lon, lat).ok())).collect();
-    let clean: Vec<String> =
-        lines.iter().map(|l| ix.view(l.expected.address_id).expect("labelled ids exist").formatted).collect();
+    let clean: Vec<String> = lines
+        .iter()
+        .map(|l| l.expected.address_id.and_then(|id| ix.view(id)).expect("labelled ids exist").formatted)
+        .collect();
 
     let mut g = c.benchmark_group("resolve/1M");
     g.throughput(Throughput::Elements(1));
@@ -47,6 +51,13 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             i = (i + 1) % lines.len();
             black_box(resolver.resolve(&ix, black_box(&lines[i].input), hints[i]))
+        });
+    });
+    let heldout: Vec<Labelled> = HELDOUT.lines().map(|l| serde_json::from_str(l).expect("a labelled line")).collect();
+    g.bench_function("resolve_heldout", |b| {
+        b.iter(|| {
+            i = (i + 1) % heldout.len();
+            black_box(resolver.resolve(&ix, black_box(&heldout[i].input), None))
         });
     });
     g.bench_function("clean", |b| {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use diachi_resolve::Resolver;
-use diachi_synth::eval::{Labelled, evaluate};
+use diachi_synth::eval::{Labelled, evaluate_listing};
 
 use super::DatasetArgs;
 
@@ -30,11 +30,14 @@ pub enum EvalCommand {
         /// Resolve without the street register (administrative names only), as a parser without one would.
         #[arg(long)]
         without_register: bool,
+        /// How many wrong lines of each kind to list in the report.
+        #[arg(long, default_value_t = diachi_synth::eval::LISTED_ERRORS)]
+        list_errors: usize,
     },
 }
 
 pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
-    let EvalCommand::Resolve { file, dataset, passes, no_coordinates, without_register } = cmd;
+    let EvalCommand::Resolve { file, dataset, passes, no_coordinates, without_register, list_errors } = cmd;
     let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
     let lines = text
         .lines()
@@ -46,7 +49,7 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<()> {
     let t = Instant::now();
     let resolver = if without_register { Resolver::without_register(&ix) } else { Resolver::build(&ix) };
     tracing::info!(build_s = t.elapsed().as_secs_f64(), lines = lines.len(), "resolver built");
-    let report = evaluate(&resolver, &ix, &lines, passes, !no_coordinates);
+    let report = evaluate_listing(&resolver, &ix, &lines, passes, !no_coordinates, list_errors);
     println!("{}", serde_json::to_string_pretty(&report)?);
     Ok(())
 }

@@ -135,6 +135,7 @@ const PROVINCE_ALIASES: &[(&str, &str)] = &[
     ("hcm", "ho chi minh"),
     ("tphcm", "ho chi minh"),
     ("hochiminhcity", "ho chi minh"),
+    ("hcmc", "ho chi minh"),
     ("sg", "ho chi minh"),
     ("saigon", "ho chi minh"),
     ("hn", "ha noi"),
@@ -256,8 +257,9 @@ pub fn key_of(name: &str) -> String {
     k
 }
 
-/// Keys at least this long are also found one edit away.
-pub const FUZZY_MIN_LEN: usize = 5;
+/// Keys at least this long are also found one edit away (the resolver asks for four-letter keys only when they are
+/// written as two words or after a type word: `Bn Hồ` for `Bản Hồ`, `X. Pa Ủủ`).
+pub const FUZZY_MIN_LEN: usize = 4;
 
 fn deletions_of(key: &str) -> impl Iterator<Item = String> + '_ {
     key.char_indices().map(move |(i, c)| {

@@ -65,7 +65,7 @@ pub(super) fn resolve(r: &Resolver, ix: &NationalIndex, raw: &str, hint: Option<
     }
     let input = Input::new(raw);
     let matches = matches::find_matches(r, ix, &input);
-    let all = readings::readings(r, ix, &matches);
+    let all = readings::readings(r, ix, &input, &matches);
     let tried = score::worth_trying(&all);
     let parts: Vec<street::StreetPart> = tried.iter().map(|reading| street::street_part_of(&input, reading)).collect();
     let scored = score::score(r, ix, &input, tried, &parts, hint);

@@ -1,5 +1,6 @@
 //! Stage 2: consistent (ward, district, province) readings of the names found, best first.
 
+use super::Input;
 use super::matches::Match;
 use crate::Resolver;
 use crate::gazetteer::{Level, Unit};
@@ -79,16 +80,19 @@ fn top(mut v: Vec<Match>, n: usize) -> Vec<Match> {
 }
 
 /// Every consistent reading of the matches (each level named at most once, names not overlapping), best first.
-pub(super) fn readings(r: &Resolver, ix: &NationalIndex, matches: &[Match]) -> Vec<Reading> {
+pub(super) fn readings(r: &Resolver, ix: &NationalIndex, input: &Input, matches: &[Match]) -> Vec<Reading> {
     let of = |l: Level, n| top(matches.iter().filter(|m| m.unit.level() == l).copied().collect(), n);
     // common ward names (`Tân Lập`, `Phường 1`) match dozens of wards: keep them all, the district and province
     // decide
     let (wards, districts, provinces) =
         (of(Level::Ward, MAX_WARD_MATCHES), of(Level::District, PER_LEVEL), of(Level::Province, PER_LEVEL));
     let mut out = Vec::new();
+    let structure = Structure::new(input, &provinces);
     let opt = |v: &[Match]| v.iter().copied().map(Some).chain(std::iter::once(None)).collect::<Vec<_>>();
     let (wo, dopt, po) = (opt(&wards), opt(&districts), opt(&provinces));
-    for &w in &wo {
+    let long = long_names(r, ix, input, matches);
+    let tails: Vec<bool> = wo.iter().map(|w| w.as_ref().is_some_and(|w| is_tail(r, ix, &long, w))).collect();
+    for (&w, &tail) in wo.iter().zip(&tails) {
         for &d in &dopt {
             if let (Some(w), Some(d)) = (&w, &d)
                 && (w.overlaps(d) || !compatible(r, ix, w.unit, d.unit))
@@ -105,7 +109,11 @@ pub(super) fn readings(r: &Resolver, ix: &NationalIndex, matches: &[Match]) -> V
                 if clash(&w) || clash(&d) {
                     continue;
                 }
-                out.push(Reading { ward: w, district: d, province: p, score: reading_score(w, d, p) });
+                let mut score = reading_score(w, d, p) - structure.penalty(w.as_ref(), d.as_ref(), p.as_ref());
+                if tail {
+                    score -= TAIL_PENALTY;
+                }
+                out.push(Reading { ward: w, district: d, province: p, score });
             }
         }
     }
@@ -135,4 +143,91 @@ fn reading_score(w: Option<Match>, d: Option<Match>, p: Option<Match>) -> f64 {
         score -= 0.5;
     }
     score
+}
+
+/// Words that may follow the province without being part of the address's units.
+const COUNTRY_WORDS: [&str; 4] = ["viet", "nam", "vietnam", "vn"];
+/// How much each word left over on the wrong side of the ward counts against a reading.
+const MISPLACED_WORD_PENALTY: f64 = 0.9;
+/// At most this many misplaced words are counted.
+const MAX_MISPLACED: usize = 4;
+/// How much a reading that leaves out the province written exactly counts less.
+const PROVINCE_LEFT_OUT_PENALTY: f64 = 1.5;
+/// How much a ward name that is the tail of a longer ward name of the same province counts against a reading.
+const TAIL_PENALTY: f64 = 1.2;
+
+/// What the structure of a Vietnamese address says against a reading, precomputed over the words and the ward names
+/// found: the street comes before the units and the ward is the last name before the district and province (or,
+/// written the other way round, the first after them), so words left over between the ward and the province, or
+/// after the province, mean the ward was read in the street's place (`27 Lý Thường Kiệt, Tân Định, TP HCM`: not Lý
+/// Thường Kiệt); and a name is read whole (`Nam Đông Hà`, not its tail `Đông Hà`).
+struct Structure {
+    /// `words[i]`: how many of the first `i` words could be a street's (not numbers, not the country).
+    words: Vec<usize>,
+    /// The provinces named exactly, by their words.
+    provinces: Vec<(usize, usize)>,
+}
+
+impl Structure {
+    fn new(input: &Input, provinces: &[Match]) -> Self {
+        let mut words = Vec::with_capacity(input.tokens.len() + 1);
+        words.push(0);
+        for t in &input.tokens {
+            let counts = !t.text.bytes().any(|b| b.is_ascii_digit()) && !COUNTRY_WORDS.contains(&t.text.as_str());
+            words.push(words.last().copied().unwrap_or(0) + usize::from(counts));
+        }
+        let provinces = provinces.iter().filter(|m| !m.fuzzy).map(|m| (m.from, m.end)).collect();
+        Structure { words, provinces }
+    }
+
+    /// Words that could be a street's among words `range`.
+    fn count(&self, from: usize, to: usize) -> usize {
+        let at = |i: usize| self.words.get(i).copied().unwrap_or_else(|| self.words.last().copied().unwrap_or(0));
+        at(to).saturating_sub(at(from))
+    }
+
+    /// The penalty of ward `w` with district `d` and province `p`, none without a ward.
+    fn penalty(&self, w: Option<&Match>, d: Option<&Match>, p: Option<&Match>) -> f64 {
+        let Some(w) = w else { return 0.0 };
+        // the province written is the arbiter: a reading that leaves it out (its ward is in another province)
+        // contradicts it, unless its own names, spelt right, take the province's words
+        let unwritten = p.is_none()
+            && self
+                .provinces
+                .iter()
+                .any(|&(from, end)| [Some(w), d].iter().flatten().all(|m| m.fuzzy || end <= m.from || m.end <= from));
+        let contradicted = if unwritten { PROVINCE_LEFT_OUT_PENALTY } else { 0.0 };
+        let Some(anchor) = p.or(d) else { return contradicted };
+        let (from, to) = if anchor.from >= w.end { (w.end, self.words.len() - 1) } else { (0, w.from) };
+        let mut misplaced = self.count(from, to);
+        for m in [d, p].into_iter().flatten() {
+            if m.from >= from && m.end <= to {
+                misplaced = misplaced.saturating_sub(self.count(m.from, m.end));
+            }
+        }
+        contradicted + MISPLACED_WORD_PENALTY * misplaced.min(MAX_MISPLACED) as f64
+    }
+}
+
+/// Whether match `m` is the whole of its comma-separated part.
+fn whole_part(input: &Input, m: &Match) -> bool {
+    let t = &input.tokens;
+    (m.from == 0 || t[m.from - 1].part != m.part) && t.get(m.end).is_none_or(|next| next.part != m.part)
+}
+
+/// Ward names that a shorter one ending on the same word is the tail of: spelt right, or (misspelt) making up the
+/// whole of their part (`Bc Đông Hưng,`); as (first word, end, province).
+fn long_names(r: &Resolver, ix: &NationalIndex, input: &Input, matches: &[Match]) -> Vec<(usize, usize, Option<u8>)> {
+    matches
+        .iter()
+        .filter(|m| m.unit.level() == Level::Ward && m.end - m.start > 1 && (!m.fuzzy || whole_part(input, m)))
+        .map(|m| (m.start, m.end, province_of(r, ix, m.unit)))
+        .collect()
+}
+
+/// Whether ward name `w` is the tail of one of the `long` names of its province.
+fn is_tail(r: &Resolver, ix: &NationalIndex, long: &[(usize, usize, Option<u8>)], w: &Match) -> bool {
+    w.prefix.is_none()
+        && long.iter().any(|&(start, end, _)| end == w.end && start < w.start)
+        && long.iter().any(|&(start, end, p)| end == w.end && start < w.start && p == province_of(r, ix, w.unit))
 }

@@ -15,6 +15,9 @@ const MAX_READINGS: usize = 64;
 /// Readings this far below the best are not tried.
 const MAX_BEHIND: f64 = 4.0;
 
+/// What the official default among the new wards of a split old ward gets.
+const DEFAULT_BONUS: f64 = 0.05;
+
 /// One reading evaluated on one new ward.
 #[derive(Debug, Clone)]
 pub(super) struct Scored {
@@ -118,8 +121,10 @@ struct Trial<'a> {
 /// weak reading finds no backing there.
 fn on_ward(r: &Resolver, ix: &NationalIndex, t: &Trial, w: u16, default: bool, near: Near) -> Option<Scored> {
     let mut score = t.reading.score;
+    // the official default of a split old ward, only between its own new wards: less than what today's name spelt
+    // the same as the old one gets (a ward of today named in today's form is that ward)
     if default {
-        score += 0.2;
+        score += DEFAULT_BONUS;
     }
     let (street, ids) = find_street(r, ix, w, &t.keys, t.part);
     if let Some((_, dist)) = street {

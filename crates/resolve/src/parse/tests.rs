@@ -73,7 +73,7 @@ fn names(m: Option<Match>) -> Option<String> {
 /// The stages up to scoring.
 fn stages(input: &Input) -> (Vec<Reading>, Vec<StreetPart>, Vec<Scored>) {
     let (ix, r) = fixture();
-    let all = readings(r, ix, &find_matches(r, ix, input));
+    let all = readings(r, ix, input, &find_matches(r, ix, input));
     let tried = worth_trying(&all).to_vec();
     let parts: Vec<StreetPart> = tried.iter().map(|reading| street_part_of(input, reading)).collect();
     let scored = score(r, ix, input, &tried, &parts, None);
@@ -124,14 +124,16 @@ fn matches_finds_the_ward_district_and_province_names_with_their_type_words() {
 #[test]
 fn readings_rank_the_consistent_combination_first_and_never_mix_provinces() {
     let (ix, r) = fixture();
-    let all = readings(r, ix, &find_matches(r, ix, &Input::new("p ben nghe q1 tp hcm")));
+    let input = Input::new("p ben nghe q1 tp hcm");
+    let all = readings(r, ix, &input, &find_matches(r, ix, &input));
     let best = all[0];
     assert_eq!(names(best.ward).as_deref(), Some("Phường Bến Nghé"));
     assert_eq!(names(best.district).as_deref(), Some("Quận 1"));
     assert_eq!(names(best.province).as_deref(), Some("Hồ Chí Minh"));
     assert!(all.windows(2).all(|w| w[0].score >= w[1].score));
 
-    let all = readings(r, ix, &find_matches(r, ix, &Input::new("p ben nghe q1 ha noi")));
+    let input = Input::new("p ben nghe q1 ha noi");
+    let all = readings(r, ix, &input, &find_matches(r, ix, &input));
     assert!(!all.is_empty());
     assert!(
         !all.iter()
@@ -161,7 +163,7 @@ fn the_street_part_separates_apartment_house_alley_street_and_the_rest() {
 fn the_street_part_of_a_reading_leaves_out_its_names() {
     let (ix, r) = fixture();
     let input = Input::new("12 le loi p ben nghe q1 tp hcm");
-    let all = readings(r, ix, &find_matches(r, ix, &input));
+    let all = readings(r, ix, &input, &find_matches(r, ix, &input));
     let part = street_part_of(&input, &all[0]);
     assert_eq!((part.house, words(&input, &part.street)), (Some(12), vec!["le".to_owned(), "loi".to_owned()]));
     assert!(part.unknown.is_empty(), "{part:?}");
@@ -210,4 +212,57 @@ fn assembly_without_any_reading_says_nothing_was_named() {
     assert!(res.address.is_none() && res.components.is_empty());
     assert_eq!(res.unresolved_tokens, ["xyz", "qwv"]);
     assert_eq!(res.verdict.possible_next_action, NextAction::Fix);
+}
+
+/// The ward and province `text` resolves to, by name.
+fn ward_of(text: &str) -> (String, String) {
+    let (ix, r) = fixture();
+    let res = r.resolve(ix, text, None);
+    let a = res.address.expect("an address");
+    (a.ward.name, a.province.name)
+}
+
+fn expect(ward: &str, province: &str) -> (String, String) {
+    (ward.to_owned(), province.to_owned())
+}
+
+#[test]
+fn a_street_named_like_a_ward_is_not_the_ward_the_text_names_in_its_place() {
+    // Bến Thành is a ward of Hồ Chí Minh too: the ward is the name last before the province
+    let tan_dinh = expect("Phường Tân Định", "Hồ Chí Minh");
+    assert_eq!(ward_of("88 Bến Thành, Tân Định, TP Hồ Chí Minh"), tan_dinh);
+    assert_eq!(ward_of("88 ben thanh tan dinh ho chi minh"), tan_dinh);
+    // the type word says which is the street
+    assert_eq!(ward_of("5 đường Tân Định, Bến Thành, Hồ Chí Minh"), expect("Phường Bến Thành", "Hồ Chí Minh"));
+    // a street ending in `Quân` is no `Quận` before the ward
+    assert_eq!(ward_of("15 Lạc Long Quân Tân Định Hồ Chí Minh"), tan_dinh);
+}
+
+#[test]
+fn house_numbers_with_letters_and_slashes_are_numbers_not_names() {
+    let ben_thanh = expect("Phường Bến Thành", "Hồ Chí Minh");
+    assert_eq!(ward_of("38B/2 Tôn Thất Đạm, Bến Thành, TP.HCM"), ben_thanh);
+    assert_eq!(ward_of("K12/5 Nguyễn Trãi - Bến Thành - Hồ Chí Minh"), ben_thanh);
+    assert_eq!(ward_of("Hẻm 45/12 Cô Bắc, P. Bến Thành, HCMC"), ben_thanh);
+    assert_eq!(ward_of("110b ngõ 4 ngách 7 Bến Thành Hồ Chí Minh"), ben_thanh);
+}
+
+#[test]
+fn the_province_written_decides_between_names_one_letter_apart() {
+    // `Sơn Hà` is a ward of Quảng Ngãi; in An Giang it can only be Sơn Hải
+    assert_eq!(ward_of("ấp 3, xã Sơn Hà, tỉnh An Giang"), expect("Xã Sơn Hải", "An Giang"));
+    // short names: a letter dropped, or doubled
+    assert_eq!(ward_of("số 3, Nm Mạ, Lai Châu"), expect("Xã Nậm Mạ", "Lai Châu"));
+    assert_eq!(ward_of("bản Nà Khum, x. Paa Ủ, Lai Châu"), expect("Xã Pa Ủ", "Lai Châu"));
+}
+
+#[test]
+fn a_name_is_read_whole_and_the_last_words_are_the_province() {
+    assert_eq!(ward_of("Số 8, Nam Đông Hà, Tỉnh Quảng Trị"), expect("Phường Nam Đông Hà", "Quảng Trị"));
+    assert_eq!(ward_of("so 17b pho hai ba trung ben thanh ho chi minh"), expect("Phường Bến Thành", "Hồ Chí Minh"));
+}
+
+#[test]
+fn todays_ward_with_the_old_province_is_found() {
+    assert_eq!(ward_of("27 Hùng Vương, Bàn Thạch, Quảng Nam"), expect("Phường Bàn Thạch", "Đà Nẵng"));
 }
