@@ -18,6 +18,8 @@ pub struct Streets {
     order: Vec<u32>,
     /// (ward, street id) → range in `order`.
     ranges: HashMap<(u16, u32), (u32, u32)>,
+    /// Street key → the number of wards with a street of that key.
+    wards_with: HashMap<Box<str>, u32>,
 }
 
 /// The number parts of a street address.
@@ -78,10 +80,26 @@ impl Streets {
                 list.push((key, street));
             }
         }
+        let mut wards_with: HashMap<Box<str>, u32> = HashMap::new();
         for list in &mut by_ward {
             list.sort();
+            for (i, (k, _)) in list.iter().enumerate() {
+                if i == 0 || list[i - 1].0 != *k {
+                    *wards_with.entry(k.clone()).or_default() += 1;
+                }
+            }
         }
-        Streets { by_ward, order, ranges }
+        Streets { by_ward, order, ranges, wards_with }
+    }
+
+    /// How much finding a street of this key in a ward says about the ward: 1 for a name that only one ward has,
+    /// falling (as the information `ln(wards / wards with it)`, scaled to 0–1) to 0 for a name every ward has. The
+    /// same street names recur all over the country (people, events, places), so a name alone tells little.
+    #[must_use]
+    pub fn specificity(&self, key: &str) -> f64 {
+        let n = self.by_ward.len().max(2) as f64;
+        let k = f64::from(self.wards_with.get(key).copied().unwrap_or(1).max(1));
+        ((n / k).ln() / n.ln()).clamp(0.0, 1.0)
     }
 
     /// Bytes held.
@@ -90,6 +108,7 @@ impl Streets {
         self.order.len() * 4
             + self.ranges.len() * 24
             + self.by_ward.iter().map(|l| l.iter().map(|(k, _)| k.len() + 24).sum::<usize>()).sum::<usize>()
+            + self.wards_with.keys().map(|k| k.len() + 28).sum::<usize>()
     }
 
     /// Streets of `ward` whose key is `key` or (for keys of 5+ letters) one or two edits from it: (street id,
@@ -156,5 +175,36 @@ impl Streets {
         }
         out.sort_unstable();
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_street_name_that_many_wards_have_says_less_about_the_ward() {
+        let mut a = AddressSet {
+            street_names: vec!["Lê Lợi".into(), "Phố Hai Bà Trưng".into()],
+            ..AddressSet::default()
+        };
+        for (ward, street) in [(0u16, 0u32), (1, 0), (2, 0), (3, 1), (3, 1)] {
+            a.lon_e7.push(1_060_000_000);
+            a.lat_e7.push(210_000_000);
+            a.ward.push(ward);
+            a.street.push(street);
+            a.house.push(1);
+            a.alley.push(0);
+            a.apartment.push(0);
+            a.da_unit.push(1);
+        }
+        let s = Streets::build(&a, 10);
+        let (rare, common) = (s.specificity(&street_key("Hai Bà Trưng")), s.specificity(&street_key("Lê Lợi")));
+        assert!((rare - 1.0).abs() < 1e-12, "{rare}");
+        assert!(common > 0.0 && common < rare, "{common}");
+        // ln(10 / 3) / ln(10)
+        assert!((common - (10f64 / 3.0).ln() / 10f64.ln()).abs() < 1e-12, "{common}");
+        assert!((s.specificity("khongco") - 1.0).abs() < 1e-12);
     }
 }

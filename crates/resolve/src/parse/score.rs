@@ -17,6 +17,9 @@ const MAX_BEHIND: f64 = 4.0;
 
 /// What the official default among the new wards of a split old ward gets.
 const DEFAULT_BONUS: f64 = 0.05;
+/// Taken from a reading of a name as an old ward when the same words also name a ward of today and nothing else in the
+/// text is of the old form (no district, no old province name): a name of today means today's ward.
+const OLD_READING_OF_TODAYS_NAME: f64 = 0.5;
 
 /// One reading evaluated on one new ward.
 #[derive(Debug, Clone)]
@@ -53,10 +56,17 @@ pub(super) fn score(
     let geo = &ix.data.geography;
     let near = Near { given: hint.is_some(), ward: hint.and_then(|p| geo.ward_near(p, 50.0)).map(|(w, _)| w.get()) };
     let mut scored: Vec<Scored> = Vec::new();
+    let todays: Vec<(usize, usize)> = tried
+        .iter()
+        .filter_map(|t| t.ward.as_ref())
+        .filter(|m| matches!(m.unit, Unit::NewWard(_)) && !m.fuzzy)
+        .map(|m| (m.start, m.end))
+        .collect();
     for (ri, (reading, part)) in tried.iter().zip(parts).enumerate() {
         let trial = Trial {
             index: ri,
             reading,
+            penalty: if old_reading_of_todays_name(reading, &todays) { OLD_READING_OF_TODAYS_NAME } else { 0.0 },
             part,
             keys: street_tokens_keys(&input.tokens, &part.street),
             weak: reading.matches().all(|m| m.fuzzy && m.prefix.is_none()),
@@ -81,6 +91,13 @@ pub(super) fn score(
     }
     scored.sort_by(|a, b| b.score.total_cmp(&a.score));
     scored
+}
+
+/// Whether a reading takes a name as an old ward that the same words name today, with nothing else of the old form.
+fn old_reading_of_todays_name(reading: &Reading, todays: &[(usize, usize)]) -> bool {
+    let Some(m) = reading.ward.as_ref().filter(|m| matches!(m.unit, Unit::OldWard(_))) else { return false };
+    let old_province = reading.province.as_ref().is_some_and(|p| matches!(p.unit, Unit::Province { old: Some(_), .. }));
+    reading.district.is_none() && !old_province && todays.contains(&(m.start, m.end))
 }
 
 /// The new wards a reading's ward can mean: itself, or those an old ward went to (the official default first).
@@ -110,6 +127,8 @@ impl Near {
 struct Trial<'a> {
     index: usize,
     reading: &'a Reading,
+    /// Taken from the reading's score on every ward.
+    penalty: f64,
     part: &'a StreetPart,
     /// The street's keys to look up, in order.
     keys: Vec<String>,
@@ -120,15 +139,16 @@ struct Trial<'a> {
 /// The trial on new ward `w` (`default`: the official default of the old ward split between several); none when a
 /// weak reading finds no backing there.
 fn on_ward(r: &Resolver, ix: &NationalIndex, t: &Trial, w: u16, default: bool, near: Near) -> Option<Scored> {
-    let mut score = t.reading.score;
+    let mut score = t.reading.score - t.penalty;
     // the official default of a split old ward, only between its own new wards: less than what today's name spelt
     // the same as the old one gets (a ward of today named in today's form is that ward)
     if default {
         score += DEFAULT_BONUS;
     }
-    let (street, ids) = find_street(r, ix, w, &t.keys, t.part);
+    let (street, ids, specificity) = find_street(r, ix, w, &t.keys, t.part);
     if let Some((_, dist)) = street {
-        score += 1.5 - 0.3 * dist as f64;
+        // a street name that many wards have says little about which ward this is
+        score += (1.5 - 0.3 * dist as f64) * specificity;
     }
     if !ids.is_empty() {
         score += 3.0;
@@ -154,16 +174,18 @@ fn on_ward(r: &Resolver, ix: &NationalIndex, t: &Trial, w: u16, default: bool, n
 }
 
 /// The street of ward `w` the keys name (the first key that names one) and the addresses on it with the part's
-/// numbers: the first street with such an address, else the first street found.
+/// numbers: the first street with such an address, else the first street found; with the specificity of the key
+/// that found it (`Streets::specificity`).
 fn find_street(
     r: &Resolver,
     ix: &NationalIndex,
     w: u16,
     keys: &[String],
     part: &StreetPart,
-) -> (Option<(u32, usize)>, Vec<diachi_domain::AddressId>) {
+) -> (Option<(u32, usize)>, Vec<diachi_domain::AddressId>, f64) {
     let mut street = None;
     let mut ids = Vec::new();
+    let mut specificity = 1.0;
     for key in keys {
         if street.is_some() {
             break;
@@ -171,6 +193,7 @@ fn find_street(
         for (sid, dist) in r.streets.find(w, key) {
             if street.is_none() {
                 street = Some((sid, dist));
+                specificity = r.streets.specificity(key);
             }
             if let Some(house) = part.house {
                 let n = HouseNumber { house, alley: part.alley.unwrap_or(0), apartment: part.apartment.unwrap_or(0) };
@@ -183,5 +206,5 @@ fn find_street(
             }
         }
     }
-    (street, ids)
+    (street, ids, specificity)
 }

@@ -266,3 +266,20 @@ fn a_name_is_read_whole_and_the_last_words_are_the_province() {
 fn todays_ward_with_the_old_province_is_found() {
     assert_eq!(ward_of("27 Hùng Vương, Bàn Thạch, Quảng Nam"), expect("Phường Bàn Thạch", "Đà Nẵng"));
 }
+
+#[test]
+fn a_name_of_today_means_todays_ward_unless_the_text_is_of_the_old_form() {
+    let (ix, _) = fixture();
+    let geo = &ix.data.geography;
+    // `Chương Dương` is a commune of Hà Nội today, and was also a ward of old Hoàn Kiếm (now in Phường Hồng Hà)
+    let (tried, _, scored) = stages(&Input::new("so 85, duong le loi, chuong duong, tp ha noi"));
+    let ward = |s: &Scored| s.ward.map(|w| geo.wards[usize::from(w)].full_name());
+    assert_eq!(ward(&scored[0]).as_deref(), Some("Xã Chương Dương"));
+    let old = scored
+        .iter()
+        .find(|s| matches!(tried[s.reading].ward.map(|m| m.unit), Some(Unit::OldWard(_))))
+        .expect("the old reading is tried");
+    assert!(old.score < scored[0].score, "{} vs {}", scored[0].score, old.score);
+    // with its old district the same words are the old ward
+    assert_eq!(ward_of("so 85, duong le loi, p chuong duong, q hoan kiem, tp ha noi").0, "Phường Hồng Hà");
+}
