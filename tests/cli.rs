@@ -280,19 +280,35 @@ fn bad_arguments_are_rejected() {
     }
 }
 
-/// The first run as a user sees it: `serve` with its output redirected logs plain text (no colour codes), says once
-/// at info level that the registry is off without a `pii_key`, and ends its start-up with the map's URL.
-#[test]
-fn serve_logs_plain_text_and_the_maps_url_when_ready() {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_diachi"))
+/// `diachi serve` on a small set, on a free port, with the default log level and no `pii_key`: its log on a pipe.
+fn serve_small() -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_diachi"))
         .args(["serve", "--households", "2000", "--bind", "127.0.0.1:0"])
         .env_remove("RUST_LOG")
         .env_remove("DIACHI_PII_KEY")
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()
-        .expect("runs diachi serve");
+        .expect("runs diachi serve")
+}
+
+/// A `GET` of `path` on its own connection (`Connection: close`), the whole answer as text; an error after 20 s.
+fn http_get(port: &str, path: &str) -> std::io::Result<String> {
+    use std::io::{Read, Write};
+    let mut conn = std::net::TcpStream::connect(format!("127.0.0.1:{port}"))?;
+    conn.set_read_timeout(Some(std::time::Duration::from_secs(20)))?;
+    conn.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").as_bytes())?;
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer)?;
+    Ok(answer)
+}
+
+/// The first run as a user sees it: `serve` with its output redirected logs plain text (no colour codes), says once
+/// at info level that the registry is off without a `pii_key`, and ends its start-up with the map's URL.
+#[test]
+fn serve_logs_plain_text_and_the_maps_url_when_ready() {
+    use std::io::{BufRead, BufReader};
+    let mut child = serve_small();
     let stderr = child.stderr.take().unwrap();
     let mut seen = Vec::new();
     let mut ready = None;
@@ -324,14 +340,8 @@ fn serve_logs_plain_text_and_the_maps_url_when_ready() {
 /// one), and `/metrics` counts the log lines dropped by the non-blocking log writer.
 #[test]
 fn serve_prepares_the_tiles_zoom_bands_after_ready_and_counts_dropped_log_lines() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_diachi"))
-        .args(["serve", "--households", "2000", "--bind", "127.0.0.1:0"])
-        .env_remove("RUST_LOG")
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("runs diachi serve");
+    use std::io::{BufRead, BufReader};
+    let mut child = serve_small();
     let stderr = child.stderr.take().unwrap();
     let mut seen = Vec::new();
     let (mut ready_at, mut prepared_at) = (None, None);
@@ -350,10 +360,7 @@ fn serve_prepares_the_tiles_zoom_bands_after_ready_and_counts_dropped_log_lines(
     }
     let log = seen.join("\n");
     let port = seen.iter().find_map(|l| l.split("listening port=").nth(1)).expect("a listening line").trim().to_owned();
-    let mut conn = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
-    conn.write_all(b"GET /metrics HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
-    let mut answer = String::new();
-    conn.read_to_string(&mut answer).unwrap();
+    let answer = http_get(&port, "/metrics").unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
     let (ready_at, prepared_at) = (ready_at.expect(&log), prepared_at.expect(&log));
@@ -367,14 +374,8 @@ fn serve_prepares_the_tiles_zoom_bands_after_ready_and_counts_dropped_log_lines(
 /// it forever. Here the lines queue in the log thread and the server keeps answering.
 #[test]
 fn a_log_nobody_reads_does_not_stop_the_server() {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let mut child = Command::new(env!("CARGO_BIN_EXE_diachi"))
-        .args(["serve", "--households", "2000", "--bind", "127.0.0.1:0"])
-        .env_remove("RUST_LOG")
-        .stderr(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("runs diachi serve");
+    use std::io::{BufRead, BufReader};
+    let mut child = serve_small();
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut port = None;
     let mut line = String::new();
@@ -386,11 +387,7 @@ fn a_log_nobody_reads_does_not_stop_the_server() {
     // from here on nobody reads the log: 3,000 request lines are far more than a pipe holds (64 KiB)
     let mut answered = 0;
     for _ in 0..3_000 {
-        let mut conn = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
-        conn.set_read_timeout(Some(std::time::Duration::from_secs(20))).unwrap();
-        conn.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
-        let mut answer = String::new();
-        if conn.read_to_string(&mut answer).is_err() || !answer.starts_with("HTTP/1.1 200") {
+        if !http_get(&port, "/health").is_ok_and(|a| a.starts_with("HTTP/1.1 200")) {
             break;
         }
         answered += 1;
