@@ -80,6 +80,67 @@ async function screenshot(page, name) {
   return path.relative(process.cwd(), file);
 }
 
+/** RGB of a CSS colour as the browser draws it. */
+function rgbOf(colour) {
+  const probe = document.createElement('canvas').getContext('2d');
+  probe.fillStyle = colour;
+  probe.fillRect(0, 0, 1, 1);
+  return [...probe.getImageData(0, 0, 1, 1).data.slice(0, 3)];
+}
+
+/**
+ * On a grid over the map (away from the panels), the points inside a province are land: with every layer hidden
+ * but `sea` and `land`, each must show `colour` (the style's land colour). Answers the number of such points and the ones that do not.
+ */
+async function landCheck(page, what, colour) {
+  const grid = await page.evaluate(() => {
+    const map = window.diachiMap;
+    const points = [];
+    for (let x = 410; x <= 1250; x += 20) {
+      for (let y = 180; y <= 720; y += 20) {
+        if (map.queryRenderedFeatures([x, y], { layers: ['province-fill'] }).length > 0) points.push([x, y]);
+      }
+    }
+    const hidden = map
+      .getStyle()
+      .layers.filter((l) => l.id !== 'sea' && l.id !== 'land')
+      .map((l) => [l.id, map.getLayoutProperty(l.id, 'visibility') ?? 'visible']);
+    for (const [id] of hidden) map.setLayoutProperty(id, 'visibility', 'none');
+    return { points, hidden };
+  });
+  await idle(page, `${what}, land only`);
+  const png = await page.screenshot({ encoding: 'base64' });
+  const wrong = await page.evaluate(
+    async (data, points, hidden, colour, rgbSrc) => {
+      const rgbOf = new Function(`return (${rgbSrc})`)();
+      const img = new Image();
+      img.src = `data:image/png;base64,${data}`;
+      await img.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = img.width;
+      canvas.height = img.height;
+      const ctx = canvas.getContext('2d');
+      ctx.drawImage(img, 0, 0);
+      const map = window.diachiMap;
+      for (const [id, visibility] of hidden) map.setLayoutProperty(id, 'visibility', visibility);
+      const [lr, lg, lb] = rgbOf(colour);
+      return points
+        .filter(([x, y]) => {
+          const [r, g, b] = ctx.getImageData(x, y, 1, 1).data;
+          return Math.abs(r - lr) + Math.abs(g - lg) + Math.abs(b - lb) >= 12;
+        })
+        .map(([x, y]) => `${x},${y}`);
+    },
+    png,
+    grid.points,
+    grid.hidden,
+    colour,
+    rgbOf.toString(),
+  );
+  await idle(page, `${what}, all layers`);
+  return { onLand: grid.points.length, wrong };
+}
+
 /** Runs one step; an exception fails the named check instead of ending the test. */
 async function step(name, fn) {
   try {
@@ -209,40 +270,26 @@ async function run(browser) {
     check('postal zones rendered at z10', zones.length >= 5, `${zones.length} zones`);
     console.log(`       screenshot ${await screenshot(page, 'hanoi-z10')}`);
     // Land is drawn as land (issue 17): tile 10/812/451, south-west of Hà Nội and in this view, once drew a sea-blue
-    // square from an invalid country polygon. On a grid over the map (away from the panels), every point that the
-    // `land` layer covers must show no sea colour on screen.
-    const png = await page.screenshot({ encoding: 'base64' });
-    const land = await page.evaluate(async (data) => {
-      const img = new Image();
-      img.src = `data:image/png;base64,${data}`;
-      await img.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = img.width;
-      canvas.height = img.height;
-      const ctx = canvas.getContext('2d');
-      ctx.drawImage(img, 0, 0);
-      const map = window.diachiMap;
-      const sea = map.getPaintProperty('sea', 'background-color');
-      const probe = document.createElement('canvas').getContext('2d');
-      probe.fillStyle = sea;
-      probe.fillRect(0, 0, 1, 1);
-      const [sr, sg, sb] = probe.getImageData(0, 0, 1, 1).data;
-      let onLand = 0;
-      const blue = [];
-      for (let x = 410; x <= 1250; x += 20) {
-        for (let y = 180; y <= 720; y += 20) {
-          if (map.queryRenderedFeatures([x, y], { layers: ['land'] }).length === 0) continue;
-          onLand += 1;
-          const [r, g, b] = ctx.getImageData(x, y, 1, 1).data;
-          if (Math.abs(r - sr) + Math.abs(g - sg) + Math.abs(b - sb) < 24) blue.push(`${x},${y}`);
-        }
-      }
-      return { onLand, blue };
-    }, png);
+    // square from an invalid country polygon. Which points are land comes from the provinces (not from the `country`
+    // layer under test); the pixels come from a screenshot with only `sea` and `land` shown, so no other layer can hide
+    // what the land fill draws. Then the same check must catch land painted in the sea colour (a negative control:
+    // a check that cannot fail proves nothing).
+    const landColour = await page.evaluate(() => window.diachiMap.getStyle().layers.find((l) => l.id === 'land').paint['fill-color']);
+    const land = await landCheck(page, 'Hà Nội z10', landColour);
     check(
-      'land is drawn as land at z10 (no sea colour inside the country)',
-      land.onLand >= 500 && land.blue.length === 0,
-      `${land.onLand} points on land, ${land.blue.length} in the sea colour${land.blue.length ? `: ${land.blue.slice(0, 5).join(' ')}` : ''}`,
+      'land is drawn as land at z10 (the land colour at every province point)',
+      land.onLand >= 500 && land.wrong.length === 0,
+      `${land.onLand} points on land, ${land.wrong.length} not in the land colour${land.wrong.length ? `: ${land.wrong.slice(0, 5).join(' ')}` : ''}`,
+    );
+    const sea = await page.evaluate(() => window.diachiMap.getStyle().layers.find((l) => l.id === 'sea').paint['background-color']);
+    await page.evaluate((c) => window.diachiMap.setPaintProperty('land', 'fill-color', c), sea);
+    const broken = await landCheck(page, 'Hà Nội z10, land in the sea colour', landColour);
+    await page.evaluate((c) => window.diachiMap.setPaintProperty('land', 'fill-color', c), landColour);
+    await idle(page, 'Hà Nội z10, land restored');
+    check(
+      'the land check catches land painted in the sea colour',
+      broken.onLand === land.onLand && broken.wrong.length === broken.onLand,
+      `${broken.wrong.length} of ${broken.onLand} points caught`,
     );
   });
 
