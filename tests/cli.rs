@@ -89,7 +89,7 @@ fn generate_geojsonl_writes_point_features() {
     let bbox = diachi_geo::bbox::to_array(geo().bbox());
     let rows = lines(&out);
     assert_eq!(rows.len(), 3000);
-    let (mut alleys, mut apartments) = (0, 0);
+    let (mut alleys, mut apartments, mut split_lots) = (0, 0, 0);
     for (i, line) in rows.iter().enumerate() {
         let f: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("line {i}: {e}: {line}"));
         assert_eq!(f["type"], "Feature");
@@ -100,7 +100,9 @@ fn generate_geojsonl_writes_point_features() {
         assert!((bbox[0]..=bbox[2]).contains(&lon) && (bbox[1]..=bbox[3]).contains(&lat), "line {i}: {lon},{lat}");
         let p = f["properties"].as_object().unwrap();
         assert_eq!(p["id"].as_u64(), Some(i as u64));
-        assert!(p["house_number"].as_u64().is_some_and(|h| h >= 1));
+        let house = p["house_number"].as_str().unwrap();
+        assert!(house.parse::<diachi_domain::HouseNumber>().is_ok(), "line {i}: house {house}");
+        split_lots += usize::from(!house.bytes().all(|b| b.is_ascii_digit()));
         for key in ["street", "ward", "province"] {
             assert!(p[key].as_str().is_some_and(|s| !s.is_empty()), "line {i}: {key}");
         }
@@ -136,7 +138,7 @@ fn generate_geojsonl_writes_point_features() {
         ];
         assert!(p.keys().all(|k| known.contains(&k.as_str())), "line {i}: {:?}", p.keys().collect::<Vec<_>>());
     }
-    assert!(alleys > 0 && apartments > 0, "{alleys} {apartments}");
+    assert!(alleys > 0 && apartments > 0 && split_lots > 0, "{alleys} {apartments} {split_lots}");
     // the post offices, same format
     let text = std::fs::read_to_string(&offices.0).unwrap();
     let rows: Vec<&str> = text.lines().collect();

@@ -3,7 +3,7 @@
 //! counts, addresses inside their wards, distinct digital addresses, Vietnamese house numbering and the post-office
 //! network.
 
-use diachi_domain::{AddressId, GridCell, LonLat, WardIdx};
+use diachi_domain::{AddressId, GridCell, HouseNumber, LonLat, WardIdx};
 use diachi_geo::dataset::output::{self, Format};
 use diachi_geo::dataset::{AddressSet, PostOfficeKind, from_e7};
 use diachi_geo::geography::{Geography, LoadOptions, WardKind};
@@ -192,7 +192,7 @@ fn digital_addresses_are_distinct_and_units_count_up() {
     }
     assert!(shared > 100 && buildings > 100, "{shared} {buildings}");
     // the units of one apartment building share its point, hence its cell
-    let mut apartments: HashMap<(u16, u32, u16, u16), (i32, i32)> = HashMap::new();
+    let mut apartments: HashMap<(u16, u32, u16, HouseNumber), (i32, i32)> = HashMap::new();
     for i in (0..set.len()).filter(|&i| set.apartment[i] != 0) {
         let key = (set.ward[i], set.street[i], set.alley[i], set.house[i]);
         let p = *apartments.entry(key).or_insert((set.lon_e7[i], set.lat_e7[i]));
@@ -218,18 +218,19 @@ fn houses_are_numbered_along_their_streets() {
     for (key, ids) in &streets {
         let house = |id: u32| set.house[id as usize];
         // one side (odd) is laid out, then the other (even); only the fallback street of scattered houses mixes them
-        let first_even = ids.iter().position(|&id| house(id) % 2 == 0).unwrap_or(ids.len());
-        let is_scattered = ids[first_even..].iter().any(|&id| house(id) % 2 == 1);
+        let first_even = ids.iter().position(|&id| house(id).number() % 2 == 0).unwrap_or(ids.len());
+        let is_scattered = ids[first_even..].iter().any(|&id| house(id).number() % 2 == 1);
         if is_scattered {
             scattered += 1;
-            let hs: Vec<u16> = ids.iter().map(|&id| house(id)).collect();
+            let hs: Vec<HouseNumber> = ids.iter().map(|&id| house(id)).collect();
             assert!(hs.windows(2).all(|w| w[0] < w[1]), "{key:?} {hs:?}");
             continue;
         }
         for parity in [1, 0] {
             // distinct buildings of this side, in id order
-            let mut buildings: Vec<(u16, (f64, f64))> = Vec::new();
-            for &id in ids.iter().filter(|&&id| house(id) % 2 == parity) {
+            // (`11A` follows 11 and comes before 13)
+            let mut buildings: Vec<(HouseNumber, (f64, f64))> = Vec::new();
+            for &id in ids.iter().filter(|&&id| house(id).number() % 2 == parity) {
                 let p = point(set, id);
                 match buildings.last() {
                     Some(&(h, q)) if h == house(id) => assert_eq!(p, q, "{key:?}: units of house {h} apart"),
@@ -254,9 +255,27 @@ fn houses_are_numbered_along_their_streets() {
 }
 
 #[test]
+fn some_city_lots_are_split_and_numbered_as_vietnam_writes_them() {
+    let set = big();
+    let on_street = (0..set.len()).filter(|&i| set.alley[i] == 0);
+    let (mut lots, mut split, mut slashed) = (0usize, 0usize, 0usize);
+    for i in on_street.filter(|&i| set.apartment[i] <= 1) {
+        lots += 1;
+        let h = set.house[i];
+        split += usize::from(!h.is_plain());
+        slashed += usize::from(h.sub() > 0);
+    }
+    // about 5 % of the urban lots (rural and alley houses are numbered plainly), some of them with a slash
+    assert!(split * 100 > lots && split * 100 < lots * 6, "{split} of {lots}");
+    assert!(slashed > 10 && slashed * 3 < split, "{slashed} with a slash, {split} split");
+    // in alleys, houses are numbered 1, 2, 3…
+    assert!((0..set.len()).filter(|&i| set.alley[i] != 0).all(|i| set.house[i].is_plain()));
+}
+
+#[test]
 fn textual_addresses_are_unique_within_a_ward() {
     let set = big();
-    let mut seen: HashSet<(u16, u32, u16, u16, u16)> = HashSet::with_capacity(set.len());
+    let mut seen: HashSet<(u16, u32, u16, HouseNumber, u16)> = HashSet::with_capacity(set.len());
     for i in 0..set.len() {
         let key = (set.ward[i], set.street[i], set.alley[i], set.house[i], set.apartment[i]);
         assert!(seen.insert(key), "id {i}: {key:?} twice");

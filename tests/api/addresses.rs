@@ -21,14 +21,18 @@ async fn an_address_by_id_is_the_indexed_record() {
     let last = set.len() as u32 - 1;
     let with_apartment = (0..=last).find(|&i| set.apartment[i as usize] != 0);
     let with_alley = (0..=last).find(|&i| set.alley[i as usize] != 0);
-    for id in [Some(0), Some(1), Some(9_999), Some(last), with_apartment, with_alley].into_iter().flatten() {
+    let split_lot = (0..=last).find(|&i| set.house[i as usize].letter().is_some());
+    let with_slash = (0..=last).find(|&i| set.house[i as usize].sub() > 0);
+    assert!(split_lot.is_some() && with_slash.is_some(), "the set holds house numbers with letters and slashes");
+    let ids = [Some(0), Some(1), Some(9_999), Some(last), with_apartment, with_alley, split_lot, with_slash];
+    for id in ids.into_iter().flatten() {
         let a = app.ok(&format!("/v1/addresses/{id}")).await;
         let i = id as usize;
         let ward = &geo.wards[usize::from(set.ward[i])];
         let (lon, lat) = addr_point(ix, id);
         assert_eq!(a["id"], id);
         assert_eq!((f(&a["lon"]), f(&a["lat"])), (lon, lat));
-        assert_eq!(a["house_number"], set.house[i]);
+        assert_eq!(a["house_number"], set.house[i].to_string());
         assert_eq!(a["street"], &*set.street_names[set.street[i] as usize]);
         assert_eq!(a["ward"]["code"], ward.code.to_string());
         assert_eq!(a["ward"]["full_name"], ward.full_name());

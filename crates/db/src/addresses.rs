@@ -6,7 +6,9 @@ use tokio_postgres::error::SqlState;
 
 use super::DbError;
 use super::import::h3_columns;
-use diachi_domain::{AddressId, DigitalAddress, GridCell, LonLat, WardCode, WardIdx, digital_address::FULL_LEVEL};
+use diachi_domain::{
+    AddressId, DigitalAddress, GridCell, HouseNumber, LonLat, WardCode, WardIdx, digital_address::FULL_LEVEL,
+};
 use diachi_geo::dataset::{AddressRecord, to_e7};
 use diachi_geo::geography::Geography;
 
@@ -24,8 +26,8 @@ pub struct AddressInput {
     pub ward: Option<WardCode>,
     /// Street (or village) name, at most [`MAX_STREET_CHARS`] characters.
     pub street: String,
-    /// House number.
-    pub house: u16,
+    /// House number (`12`, `12A`, `38B/2`).
+    pub house: HouseNumber,
     /// The alley's number; 0 = not in an alley.
     pub alley: u16,
     /// Apartment / unit number; 0 = a single-unit building.
@@ -42,7 +44,7 @@ pub struct AddressPatch {
     /// New street name; `None` = unchanged.
     pub street: Option<String>,
     /// New house number; `None` = unchanged.
-    pub house: Option<u16>,
+    pub house: Option<HouseNumber>,
     /// New alley number (0 = none); `None` = unchanged.
     pub alley: Option<u16>,
     /// New apartment number (0 = none); `None` = unchanged.
@@ -97,9 +99,6 @@ pub fn check(geo: &Geography, input: &AddressInput) -> Result<WardIdx, WriteErro
             format!("street: at most {MAX_STREET_CHARS} characters, no control characters"),
         ));
     }
-    if input.house == 0 {
-        return Err(invalid("invalid_house_number", "house_number must be 1 to 65535"));
-    }
     let p = input.location;
     if GridCell::from_lonlat(p, FULL_LEVEL).is_err() {
         return Err(invalid("outside_coverage", "the location is outside Việt Nam's digital-address grid"));
@@ -118,6 +117,12 @@ pub fn check(geo: &Geography, input: &AddressInput) -> Result<WardIdx, WriteErro
             }
         }
     }
+}
+
+/// Column `i` of an address row, a number from 0 to 65,535.
+fn small_col(row: &tokio_postgres::Row, i: usize, id: AddressId) -> Result<u16, WriteError> {
+    let v: i32 = row.try_get(i)?;
+    u16::try_from(v).map_err(|_| WriteError::Db(DbError::BadData(format!("address {id}: column {i} is {v}"))))
 }
 
 fn record(input: &AddressInput, ward: WardIdx, da_unit: u16) -> AddressRecord {
@@ -149,7 +154,9 @@ async fn write(
     let ward_code = geo.wards.get(usize::from(ward)).map(|w| w.code.as_str()).unwrap_or_default();
     let (r10, r6) = h3_columns(p);
     let geom = postgis::ewkb::Point::new(p.lon(), p.lat(), Some(4326));
-    let (house, alley, apartment) = (i32::from(input.house), i32::from(input.alley), i32::from(input.apartment));
+    let (house, alley, apartment) =
+        (i32::from(input.house.number()), i32::from(input.alley), i32::from(input.apartment));
+    let house_suffix = input.house.suffix();
     let street = input.street.trim();
     let mut client = pool.get().await?;
     for _ in 0..5 {
@@ -161,8 +168,8 @@ async fn write(
         let unit16 =
             u16::try_from(unit).map_err(|_| invalid("cell_full", "no free digital-address unit in this cell"))?;
         let code = DigitalAddress::new(cell, unit16).map_err(|e| invalid("cell_full", e.to_string()))?.to_string();
-        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 11] =
-            [&ward_code, &street, &house, &alley, &apartment, &cell_key, &unit, &code, &geom, &r10, &r6];
+        let params: [&(dyn tokio_postgres::types::ToSql + Sync); 12] =
+            [&ward_code, &street, &house, &alley, &apartment, &cell_key, &unit, &code, &geom, &r10, &r6, &house_suffix];
         let res = match id {
             None => tx.query_one(include_str!("../sql/db/insert_address.sql"), &params).await.map(|r| Some(r.get(0))),
             Some(id) => {
@@ -215,7 +222,7 @@ pub async fn get(pool: &Pool, geo: &Geography, id: AddressId) -> Result<Option<A
         lat_e7: to_e7(geom.y),
         ward: super::ward_index(geo, ward_code)?,
         street: row.try_get::<_, String>(1)?.into(),
-        house: small(2)?,
+        house: super::load::house_col(small(2)?, row.try_get(8)?, i64::from(id.get()))?,
         alley: small(3)?,
         apartment: small(4)?,
         da_unit: small(7)?,
@@ -245,7 +252,10 @@ pub async fn update(
         // a move re-derives the ward unless the patch names one
         ward: patch.ward.or(if location_changed { None } else { WardCode::parse(old_ward).ok() }),
         street: patch.street.clone().unwrap_or(row.try_get(1)?),
-        house: patch.house.unwrap_or(u16::try_from(row.try_get::<_, i32>(2)?).unwrap_or(0)),
+        house: match patch.house {
+            Some(h) => h,
+            None => super::load::house_col(small_col(&row, 2, id)?, row.try_get(8)?, i64::from(id.get()))?,
+        },
         alley: patch.alley.unwrap_or(u16::try_from(row.try_get::<_, i32>(3)?).unwrap_or(0)),
         apartment: patch.apartment.unwrap_or(u16::try_from(row.try_get::<_, i32>(4)?).unwrap_or(0)),
     };

@@ -188,7 +188,7 @@ async fn catch_up(
                             lat_e7: to_e7(p.y),
                             ward: super::ward_index(geo, ward)?,
                             street: row.try_get::<_, &str>(3)?.into(),
-                            house: unit(4)?,
+                            house: super::load::house_col(unit(4)?, row.try_get(9)?, i64::from(id.get()))?,
                             alley: unit(5)?,
                             apartment: unit(6)?,
                             da_unit: unit(7)?,

@@ -191,7 +191,7 @@ pub async fn import(client: &mut Client, data: Dataset, show_progress: bool) -> 
     report.addresses = copy_chunks(
         &tx,
         "COPY addresses (id, ward_code, street, house, alley, apartment, da_cell, da_unit, digital_address, geom, \
-         h3_r10, h3_r6) FROM STDIN (FORMAT binary)",
+         h3_r10, h3_r6, house_suffix) FROM STDIN (FORMAT binary)",
         chunks,
         &progress,
     )
@@ -228,11 +228,12 @@ fn encode_addresses(data: &Dataset, range: std::ops::Range<usize>) -> CopyBuf {
         let Ok(p) = LonLat::new(from_e7(x), from_e7(y)) else { continue };
         let (r10, r6) = h3_columns(p);
         let street = set.street_names.get(set.street[i] as usize).map_or("", |s| &**s);
-        c.row(12)
+        let house = set.house[i];
+        c.row(13)
             .i64(i as i64)
             .text(ward.code.as_str())
             .text(street)
-            .i32(i32::from(set.house[i]))
+            .i32(i32::from(house.number()))
             .i32(i32::from(set.alley[i]))
             .i32(i32::from(set.apartment[i]))
             .i64(cell)
@@ -240,7 +241,8 @@ fn encode_addresses(data: &Dataset, range: std::ops::Range<usize>) -> CopyBuf {
             .text(&code)
             .point(p.lon(), p.lat())
             .i64(r10)
-            .i64(r6);
+            .i64(r6)
+            .text(&house.suffix());
     }
     c
 }

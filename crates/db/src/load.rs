@@ -9,6 +9,7 @@ use tokio_postgres::binary_copy::BinaryCopyOutStream;
 use tokio_postgres::types::Type;
 
 use super::DbError;
+use diachi_domain::HouseNumber;
 use diachi_geo::dataset::{AddressSet, Dataset, NO_WARD, PostOffice, PostOfficeKind, to_e7};
 use diachi_geo::geography::Geography;
 
@@ -22,6 +23,11 @@ pub struct Loaded {
 
 fn u16_col(v: i32, what: &str, id: i64) -> Result<u16, DbError> {
     u16::try_from(v).map_err(|_| DbError::BadData(format!("address {id}: {what} {v} out of range")))
+}
+
+/// The house number stored as its number and suffix (`38`, `B/2`).
+pub(crate) fn house_col(number: u16, suffix: &str, id: i64) -> Result<HouseNumber, DbError> {
+    HouseNumber::from_number_and_suffix(number, suffix).map_err(|e| DbError::BadData(format!("address {id}: {e}")))
 }
 
 /// Interns street names.
@@ -65,7 +71,7 @@ pub async fn load(client: &mut Client, geography: Geography) -> Result<Loaded, D
         lat_e7: vec![0; len],
         ward: vec![NO_WARD; len],
         street: vec![0; len],
-        house: vec![0; len],
+        house: vec![HouseNumber::ONE; len],
         alley: vec![0; len],
         apartment: vec![0; len],
         da_unit: vec![1; len],
@@ -75,7 +81,17 @@ pub async fn load(client: &mut Client, geography: Geography) -> Result<Loaded, D
     let stream = tx.copy_out(include_str!("../sql/db/load_addresses.sql")).await?;
     let rows = BinaryCopyOutStream::new(
         stream,
-        &[Type::INT8, Type::TEXT, Type::TEXT, Type::INT4, Type::INT4, Type::INT4, Type::INT4, geom_type.clone()],
+        &[
+            Type::INT8,
+            Type::TEXT,
+            Type::TEXT,
+            Type::INT4,
+            Type::INT4,
+            Type::INT4,
+            Type::INT4,
+            geom_type.clone(),
+            Type::TEXT,
+        ],
     );
     futures_util::pin_mut!(rows);
     while let Some(row) = rows.try_next().await? {
@@ -86,7 +102,7 @@ pub async fn load(client: &mut Client, geography: Geography) -> Result<Loaded, D
             .ok_or_else(|| DbError::BadData(format!("address id {id}")))?;
         set.ward[i] = ward_index(row.try_get(1)?)?.get();
         set.street[i] = streets.intern(&mut set, row.try_get(2)?);
-        set.house[i] = u16_col(row.try_get(3)?, "house", id)?;
+        set.house[i] = house_col(u16_col(row.try_get(3)?, "house", id)?, row.try_get(8)?, id)?;
         set.alley[i] = u16_col(row.try_get(4)?, "alley", id)?;
         set.apartment[i] = u16_col(row.try_get(5)?, "apartment", id)?;
         set.da_unit[i] = u16_col(row.try_get(6)?, "digital-address unit", id)?;

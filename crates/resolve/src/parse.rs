@@ -16,7 +16,7 @@ mod tests;
 use super::text::{MAX_TOKENS, Token, tokenize};
 use super::verdict::Resolution;
 use super::{MAX_INPUT_BYTES, Resolver};
-use diachi_domain::LonLat;
+use diachi_domain::{HouseNumber, LonLat};
 use diachi_geo::index::NationalIndex;
 
 /// The input as every stage reads it.
@@ -47,6 +47,17 @@ fn number(t: &Token) -> Option<u16> {
         return None;
     }
     digits.parse().ok()
+}
+
+/// The house number a word is (`12`, `12a` → `12A`): digits, then at most one letter; `None` for anything else.
+fn house_number(t: &Token) -> Option<HouseNumber> {
+    let v = number(t)?;
+    let rest = &t.text.as_bytes()[t.text.bytes().take_while(u8::is_ascii_digit).count()..];
+    match rest {
+        [] => HouseNumber::new(v),
+        [l] => HouseNumber::with_parts(v, Some(*l), 0),
+        _ => None,
+    }
 }
 
 /// `raw` cut to at most [`MAX_INPUT_BYTES`] bytes, on a character boundary.

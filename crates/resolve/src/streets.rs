@@ -5,7 +5,7 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 
 use super::gazetteer::{edit_distance_within, key_of};
-use diachi_domain::AddressId;
+use diachi_domain::{AddressId, HouseNumber};
 use diachi_geo::dataset::{AddressSet, NO_WARD};
 use diachi_geo::index::NationalIndex;
 
@@ -23,10 +23,10 @@ pub struct Streets {
 }
 
 /// The number parts of a street address.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct HouseNumber {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StreetNumber {
     /// House number.
-    pub house: u16,
+    pub house: HouseNumber,
     /// 0 = on the street itself.
     pub alley: u16,
     /// 0 = the whole building.
@@ -47,7 +47,7 @@ pub fn street_key(name: &str) -> String {
     k
 }
 
-fn sort_key(set: &AddressSet, id: u32) -> (u16, u32, u16, u16, u16) {
+fn sort_key(set: &AddressSet, id: u32) -> (u16, u32, u16, HouseNumber, u16) {
     let i = id as usize;
     (set.ward[i], set.street[i], set.alley[i], set.house[i], set.apartment[i])
 }
@@ -138,7 +138,7 @@ impl Streets {
 
     /// The addresses on `street` of `ward` with this house number, alley and apartment; an apartment of 0 matches
     /// every unit of the building.
-    pub fn addresses(&self, ix: &NationalIndex, ward: u16, street: u32, n: HouseNumber) -> Vec<AddressId> {
+    pub fn addresses(&self, ix: &NationalIndex, ward: u16, street: u32, n: StreetNumber) -> Vec<AddressId> {
         let set = &ix.data.addresses;
         let mut out = Vec::new();
         if let Some(&(a, b)) = self.ranges.get(&(ward, street)) {
@@ -194,7 +194,7 @@ mod tests {
             a.lat_e7.push(210_000_000);
             a.ward.push(ward);
             a.street.push(street);
-            a.house.push(1);
+            a.house.push(HouseNumber::ONE);
             a.alley.push(0);
             a.apartment.push(0);
             a.da_unit.push(1);

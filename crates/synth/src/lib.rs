@@ -20,10 +20,10 @@ pub mod rng;
 use rayon::prelude::*;
 use std::collections::HashMap;
 
-use diachi_domain::{AddressId, WardIdx};
+use diachi_domain::{AddressId, HouseNumber, WardIdx};
 use diachi_geo::dataset::{AddressSet, PostOffice, PostOfficeKind, street_half_width_m, to_e7};
 use diachi_geo::geography::{Geography, Ward, WardKind};
-use rng::Rng;
+use rng::{Rng, mix};
 
 /// Households in Vietnam at the 2019 census (GSO): the size of `--households full`.
 pub const NATIONAL_HOUSEHOLDS: u64 = 26_870_079;
@@ -45,6 +45,10 @@ pub fn household_weight(ward: &Ward) -> f64 {
 
 /// Houses along a side of a street of average length, at least, when a smaller set is spread out (see [`spread`]).
 const MIN_HOUSES_PER_SIDE: f64 = 4.0;
+
+/// The share of urban street lots split from the lot before them, numbered with a letter (`11A`): see
+/// `WardGen::lot_number`.
+const SPLIT_LOT_P: f64 = 0.05;
 
 /// House spacing (m), street lengths (m) and the chance of an alley at a house, in urban wards and elsewhere.
 fn street_plan(kind: WardKind) -> (f64, (f64, f64), f64) {
@@ -163,7 +167,7 @@ struct WardOut {
     lon: Vec<i32>,
     lat: Vec<i32>,
     street: Vec<u32>,
-    house: Vec<u16>,
+    house: Vec<HouseNumber>,
     alley: Vec<u16>,
     apartment: Vec<u16>,
     names: Vec<String>,
@@ -172,6 +176,10 @@ struct WardOut {
 struct WardGen<'a> {
     ward: &'a Ward,
     rng: Rng,
+    /// Seed of the house-number suffixes (a stream of their own: they leave the layout as it is).
+    suffix_seed: u64,
+    /// In the south, where `Hẻm` is the alley word, some split lots are numbered with a slash (`38B/2`).
+    south: bool,
     urban: bool,
     /// cumulative areas of the polygon parts, for sampling
     cum: Vec<f64>,
@@ -210,6 +218,8 @@ impl<'a> WardGen<'a> {
         Self {
             ward,
             rng,
+            suffix_seed: mix(seed ^ 0x4855_5345_u64 ^ u64::from(ward.code.as_u32()) << 20),
+            south: province >= 51,
             urban: ward.kind == WardKind::Phuong,
             cum,
             street_word: if ward.kind == WardKind::Phuong && province <= 37 { "Phố" } else { "Đường" },
@@ -258,7 +268,24 @@ impl<'a> WardGen<'a> {
         None
     }
 
-    fn push(&mut self, p: [f64; 2], street: u32, house: u16, alley: u16, apartment: u16) {
+    /// The number of the `k`-th lot on `side` of `street` (odd numbers on one side, even on the other): mostly `2k+1+side`,
+    /// but [`SPLIT_LOT_P`] of the urban lots are split from the one before them and take its number with a letter
+    /// (`11A`, `11B` between 11 and 13), and in the south some of those a sub-number too (`11A/2`, `11/3`). Drawn
+    /// from a hash of (seed, ward, street, lot), so the layout does not change.
+    fn lot_number(&self, street: u32, side: u16, k: u32) -> Option<HouseNumber> {
+        let plain = u16::try_from(2 * k + 1 + u32::from(side)).ok()?;
+        let h = mix(self.suffix_seed ^ u64::from(street) << 34 ^ u64::from(k) << 1 ^ u64::from(side));
+        if !self.urban || k == 0 || (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64) >= SPLIT_LOT_P {
+            return HouseNumber::new(plain);
+        }
+        let before = plain - 2;
+        let letter = b'A' + (h % 3) as u8;
+        let sub = if self.south && (h >> 2).is_multiple_of(3) { 1 + ((h >> 4) % 4) as u16 } else { 0 };
+        let letter = if sub > 0 && (h >> 6).is_multiple_of(2) { None } else { Some(letter) };
+        HouseNumber::with_parts(before, letter, sub)
+    }
+
+    fn push(&mut self, p: [f64; 2], street: u32, house: HouseNumber, alley: u16, apartment: u16) {
         self.out.lon.push(to_e7(p[0]));
         self.out.lat.push(to_e7(p[1]));
         self.out.street.push(street);
@@ -273,7 +300,7 @@ impl<'a> WardGen<'a> {
 
     /// Places one building's units at `p`.
     /// Places one building's units at `p`: in a set spread `spread` times (see [`spread`]), a sample of them.
-    fn building(&mut self, n: usize, p: [f64; 2], street: u32, house: u16, alley: u16, spread: f64) {
+    fn building(&mut self, n: usize, p: [f64; 2], street: u32, house: HouseNumber, alley: u16, spread: f64) {
         let roll = self.rng.f64();
         let full = if !self.urban || roll < 0.90 {
             1
@@ -325,15 +352,12 @@ impl<'a> WardGen<'a> {
                     let mut s = s0 + self.rng.range(0.0, spacing);
                     while s < s1 && self.remaining(n) > 0 {
                         k = k.max((s / base_spacing) as u32);
-                        let house = 2 * k + 1 + u32::from(side);
-                        if house > u32::from(u16::MAX) {
-                            break;
-                        }
+                        let Some(house) = self.lot_number(street, side, k) else { break };
                         let p = [p0[0] + ux * s * kx, p0[1] + uy * s * ky];
-                        self.building(n, p, street, house as u16, 0, spread);
+                        self.building(n, p, street, house, 0, spread);
                         if self.rng.chance(alley_p) {
                             let dir = [-uy * sign, ux * sign];
-                            self.alley(n, p, dir, [kx, ky], street, house as u16, spread);
+                            self.alley(n, p, dir, [kx, ky], street, house.number(), spread);
                         }
                         k += 1;
                         s += spacing * self.rng.range(0.7, 1.3);
@@ -352,7 +376,7 @@ impl<'a> WardGen<'a> {
                 break;
             }
             let p = self.sample_point().unwrap_or([self.ward.label.lon(), self.ward.label.lat()]);
-            self.push(p, street, house, 0, 0);
+            self.push(p, street, HouseNumber::new(house).unwrap_or(HouseNumber::ONE), 0, 0);
             house = house.wrapping_add(1).max(1);
         }
         self.out
@@ -372,8 +396,8 @@ impl<'a> WardGen<'a> {
         let mut house: u16 = 1;
         while s < t1 * len - 1.0 && self.remaining(n) > 0 {
             let q = [start[0] + dir[0] * s * k[0], start[1] + dir[1] * s * k[1]];
-            self.push(q, street, house, alley, 0);
-            house += 1;
+            self.push(q, street, HouseNumber::new(house).unwrap_or(HouseNumber::ONE), alley, 0);
+            house = house.saturating_add(1);
             s += (4.0 + self.rng.range(0.0, 3.0)) * spread;
         }
     }

@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use super::geom::{BUFFER, EXTENT, Ring, TileFrame, WorldPolygons, clip_polygons, world};
 use super::streets::{StreetKind, StreetLine, Streets, clip_line};
 use super::{Layer, Source, TileError, TileId};
-use diachi_domain::{AddressId, WardIdx};
+use diachi_domain::{AddressId, HouseNumber, WardIdx};
 use diachi_geo::dataset::{alley_word, from_e7};
 use diachi_geo::index::NationalIndex;
 
@@ -544,8 +544,13 @@ fn inside(frame: &TileFrame, w: (f64, f64), buffer: f64) -> Option<(f64, f64)> {
     ((-buffer..hi).contains(&x) && (-buffer..hi).contains(&y)).then(|| (x.round(), y.round()))
 }
 
-/// The label of a house: `12`, or `3 Ngõ 45` in an alley; `None` for a row without a ward.
-fn house_label(geo: &diachi_geo::geography::Geography, ward: WardIdx, house: u16, alley: u16) -> Option<String> {
+/// The label of a house: `12`, `12A`, or `3 Ngõ 45` in an alley; `None` for a row without a ward.
+fn house_label(
+    geo: &diachi_geo::geography::Geography,
+    ward: WardIdx,
+    house: HouseNumber,
+    alley: u16,
+) -> Option<String> {
     let ward = geo.wards.get(usize::from(ward))?;
     Some(if alley == 0 {
         house.to_string()

@@ -148,7 +148,8 @@ impl Plane {
     }
 }
 
-/// A house of a run: position in metres, house and alley numbers.
+/// A house of a run: position in metres, house number (its number part: `12` of `12A`, the side it stands on) and
+/// alley number.
 #[derive(Clone, Copy)]
 struct House {
     p: [f64; 2],
@@ -168,7 +169,7 @@ fn run_lines(set: &AddressSet, geo: &Geography, run: std::ops::Range<usize>) -> 
     let houses: Vec<House> = run
         .map(|i| House {
             p: plane.to_m(from_e7(set.lon_e7[i]), from_e7(set.lat_e7[i])),
-            number: set.house[i],
+            number: set.house[i].number(),
             alley: set.alley[i],
         })
         .collect();

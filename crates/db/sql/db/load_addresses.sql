@@ -1,1 +1,1 @@
-COPY (SELECT id, ward_code, street, house, alley, apartment, da_unit, geom FROM addresses) TO STDOUT (FORMAT binary)
+COPY (SELECT id, ward_code, street, house, alley, apartment, da_unit, geom, house_suffix FROM addresses) TO STDOUT (FORMAT binary)

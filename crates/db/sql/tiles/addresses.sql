@@ -8,8 +8,8 @@ features AS (
     SELECT ST_AsMVTGeom(ST_Transform(a.geom, 3857), bounds.env, 4096, 64, true) AS geom,
            a.id AS fid,
            a.id,
-           CASE WHEN a.alley = 0 THEN a.house::text
-                ELSE a.house || ' ' || CASE WHEN w.province_code IN ('46', '48') THEN 'Kiệt'
+           CASE WHEN a.alley = 0 THEN a.house || a.house_suffix
+                ELSE a.house || a.house_suffix || ' ' || CASE WHEN w.province_code IN ('46', '48') THEN 'Kiệt'
                                             WHEN w.province_code >= '51' THEN 'Hẻm'
                                             ELSE 'Ngõ' END || ' ' || a.alley
            END AS house,

@@ -1,4 +1,4 @@
-//! The national address set and the post-office network as compact columns (about 24 bytes per address),
+//! The national address set and the post-office network as compact columns (about 26 bytes per address),
 //! whatever produced them: the synthetic generator (crate `diachi-synth`) or, later, a database.
 
 pub mod output;
@@ -6,7 +6,7 @@ pub mod output;
 use serde::Serialize;
 
 use crate::geography::Geography;
-use diachi_domain::{AddressId, DigitalAddress, GridCell, LonLat, WardIdx, digital_address::FULL_LEVEL};
+use diachi_domain::{AddressId, DigitalAddress, GridCell, HouseNumber, LonLat, WardIdx, digital_address::FULL_LEVEL};
 
 /// Coordinates are stored as integers of 1e-7 degree (about 1 cm).
 pub const COORD_SCALE: f64 = 1e7;
@@ -34,8 +34,8 @@ pub struct AddressSet {
     pub ward: Vec<u16>,
     /// Index into `street_names`.
     pub street: Vec<u32>,
-    /// House number.
-    pub house: Vec<u16>,
+    /// House number (`12`, `12A`, `38B/2`).
+    pub house: Vec<HouseNumber>,
     /// The alley's number (the house number where it leaves the street); 0 = not in an alley.
     pub alley: Vec<u16>,
     /// Apartment / unit number inside a multi-unit building; 0 = a single-unit building.
@@ -133,8 +133,8 @@ pub struct AddressView<'a> {
     /// Index of the ward in [`Geography::wards`].
     #[serde(skip)]
     pub ward_index: WardIdx,
-    /// House number.
-    pub house_number: u16,
+    /// House number (`12`, `12A`, `38B/2`), a string in JSON.
+    pub house_number: HouseNumber,
     /// `Ngõ 45`, `Hẻm 12`, `Kiệt 7`, or none.
     pub alley: Option<String>,
     /// Apartment / unit number; `None` in a single-unit building.
@@ -205,7 +205,8 @@ impl AddressSet {
             + self.lat_e7.capacity() * 4
             + self.ward.capacity() * 2
             + self.street.capacity() * 4
-            + (self.house.capacity() + self.alley.capacity() + self.apartment.capacity() + self.da_unit.capacity()) * 2
+            + self.house.capacity() * 4
+            + (self.alley.capacity() + self.apartment.capacity() + self.da_unit.capacity()) * 2
             + self.street_names.iter().map(|s| s.len() + 16).sum::<usize>()
     }
 
@@ -249,7 +250,7 @@ pub struct RecordRef<'a> {
     /// Street (or village) name.
     pub street: &'a str,
     /// House number.
-    pub house: u16,
+    pub house: HouseNumber,
     /// The alley's number; 0 = not in an alley.
     pub alley: u16,
     /// Apartment / unit number; 0 = a single-unit building.
@@ -300,7 +301,7 @@ pub struct AddressRecord {
     /// Street (or village) name.
     pub street: std::sync::Arc<str>,
     /// House number.
-    pub house: u16,
+    pub house: HouseNumber,
     /// The alley's number; 0 = not in an alley.
     pub alley: u16,
     /// Apartment / unit number; 0 = a single-unit building.

@@ -79,7 +79,7 @@ pub fn write_addresses(w: &mut impl Write, geo: &Geography, set: &AddressSet, fo
                 write_e7(w, set.lon_e7[i])?;
                 w.write_all(b",")?;
                 write_e7(w, set.lat_e7[i])?;
-                write!(w, r#"]}},"properties":{{"id":{id},"house_number":{},"#, set.house[i])?;
+                write!(w, r#"]}},"properties":{{"id":{id},"house_number":"{}","#, set.house[i])?;
                 if !alley.is_empty() {
                     write!(w, r#""alley":{},"#, json_str(&alley))?;
                 }

@@ -13,6 +13,7 @@ use crate::verdict::{
     Candidate, Component, ComponentType, Confirmation, Granularity, NextAction, OldUnits, Resolution, ResolvedAddress,
     UnitName, Verdict,
 };
+use diachi_domain::HouseNumber;
 use diachi_geo::dataset::{AddressView, alley_word};
 use diachi_geo::geography::{Province, Ward};
 use diachi_geo::index::NationalIndex;
@@ -88,6 +89,9 @@ struct Best<'a> {
     street_name: Option<String>,
     /// Another ward scored nearly as well.
     ambiguous: bool,
+    /// The house number and alley: as read, or the house `45/12` on the street when the register has that one.
+    house: Option<HouseNumber>,
+    alley: Option<u16>,
 }
 
 impl<'a> Best<'a> {
@@ -116,6 +120,8 @@ impl<'a> Best<'a> {
                 .and_then(|(sid, _)| ix.data.addresses.street_names.get(sid as usize))
                 .map(ToString::to_string),
             ambiguous,
+            house: if scored.slash { part.slash } else { part.house },
+            alley: if scored.slash { None } else { part.alley },
         }
     }
 
@@ -172,10 +178,10 @@ fn reason(r: &Resolver, tried: &[Reading], s: &Scored, best: &Scored) -> &'stati
 /// province.
 fn components(r: &Resolver, input: &Input, b: &Best) -> Vec<Component> {
     let num_conf = if b.found() { Confirmation::Confirmed } else { Confirmation::UnconfirmedButPlausible };
-    let number = |kind, text: String, n: u16| Component {
+    let number = |kind, text: String, n: String| Component {
         kind,
         text,
-        input_text: Some(n.to_string()),
+        input_text: Some(n),
         confirmation: num_conf,
         inferred: false,
         spell_corrected: false,
@@ -183,9 +189,9 @@ fn components(r: &Resolver, input: &Input, b: &Best) -> Vec<Component> {
     };
     let province_code = b.province.map_or(0, |p| p.code.as_u32());
     [
-        b.part.apartment.map(|a| number(ComponentType::Apartment, a.to_string(), a)),
-        b.part.house.map(|h| number(ComponentType::HouseNumber, h.to_string(), h)),
-        b.part.alley.map(|a| number(ComponentType::Alley, format!("{} {a}", alley_word(province_code)), a)),
+        b.part.apartment.map(|a| number(ComponentType::Apartment, a.to_string(), a.to_string())),
+        b.house.map(|h| number(ComponentType::HouseNumber, h.to_string(), h.to_string())),
+        b.alley.map(|a| number(ComponentType::Alley, format!("{} {a}", alley_word(province_code)), a.to_string())),
         street_component(b),
         ward_component(r, input, b),
         b.reading.district.map(|d| Component {
@@ -389,10 +395,10 @@ fn formatted(b: &Best, p: &Province) -> String {
     if let Some(a) = b.part.apartment {
         let _ = write!(f, "Căn {a}, ");
     }
-    if let Some(h) = b.part.house {
+    if let Some(h) = b.house {
         let _ = write!(f, "Số {h}, ");
     }
-    if let Some(a) = b.part.alley {
+    if let Some(a) = b.alley {
         let _ = write!(f, "{} {a}, ", alley_word(p.code.as_u32()));
     }
     if let Some(s) = b.street_name.as_ref().or(b.street_input.as_ref()) {

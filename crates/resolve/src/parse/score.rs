@@ -6,7 +6,7 @@ use super::readings::{Reading, province_of};
 use super::street::{StreetPart, street_tokens_keys};
 use crate::Resolver;
 use crate::gazetteer::Unit;
-use crate::streets::HouseNumber;
+use crate::streets::StreetNumber;
 use diachi_domain::LonLat;
 use diachi_geo::index::NationalIndex;
 
@@ -33,6 +33,8 @@ pub(super) struct Scored {
     pub street: Option<(u32, usize)>,
     /// The addresses found on it.
     pub ids: Vec<diachi_domain::AddressId>,
+    /// They were found by the house number `45/12` on the street itself, not by house 12 in alley 45.
+    pub slash: bool,
     /// Whether the caller's coordinates are in the ward (none without coordinates).
     pub hint_in_ward: Option<bool>,
 }
@@ -80,6 +82,7 @@ pub(super) fn score(
                 score: reading.score,
                 street: None,
                 ids: Vec::new(),
+                slash: false,
                 hint_in_ward: None,
             });
         }
@@ -145,7 +148,7 @@ fn on_ward(r: &Resolver, ix: &NationalIndex, t: &Trial, w: u16, default: bool, n
     if default {
         score += DEFAULT_BONUS;
     }
-    let (street, ids, specificity) = find_street(r, ix, w, &t.keys, t.part);
+    let (street, ids, specificity, slash) = find_street(r, ix, w, &t.keys, t.part);
     if let Some((_, dist)) = street {
         // a street name that many wards have says little about which ward this is
         score += (1.5 - 0.3 * dist as f64) * specificity;
@@ -169,23 +172,30 @@ fn on_ward(r: &Resolver, ix: &NationalIndex, t: &Trial, w: u16, default: bool, n
         score,
         street,
         ids,
+        slash,
         hint_in_ward,
     })
 }
 
 /// The street of ward `w` the keys name (the first key that names one) and the addresses on it with the part's
 /// numbers: the first street with such an address, else the first street found; with the specificity of the key
-/// that found it (`Streets::specificity`).
+/// that found it (`Streets::specificity`), and whether the house was found by the part's slash reading.
 fn find_street(
     r: &Resolver,
     ix: &NationalIndex,
     w: u16,
     keys: &[String],
     part: &StreetPart,
-) -> (Option<(u32, usize)>, Vec<diachi_domain::AddressId>, f64) {
+) -> (Option<(u32, usize)>, Vec<diachi_domain::AddressId>, f64, bool) {
     let mut street = None;
     let mut ids = Vec::new();
     let mut specificity = 1.0;
+    let mut slash = false;
+    let apartment = part.apartment.unwrap_or(0);
+    let numbers = [
+        part.house.map(|house| (StreetNumber { house, alley: part.alley.unwrap_or(0), apartment }, false)),
+        part.slash.map(|house| (StreetNumber { house, alley: 0, apartment }, true)),
+    ];
     for key in keys {
         if street.is_some() {
             break;
@@ -195,16 +205,16 @@ fn find_street(
                 street = Some((sid, dist));
                 specificity = r.streets.specificity(key);
             }
-            if let Some(house) = part.house {
-                let n = HouseNumber { house, alley: part.alley.unwrap_or(0), apartment: part.apartment.unwrap_or(0) };
+            let found = numbers.iter().flatten().find_map(|&(n, by_slash)| {
                 let found = r.streets.addresses(ix, w, sid, n);
-                if !found.is_empty() {
-                    street = Some((sid, dist));
-                    ids = found;
-                    break;
-                }
+                (!found.is_empty()).then_some((found, by_slash))
+            });
+            if let Some((found, by_slash)) = found {
+                street = Some((sid, dist));
+                (ids, slash) = (found, by_slash);
+                break;
             }
         }
     }
-    (street, ids, specificity)
+    (street, ids, specificity, slash)
 }

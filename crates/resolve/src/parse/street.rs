@@ -2,11 +2,12 @@
 //! alley and street.
 
 use super::Input;
-use super::number;
 use super::readings::Reading;
+use super::{house_number, number};
 use crate::gazetteer::edit_distance_within;
 use crate::streets::street_key;
 use crate::text::Token;
+use diachi_domain::HouseNumber;
 
 const APARTMENT: [&str; 5] = ["can", "canho", "phong", "apt", "ch"];
 const HOUSE: [&str; 4] = ["so", "sn", "nha", "sonha"];
@@ -17,8 +18,11 @@ const VILLAGE: [&str; 7] = ["thon", "ap", "ban", "buon", "xom", "to", "khu"];
 #[derive(Debug, Default, Clone)]
 pub(super) struct StreetPart {
     pub apartment: Option<u16>,
-    pub house: Option<u16>,
+    pub house: Option<HouseNumber>,
     pub alley: Option<u16>,
+    /// `45/12` without an alley word is house 12 in alley 45, or the house numbered `45/12` on the street itself:
+    /// that second reading (the register decides).
+    pub slash: Option<HouseNumber>,
     /// Token indexes of the street name.
     pub street: Vec<usize>,
     /// Token indexes that fit nowhere.
@@ -107,20 +111,39 @@ impl<'a> Splitter<'a> {
         k + 1
     }
 
-    /// `số 12`, `số nhà 12`, `sn 12`: the first house number.
+    /// `số 12`, `số nhà 12`, `sn 12`, `số 38B/2`: the first house number.
     fn house(&mut self, k: usize) -> Option<usize> {
         let word = self.word(k)?;
         if !HOUSE.contains(&word) || self.after_street_word() {
             return None;
         }
         let skip = usize::from(self.word(k + 1).is_some_and(|n| n != word && HOUSE.contains(&n)));
-        let v = self.number(k + 1 + skip)?;
+        let (v, used) = self.house_at(k + 1 + skip)?;
         if self.part.house.is_some() {
             return None;
         }
         self.part.house = Some(v);
         self.close();
-        Some(k + 2 + skip)
+        Some(k + 1 + skip + used)
+    }
+
+    /// The house number the `k`-th word left over starts (`12`, `12A`, or `38B/2` over two words) and how many words
+    /// it takes.
+    fn house_at(&self, k: usize) -> Option<(HouseNumber, usize)> {
+        let t = &self.tokens[*self.idx.get(k)?];
+        let v = house_number(t).or_else(|| HouseNumber::new(number(t)?))?;
+        let sub = self.after_slash(k).filter(|u| u.is_number()).and_then(number);
+        match sub.and_then(|sub| HouseNumber::with_parts(v.number(), v.letter().map(|c| c as u8), sub)) {
+            Some(h) => Some((h, 2)),
+            None => Some((v, 1)),
+        }
+    }
+
+    /// The word right after the `k`-th word left over when a slash stands between them (`2` of `38B/2`).
+    fn after_slash(&self, k: usize) -> Option<&'a Token> {
+        let (&i, &j) = (self.idx.get(k)?, self.idx.get(k + 1)?);
+        let (t, u) = (&self.tokens[i], &self.tokens[j]);
+        self.input.get(t.end..u.start).is_some_and(|g| g.trim() == "/").then_some(u)
     }
 
     /// `ngõ 45`, `hẻm 12`: the first alley number.
@@ -144,19 +167,24 @@ impl<'a> Splitter<'a> {
             self.run.push(i);
             return Some(k + 1);
         }
-        // `45/12 Lê Lợi`: house 12 in alley 45
-        if let Some(&j) = self.idx.get(k + 1)
-            && let Some(w) = number(&tokens[j])
-            && self.input.get(t.end..tokens[j].start).is_some_and(|g| g.trim() == "/")
-            && self.part.alley.is_none()
-        {
-            self.part.alley = Some(v);
-            self.part.house = Some(w);
-            self.close();
-            return Some(k + 2);
+        // `45/12 Lê Lợi`: house 12 in alley 45 (or the house `45/12`); `38B/2 Lê Lợi`: the house `38B/2`
+        if let Some(u) = self.after_slash(k).filter(|u| number(u).is_some()) {
+            let letter = house_number(t).and_then(HouseNumber::letter);
+            if letter.is_none() && self.part.alley.is_none() {
+                self.part.alley = Some(v);
+                self.part.house = house_number(u).or_else(|| HouseNumber::new(number(u)?));
+                self.part.slash = u.is_number().then(|| HouseNumber::with_parts(v, None, number(u)?)).flatten();
+                self.close();
+                return Some(k + 2);
+            }
+            if letter.is_some() && self.part.house.is_none() {
+                self.part.house = self.house_at(k).map(|(h, _)| h);
+                self.close();
+                return Some(k + 2);
+            }
         }
         if self.part.house.is_none() {
-            self.part.house = Some(v);
+            self.part.house = house_number(t).or_else(|| HouseNumber::new(v));
             self.close();
         } else {
             self.close();

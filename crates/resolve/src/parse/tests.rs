@@ -36,13 +36,21 @@ fn fixture() -> &'static (NationalIndex, Resolver) {
         let tan_dinh = ward_index(&geography, "Phường Tân Định", "Hồ Chí Minh");
         let mut a =
             AddressSet { street_names: vec!["Lê Lợi".into(), "Hai Bà Trưng".into()], ..AddressSet::default() };
-        for (ward, street, house, alley) in [(sai_gon, 0, 12, 0), (tan_dinh, 1, 40, 0), (sai_gon, 1, 40, 5)] {
+        let houses = [
+            (sai_gon, 0, "12", 0),
+            (tan_dinh, 1, "40", 0),
+            (sai_gon, 1, "40", 5),
+            (sai_gon, 0, "12A", 0),
+            (sai_gon, 0, "38B/2", 0),
+            (sai_gon, 0, "45/12", 0),
+        ];
+        for (k, (ward, street, house, alley)) in houses.into_iter().enumerate() {
             let at = geography.wards[usize::from(ward)].label;
-            a.lon_e7.push(to_e7(at.lon()) + 1000 * i32::from(house));
+            a.lon_e7.push(to_e7(at.lon()) + 1000 * k as i32);
             a.lat_e7.push(to_e7(at.lat()));
             a.ward.push(ward);
             a.street.push(street);
-            a.house.push(house);
+            a.house.push(house.parse().unwrap());
             a.alley.push(alley);
             a.apartment.push(0);
             a.da_unit.push(1);
@@ -148,15 +156,54 @@ fn the_street_part_separates_apartment_house_alley_street_and_the_rest() {
     let split = |text: &str| {
         let input = Input::new(text);
         let part = street_part(&input.tokens, input.text, &vec![false; input.tokens.len()]);
-        (part.apartment, part.house, part.alley, words(&input, &part.street), words(&input, &part.unknown))
+        let house = part.house.map(|h| h.to_string());
+        (part.apartment, house, part.alley, words(&input, &part.street), words(&input, &part.unknown))
     };
     let s = |v: &[&str]| v.iter().map(|&w| w.to_owned()).collect::<Vec<_>>();
-    assert_eq!(split("căn hộ 5 số 12 ngõ 34 Lê Lợi"), (Some(5), Some(12), Some(34), s(&["le", "loi"]), s(&[])));
+    let h = |v: &str| Some(v.to_owned());
+    assert_eq!(split("căn hộ 5 số 12 ngõ 34 Lê Lợi"), (Some(5), h("12"), Some(34), s(&["le", "loi"]), s(&[])));
     // `45/12`: house 12 in alley 45; the words that are not the longest run are not understood
-    assert_eq!(split("xyz, 45/12 Lê Lợi"), (None, Some(12), Some(45), s(&["le", "loi"]), s(&["xyz"])));
+    assert_eq!(split("xyz, 45/12 Lê Lợi"), (None, h("12"), Some(45), s(&["le", "loi"]), s(&["xyz"])));
     // right after `đường` or a village word, a number is part of the name; of two runs as long, the first is the
     // street
-    assert_eq!(split("7 Đường 19, Thôn 3"), (None, Some(7), None, s(&["duong", "19"]), s(&["thon", "3"])));
+    assert_eq!(split("7 Đường 19, Thôn 3"), (None, h("7"), None, s(&["duong", "19"]), s(&["thon", "3"])));
+    // house numbers as Vietnam writes them: a letter, a slash after a letter
+    assert_eq!(split("38B/2 Lê Lợi"), (None, h("38B/2"), None, s(&["le", "loi"]), s(&[])));
+    assert_eq!(split("số 110b ngõ 4 Lê Lợi"), (None, h("110B"), Some(4), s(&["le", "loi"]), s(&[])));
+    assert_eq!(split("sn 7a/3 Lê Lợi"), (None, h("7A/3"), None, s(&["le", "loi"]), s(&[])));
+    assert_eq!(split("12c Lê Lợi"), (None, h("12C"), None, s(&["le", "loi"]), s(&[])));
+}
+
+/// The house number, alley component and address id found for `text`, and whether the house is confirmed.
+fn house_found(text: &str) -> (Option<String>, Option<String>, Option<AddressId>, bool) {
+    let (ix, r) = fixture();
+    let res = r.resolve(ix, text, None);
+    let c = |kind| res.components.iter().find(|c| c.kind == kind);
+    let house = c(ComponentType::HouseNumber);
+    (
+        house.map(|c| c.text.clone()),
+        c(ComponentType::Alley).map(|c| c.text.clone()),
+        res.address.and_then(|a| a.address_id),
+        house.is_some_and(|c| c.confirmation == Confirmation::Confirmed),
+    )
+}
+
+#[test]
+fn house_numbers_with_letters_and_slashes_find_their_house() {
+    let (ix, _) = fixture();
+    let id_of = |house: &str| {
+        let set = &ix.data.addresses;
+        (0..set.len()).find(|&i| set.house[i].to_string() == house).map(|i| AddressId::new(i as u32))
+    };
+    let h = |v: &str| Some(v.to_owned());
+    assert_eq!(house_found("38B/2 Lê Lợi, Phường Sài Gòn, TP.HCM"), (h("38B/2"), None, id_of("38B/2"), true));
+    assert_eq!(house_found("so 12a le loi sai gon ho chi minh"), (h("12A"), None, id_of("12A"), true));
+    assert_eq!(house_found("12 Lê Lợi, Sài Gòn, Hồ Chí Minh"), (h("12"), None, id_of("12"), true));
+    // `45/12` is house 12 in alley 45 or the house numbered `45/12`: the register has the second
+    assert_eq!(house_found("45/12 Lê Lợi, P. Sài Gòn, TP HCM"), (h("45/12"), None, id_of("45/12"), true));
+    // a number the register does not hold is kept as written, unconfirmed, and no house is invented
+    assert_eq!(house_found("12C Lê Lợi, Sài Gòn, Hồ Chí Minh"), (h("12C"), None, None, false));
+    assert_eq!(house_found("45/13 Lê Lợi, Sài Gòn, Hồ Chí Minh"), (h("13"), h("Hẻm 45"), None, false));
 }
 
 #[test]
@@ -165,7 +212,10 @@ fn the_street_part_of_a_reading_leaves_out_its_names() {
     let input = Input::new("12 le loi p ben nghe q1 tp hcm");
     let all = readings(r, ix, &input, &find_matches(r, ix, &input));
     let part = street_part_of(&input, &all[0]);
-    assert_eq!((part.house, words(&input, &part.street)), (Some(12), vec!["le".to_owned(), "loi".to_owned()]));
+    assert_eq!(
+        (part.house.map(|h| h.to_string()), words(&input, &part.street)),
+        (Some("12".to_owned()), vec!["le".to_owned(), "loi".to_owned()])
+    );
     assert!(part.unknown.is_empty(), "{part:?}");
 }
 

@@ -65,7 +65,9 @@ impl From<&Ward> for WardRef {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Address {
     pub id: u32,
-    pub house_number: u16,
+    /// As written on the door: `12`, `12A`, `38B/2`
+    #[schema(example = "12A")]
+    pub house_number: String,
     /// `Ngõ 45`, `Hẻm 12`, `Kiệt 7` when the house is in an alley
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alley: Option<String>,
@@ -95,7 +97,7 @@ impl Address {
         let ward = &geo.wards[usize::from(v.ward_index)];
         Self {
             id: v.id.get(),
-            house_number: v.house_number,
+            house_number: v.house_number.to_string(),
             alley: v.alley,
             apartment: v.apartment,
             street: v.street,

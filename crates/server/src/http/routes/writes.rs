@@ -12,7 +12,7 @@ use crate::http::error::{
 };
 use crate::http::{ApiError, AppState};
 use diachi_db::addresses::{self as writes, AddressInput, AddressPatch};
-use diachi_domain::{AddressId, LonLat, WardCode};
+use diachi_domain::{AddressId, HouseNumber, HouseNumberError, LonLat, WardCode};
 
 /// Address writes need a key with scope `admin` (or the configuration's `admin_token`), checked before the body
 /// is read: 401 without a key, 403 with a wrong one or one without the scope, 429 over its rate limit.
@@ -26,8 +26,10 @@ pub struct NewAddress {
     pub lat: f64,
     #[schema(minimum = 100.0, maximum = 120.0, example = 105.8542)]
     pub lon: f64,
-    #[schema(minimum = 1, maximum = 65535, example = 12)]
-    pub house_number: i64,
+    /// As written on the door: a number from 1 to 65535, then optionally one letter and a slash with a number from
+    /// 1 to 2047 (`12`, `12A`, `110b`, `38B/2`); a JSON integer is read as a bare number
+    #[schema(value_type = String, example = "12A", pattern = r"^[0-9]{1,5}[A-Za-z]?(/[0-9]{1,4})?$")]
+    pub house_number: HouseField,
     #[schema(example = "Phố Hàng Bài", min_length = 1, max_length = 200, pattern = r"\S")]
     pub street: String,
     /// The alley's number (`Ngõ 45` → 45); 0 or absent = on the street itself
@@ -50,18 +52,42 @@ pub struct NewAddress {
 pub struct AddressChanges {
     pub lat: Option<f64>,
     pub lon: Option<f64>,
-    pub house_number: Option<i64>,
+    #[schema(value_type = Option<String>, example = "38B/2", pattern = r"^[0-9]{1,5}[A-Za-z]?(/[0-9]{1,4})?$")]
+    pub house_number: Option<HouseField>,
     pub street: Option<String>,
     pub alley: Option<i64>,
     pub apartment: Option<i64>,
     pub ward_code: Option<String>,
 }
 
+/// A house number as a client sends it: text (`"12A"`) or, from older clients, an integer.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum HouseField {
+    Int(i64),
+    Text(String),
+}
+
+impl HouseField {
+    /// The house number, or 422 `invalid_house_number` saying what one looks like.
+    fn parse(&self) -> Result<HouseNumber, ApiError> {
+        let parsed = match self {
+            Self::Int(v) => {
+                u16::try_from(*v).ok().and_then(HouseNumber::new).ok_or_else(|| HouseNumberError(v.to_string()))
+            }
+            Self::Text(t) => HouseNumber::parse(t),
+        };
+        parsed.map_err(|e| {
+            ApiError::new(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid_house_number", e.to_string())
+        })
+    }
+}
+
 fn small(field: &'static str, v: i64, min: i64) -> Result<u16, ApiError> {
     u16::try_from(v).ok().filter(|&n| i64::from(n) >= min).ok_or_else(|| {
         ApiError::new(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            if field == "house_number" { "invalid_house_number" } else { "invalid_number" },
+            "invalid_number",
             format!("{field} must be {min} to 65535"),
         )
     })
@@ -103,7 +129,7 @@ pub async fn create_address(
         location: LonLat::new(b.lon, b.lat)?,
         ward: ward(b.ward_code.as_deref())?,
         street: b.street,
-        house: small("house_number", b.house_number, 1)?,
+        house: b.house_number.parse()?,
         alley: small("alley", b.alley.unwrap_or(0), 0)?,
         apartment: small("apartment", b.apartment.unwrap_or(0), 0)?,
     };
@@ -139,7 +165,7 @@ pub async fn update_address(
         location,
         ward: ward(b.ward_code.as_deref())?,
         street: b.street,
-        house: b.house_number.map(|h| small("house_number", h, 1)).transpose()?,
+        house: b.house_number.as_ref().map(HouseField::parse).transpose()?,
         alley: b.alley.map(|a| small("alley", a, 0)).transpose()?,
         apartment: b.apartment.map(|a| small("apartment", a, 0)).transpose()?,
     };
