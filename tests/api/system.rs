@@ -158,3 +158,28 @@ async fn a_fresh_server_is_alive_at_once_and_ready_once_the_index_is_built() {
     let res = client.get(format!("{base}/v1/admin/provinces")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+#[actix_web::test]
+async fn small_answers_go_out_plain_and_large_ones_compressed() {
+    let app = spawn_app().await;
+    let get = |path: &str| app.client.get(app.url(path)).header("accept-encoding", "gzip, br").send();
+    // a reverse lookup fits one TCP segment: not compressed, with its length, and no leftover mark
+    let res = get("/v1/reverse?lat=21.0285&lon=105.8542").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("content-encoding").is_none(), "{:?}", res.headers());
+    let len: u64 = res.headers()["content-length"].to_str().unwrap().parse().unwrap();
+    assert!(len < diachi_server::http::compress::COMPRESS_MIN_BYTES, "{len}");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["ward"]["code"].is_string(), "{body}");
+    // an error answer too
+    let res = get("/v1/reverse?lat=91&lon=105").await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("content-encoding").is_none(), "{:?}", res.headers());
+    // the OpenAPI document is large: compressed for a client that accepts it, plain for one that does not
+    let res = get("/openapi.json").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("content-encoding").is_some_and(|v| v == "gzip" || v == "br"), "{:?}", res.headers());
+    let res = app.client.get(app.url("/openapi.json")).send().await.unwrap();
+    assert!(res.headers().get("content-encoding").is_none());
+    assert!(res.bytes().await.unwrap().len() as u64 > diachi_server::http::compress::COMPRESS_MIN_BYTES);
+}

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{Config, DEFAULT_TILE_CACHE_MB};
 use crate::http::head_guard::{HeadGuard, Limits};
-use crate::http::{AppState, AreaSettings, Services, Shared, json_errors, metrics::Metrics, observe, router};
+use crate::http::{AppState, AreaSettings, Services, Shared, compress, json_errors, metrics::Metrics, observe, router};
 use diachi_auth::Keyring;
 use diachi_db::Database;
 use diachi_delivery::plans::{self, PlanStore};
@@ -299,7 +299,9 @@ impl Application {
             .listen("diachi", listener, move || {
                 let app = App::new()
                     .app_data(st.clone())
+                    .wrap(from_fn(compress::mark_small))
                     .wrap(Compress::default())
+                    .wrap(from_fn(compress::unmark))
                     .wrap(from_fn(json_errors))
                     .wrap(from_fn(observe))
                     .configure(router);

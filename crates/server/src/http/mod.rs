@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+pub mod compress;
 mod dto;
 mod error;
 pub mod head_guard;
