@@ -10,13 +10,13 @@
 //! Routes are printed as `Route #k: c1 c2 …` with the file's customer numbers (the depot, 0, left out), after a
 //! comment line with the vehicles, distance, iterations, threads and wall time. The wall time counts everything after
 //! reading the file: the travel-cost table, the search and writing the answer. Without `--iterations` the search
-//! runs until the time limit. It solves on the exact Euclidean cost (double precision) unless `--matrix` asks for the
-//! f32 table the benches use. Every answer is checked with `vrp::check` on the exact cost; the verdict is the last
+//! runs until the time limit. It solves on the exact Euclidean distances tabulated in double precision (`--direct`:
+//! computed at each use instead; `--matrix`: `vrp::Matrix`, the f32 table the criterion benches use). Every answer is checked with `vrp::check` on the exact cost; the verdict is the last
 //! comment line (`# vrp::check: ok` or `# vrp::check: FAIL …`), and a failure exits with status 1.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use diachi_vrp::{self as vrp, Matrix, Options, Problem, Route, Solution, Visit, solomon::Instance};
+use diachi_vrp::{self as vrp, Matrix, Options, Problem, Route, Solution, TravelCost, Visit, solomon::Instance};
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -55,8 +55,12 @@ fn main() {
             let m = Matrix::from_cost(&exact);
             let p = Problem { jobs: inst.jobs.clone(), vehicles: inst.vehicles(), cost: &m };
             vrp::solve(&p, &options).expect("solve")
-        } else {
+        } else if has("--direct") {
             vrp::solve(&exact_problem, &options).expect("solve")
+        } else {
+            let table = Table::new(&inst.points);
+            let p = Problem { jobs: inst.jobs.clone(), vehicles: inst.vehicles(), cost: &table };
+            vrp::solve(&p, &options).expect("solve")
         }
     });
     let ms = started.elapsed().as_secs_f64() * 1e3;
@@ -74,6 +78,44 @@ fn main() {
     );
     print!("{}", routes_text(&exact_problem, &sol));
     report(&exact_problem, &sol);
+}
+
+/// The exact Euclidean distances tabulated in double precision (travel time = distance): the same numbers as
+/// [`diachi_vrp::Euclidean`], looked up instead of computed.
+struct Table {
+    n: usize,
+    d: Vec<f64>,
+}
+
+impl Table {
+    fn new(points: &[[f64; 2]]) -> Self {
+        let n = points.len();
+        let d = (0..n * n)
+            .map(|k| {
+                let (p, q) = (points[k / n], points[k % n]);
+                (p[0] - q[0]).hypot(p[1] - q[1])
+            })
+            .collect();
+        Self { n, d }
+    }
+}
+
+impl TravelCost for Table {
+    fn locations(&self) -> usize {
+        self.n
+    }
+    fn profiles(&self) -> usize {
+        1
+    }
+    fn distance(&self, _: usize, a: usize, b: usize) -> f64 {
+        self.d[a * self.n + b]
+    }
+    fn duration(&self, _: usize, a: usize, b: usize) -> f64 {
+        self.d[a * self.n + b]
+    }
+    fn symmetric(&self) -> bool {
+        true
+    }
 }
 
 fn routes_text(p: &Problem<'_>, sol: &Solution) -> String {

@@ -9,8 +9,13 @@
 //! One iteration removes a few strings of consecutive jobs from routes near a random job (ruin) and puts every
 //! removed job back at its cheapest feasible position, skipping each position with a small probability (recreate,
 //! with "blinks"). The result replaces the current solution under the annealing rule. Two chains with different
-//! seeds run side by side; the better result wins, ties to the first, so the answer depends on the seed and the
-//! iteration budget only.
+//! seeds run side by side (one when the thread pool has a single thread); the better result wins, ties to the first,
+//! so the answer depends on the seed, the iteration budget and whether the pool has more than one thread, as long as
+//! the time limit does not cut the search short.
+//!
+//! When vehicles come first, the fleet minimisation takes at most [`FLEET_SHARE`] of the time limit (and 30 % of the
+//! iterations); the annealing over distance cools over whatever time is left, so a search stopped by the clock still
+//! ends cold.
 
 #![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
 
@@ -30,6 +35,8 @@ const BLINK: f64 = 0.01;
 const NEIGHBOURS: usize = 100;
 /// Jobs left out that one annealing iteration tries to put back, at most.
 const RETRY_UNASSIGNED: usize = 32;
+/// Share of the time limit the fleet minimisation may take at most; the annealing over distance gets the rest.
+const FLEET_SHARE: f64 = 0.4;
 /// Above this many jobs an insertion looks at the routes that hold one of the job's nearest jobs, then at a new
 /// route, and only then at every route.
 const FOCUS_ABOVE: usize = 400;
@@ -43,7 +50,12 @@ pub fn solve(problem: &Problem<'_>, options: &Options) -> Result<Solution, VrpEr
     let started = Instant::now();
     let budget = options.iterations.unwrap_or_else(|| default_iterations(problem.jobs.len()));
     let run = |chain: u64| Chain::new(&ctx, options.seed, chain, budget, started).run();
-    let (a, b) = if problem.jobs.len() < 2 { (run(0), None) } else { rayon_join(|| run(0), || Some(run(1))) };
+    // two chains side by side, or one when the pool has a single thread (two would share its time)
+    let (a, b) = if problem.jobs.len() < 2 || rayon::current_num_threads() < 2 {
+        (run(0), None)
+    } else {
+        rayon_join(|| run(0), || Some(run(1)))
+    };
     let mut best = a;
     if let Some(b) = b
         && b.key(&ctx) < best.key(&ctx)
@@ -437,10 +449,6 @@ impl<'c, 'a> Chain<'c, 'a> {
         }
     }
 
-    fn out_of_time(&self) -> bool {
-        self.started.elapsed() >= self.ctx.time_limit
-    }
-
     fn run(mut self) -> Sol {
         let ctx = self.ctx;
         let n = ctx.jobs.len();
@@ -456,7 +464,8 @@ impl<'c, 'a> Chain<'c, 'a> {
         };
         let mut done = 0;
         if fleet_budget > 0 {
-            done = self.minimise_fleet(&mut s, fleet_budget);
+            let until = self.ctx.time_limit.mul_f64(FLEET_SHARE);
+            done = self.minimise_fleet(&mut s, fleet_budget, until);
         }
         let mut best = self.anneal(s, distance_budget);
         best.iterations += done;
@@ -464,10 +473,11 @@ impl<'c, 'a> Chain<'c, 'a> {
     }
 
     /// Remove routes one at a time and try to fit their jobs elsewhere, guided by how often each job was left out.
-    fn minimise_fleet(&mut self, s: &mut Sol, budget: u64) -> u64 {
+    fn minimise_fleet(&mut self, s: &mut Sol, budget: u64, until: std::time::Duration) -> u64 {
         let ctx = self.ctx;
+        let out_of_time = |c: &Self| c.started.elapsed() >= until;
         let mut it = 0;
-        while it < budget && !self.out_of_time() && s.unassigned.is_empty() && s.routes.len() > ctx.min_routes.max(1) {
+        while it < budget && !out_of_time(self) && s.unassigned.is_empty() && s.routes.len() > ctx.min_routes.max(1) {
             // take out the route with the fewest jobs (ties at random)
             let mut star = s.clone();
             let fewest = star.routes.iter().map(|r| r.jobs.len()).min().unwrap_or(0);
@@ -482,7 +492,7 @@ impl<'c, 'a> Chain<'c, 'a> {
             star.reindex(gone);
             let mut cand = star.clone();
             while it < budget && !star.unassigned.is_empty() {
-                if it % 64 == 0 && self.out_of_time() {
+                if it % 64 == 0 && out_of_time(self) {
                     break;
                 }
                 it += 1;
@@ -519,14 +529,18 @@ impl<'c, 'a> Chain<'c, 'a> {
         let (mut cur_cost, mut best_key) = (current.cost(ctx), best.key(ctx));
         let (t0, tf) = (ctx.t0, ctx.t0 / 100.0);
         let limit = ctx.time_limit.as_secs_f64();
+        // the cooling runs over the time left when the annealing starts
+        let from = self.started.elapsed().as_secs_f64();
+        let span = (limit - from).max(1e-9);
+        let mut progress = 0.0_f64;
         for it in 0..budget {
-            let mut progress = it as f64 / budget as f64;
+            progress = progress.max(it as f64 / budget as f64);
             if it % 64 == 0 {
                 let elapsed = self.started.elapsed().as_secs_f64();
                 if elapsed >= limit {
                     break;
                 }
-                progress = progress.max(elapsed / limit);
+                progress = progress.max((elapsed - from) / span);
             }
             let temp = t0 * (tf / t0).powf(progress);
             cand.clone_from(&current);
