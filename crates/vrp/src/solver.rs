@@ -435,6 +435,9 @@ struct Chain<'c, 'a> {
     /// How often each job was left out during fleet minimisation.
     absences: Vec<u32>,
     removed: Vec<u32>,
+    /// Scratch of `recreate`: per route, the stamp of the last insertion that had it as a candidate.
+    seen_for: Vec<u64>,
+    stamp: u64,
 }
 
 impl<'c, 'a> Chain<'c, 'a> {
@@ -446,6 +449,8 @@ impl<'c, 'a> Chain<'c, 'a> {
             started,
             absences: vec![0; ctx.jobs.len()],
             removed: Vec::new(),
+            seen_for: Vec::new(),
+            stamp: 0,
         }
     }
 
@@ -677,14 +682,21 @@ impl<'c, 'a> Chain<'c, 'a> {
         let ctx = self.ctx;
         let focus = ctx.jobs.len() > FOCUS_ABOVE;
         let mut candidates: Vec<u32> = Vec::new();
+        // per route, the stamp of the insertion it was last a candidate for: a set without clearing
+        let mut seen_for = std::mem::take(&mut self.seen_for);
         for &j in todo {
             let job = &ctx.jobs[j as usize];
             let mut best: Option<(f64, usize, usize)> = None;
             if focus {
                 candidates.clear();
+                self.stamp += 1;
+                if seen_for.len() < s.routes.len() {
+                    seen_for.resize(s.routes.len(), 0);
+                }
                 for &k in &ctx.neighbours[j as usize] {
                     let r = s.route_of[k as usize];
-                    if r != u32::MAX && !candidates.contains(&r) {
+                    if r != u32::MAX && seen_for[r as usize] != self.stamp {
+                        seen_for[r as usize] = self.stamp;
                         candidates.push(r);
                     }
                 }
@@ -696,7 +708,7 @@ impl<'c, 'a> Chain<'c, 'a> {
             let fresh = if best.is_none() && allow_new { self.best_new_route(s, job) } else { None };
             if best.is_none() && (fresh.is_none() || !focus) {
                 for (ri, r) in s.routes.iter().enumerate() {
-                    if !(focus && candidates.contains(&(ri as u32))) {
+                    if !(focus && seen_for.get(ri).is_some_and(|&m| m == self.stamp)) {
                         self.best_in_route(r, ri, job, &mut best);
                     }
                 }
@@ -716,6 +728,7 @@ impl<'c, 'a> Chain<'c, 'a> {
                 s.unassigned.push(j);
             }
         }
+        self.seen_for = seen_for;
     }
 
     /// The cheapest feasible insertion of `job` into route `r` (index `ri`), if cheaper than `best`.
@@ -728,14 +741,31 @@ impl<'c, 'a> Chain<'c, 'a> {
         let (k, p, u) = (r.jobs.len(), t.profile, job.location);
         let mut prev_loc = t.depot;
         let mut prev_service = 0.0;
-        // legs into the job; on a symmetric cost the leg out of it at one position is the leg into it at the next
-        let (mut d_in, mut t_in) = (ctx.dist(p, prev_loc, u), ctx.time(p, prev_loc, u));
+        // legs into the job, looked up when needed; on a symmetric cost the leg out of it at one position is the
+        // leg into it at the next
+        let (mut d_in, mut t_in, mut have_in) = (0.0, 0.0, false);
         for i in 0..=k {
-            let next_loc = ctx.loc(t, &r.jobs, i + 1);
-            let arrival = r.earliest[i] + prev_service + t_in;
-            if arrival > job.window.end + EPS {
+            if i > 0 {
+                prev_loc = ctx.loc(t, &r.jobs, i);
+                prev_service = ctx.jobs[r.jobs[i - 1] as usize].service;
+            }
+            if r.earliest[i] + prev_service > job.window.end + EPS {
                 break; // later positions only arrive later
             }
+            // service starts once the window opens: a successor due too early rules the position out before any
+            // leg is looked up (travel times are not negative)
+            if job.window.start + job.service > r.latest[i + 1] + EPS {
+                have_in = false;
+                continue;
+            }
+            if !have_in {
+                (d_in, t_in) = (ctx.dist(p, prev_loc, u), ctx.time(p, prev_loc, u));
+            }
+            let arrival = r.earliest[i] + prev_service + t_in;
+            if arrival > job.window.end + EPS {
+                break;
+            }
+            let next_loc = ctx.loc(t, &r.jobs, i + 1);
             let (d_out, t_out) = (ctx.dist(p, u, next_loc), ctx.time(p, u, next_loc));
             if !self.rng.chance(BLINK) {
                 let start = arrival.max(job.window.start);
@@ -746,12 +776,7 @@ impl<'c, 'a> Chain<'c, 'a> {
                     }
                 }
             }
-            if i < k {
-                prev_loc = next_loc;
-                prev_service = ctx.jobs[r.jobs[i] as usize].service;
-                (d_in, t_in) =
-                    if ctx.symmetric { (d_out, t_out) } else { (ctx.dist(p, prev_loc, u), ctx.time(p, prev_loc, u)) };
-            }
+            (d_in, t_in, have_in) = (d_out, t_out, ctx.symmetric);
         }
     }
 
