@@ -300,6 +300,8 @@ struct R {
     latest: Vec<f64>,
     /// Distance from each position to the next (`len + 1` legs).
     edge: Vec<f64>,
+    /// Travel time from each position to the next.
+    leg_time: Vec<f64>,
     /// Parcels on board (u64: a sum of u32 demands cannot wrap).
     load: u64,
     dist: f64,
@@ -317,6 +319,7 @@ impl Clone for R {
         self.earliest.clone_from(&o.earliest);
         self.latest.clone_from(&o.latest);
         self.edge.clone_from(&o.edge);
+        self.leg_time.clone_from(&o.leg_time);
         self.load = o.load;
         self.dist = o.dist;
     }
@@ -327,37 +330,59 @@ impl R {
     fn update(&mut self, ctx: &Ctx<'_>) {
         let t = &ctx.types[self.vtype];
         let k = self.jobs.len();
+        self.edge.clear();
+        self.leg_time.clear();
+        let (mut load, mut prev) = (0_u64, t.depot);
+        for i in 0..=k {
+            let next = if i < k { ctx.jobs[self.jobs[i] as usize].location } else { t.depot };
+            self.edge.push(ctx.dist(t.profile, prev, next));
+            self.leg_time.push(ctx.time(t.profile, prev, next));
+            if i < k {
+                load += u64::from(ctx.jobs[self.jobs[i] as usize].demand);
+            }
+            prev = next;
+        }
+        self.load = load;
+        self.schedule(ctx, 0);
+    }
+
+    /// Put job `j` at index `pos` of the jobs and update the caches: two legs looked up, the schedule redone from
+    /// the stored legs.
+    fn insert(&mut self, ctx: &Ctx<'_>, pos: usize, j: u32) {
+        let t = &ctx.types[self.vtype];
+        let u = ctx.jobs[j as usize].location;
+        let prev = ctx.loc(t, &self.jobs, pos);
+        let next = ctx.loc(t, &self.jobs, pos + 1);
+        self.jobs.insert(pos, j);
+        self.edge[pos] = ctx.dist(t.profile, prev, u);
+        self.edge.insert(pos + 1, ctx.dist(t.profile, u, next));
+        self.leg_time[pos] = ctx.time(t.profile, prev, u);
+        self.leg_time.insert(pos + 1, ctx.time(t.profile, u, next));
+        self.load += u64::from(ctx.jobs[j as usize].demand);
+        self.schedule(ctx, pos);
+    }
+
+    /// Earliest starts from position `from` on (those before are unchanged), every latest start, and the distance,
+    /// from the stored legs.
+    fn schedule(&mut self, ctx: &Ctx<'_>, from: usize) {
+        let t = &ctx.types[self.vtype];
+        let k = self.jobs.len();
         self.earliest.resize(k + 2, 0.0);
         self.latest.resize(k + 2, 0.0);
         self.earliest[0] = t.start;
-        self.edge.clear();
-        let (mut load, mut dist, mut prev, mut depart) = (0_u64, 0.0, t.depot, t.start);
-        for i in 1..=k {
-            let job = &ctx.jobs[self.jobs[i - 1] as usize];
-            let start = (depart + ctx.time(t.profile, prev, job.location)).max(job.window.start);
-            self.earliest[i] = start;
-            let leg = ctx.dist(t.profile, prev, job.location);
-            self.edge.push(leg);
-            dist += leg;
-            load += u64::from(job.demand);
-            depart = start + job.service;
-            prev = job.location;
+        let service = |i: usize| if i == 0 || i > k { 0.0 } else { ctx.jobs[self.jobs[i - 1] as usize].service };
+        for i in from.max(1)..=k + 1 {
+            let arrive = self.earliest[i - 1] + service(i - 1) + self.leg_time[i - 1];
+            self.earliest[i] =
+                if i <= k { arrive.max(ctx.jobs[self.jobs[i - 1] as usize].window.start) } else { arrive };
         }
-        self.earliest[k + 1] = depart + ctx.time(t.profile, prev, t.depot);
-        let leg = ctx.dist(t.profile, prev, t.depot);
-        self.edge.push(leg);
-        dist += leg;
         self.latest[k + 1] = t.end;
-        let mut next = t.depot;
         for i in (1..=k).rev() {
             let job = &ctx.jobs[self.jobs[i - 1] as usize];
-            self.latest[i] =
-                job.window.end.min(self.latest[i + 1] - ctx.time(t.profile, job.location, next) - job.service);
-            next = job.location;
+            self.latest[i] = job.window.end.min(self.latest[i + 1] - self.leg_time[i] - job.service);
         }
-        self.latest[0] = t.end.min(self.latest[1] - ctx.time(t.profile, t.depot, next));
-        self.load = load;
-        self.dist = dist;
+        self.latest[0] = t.end.min(self.latest[1] - self.leg_time[0]);
+        self.dist = self.edge.iter().sum();
     }
 }
 
@@ -714,9 +739,7 @@ impl<'c, 'a> Chain<'c, 'a> {
                 }
             }
             if let Some((_, ri, pos)) = best {
-                let r = &mut s.routes[ri];
-                r.jobs.insert(pos, j);
-                r.update(ctx);
+                s.routes[ri].insert(ctx, pos, j);
                 s.route_of[j as usize] = ri as u32;
             } else if let Some((_, vtype)) = fresh {
                 let mut r = R { vtype, jobs: vec![j], ..R::default() };
