@@ -44,8 +44,8 @@ mkdir -p "$out"
 target_dir=${CARGO_TARGET_DIR:-target}
 
 cargo build --release -p diachi-vrp --example solomon
-cp "$target_dir/release/examples/solomon" "$out/solomon" # a rebuild during the run does not change the solver
-runner=$out/solomon
+cp "$target_dir/release/examples/solomon" "$out/diachi-solomon" # a rebuild during the run does not change the solver
+runner=$out/diachi-solomon
 
 if [[ " ${solvers[*]} " == *" pyvrp "* ]]; then
   venv=${VRP_VENV:-target/venv-pyvrp}
