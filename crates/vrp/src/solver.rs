@@ -9,8 +9,13 @@
 //! One iteration removes a few strings of consecutive jobs from routes near a random job (ruin) and puts every
 //! removed job back at its cheapest feasible position, skipping each position with a small probability (recreate,
 //! with "blinks"). The result replaces the current solution under the annealing rule. Two chains with different
-//! seeds run side by side; the better result wins, ties to the first, so the answer depends on the seed and the
-//! iteration budget only.
+//! seeds run side by side (one when the thread pool has a single thread); the better result wins, ties to the first,
+//! so the answer depends on the seed, the iteration budget and whether the pool has more than one thread, as long as
+//! the time limit does not cut the search short.
+//!
+//! When vehicles come first, the fleet minimisation takes at most [`FLEET_SHARE`] of the time limit (and 30 % of the
+//! iterations); the annealing over distance cools over whatever time is left, so a search stopped by the clock still
+//! ends cold. The second chain first anneals over distance for [`PRE_SHARE`] of the time, then minimises the fleet.
 
 #![allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
 
@@ -30,6 +35,19 @@ const BLINK: f64 = 0.01;
 const NEIGHBOURS: usize = 100;
 /// Jobs left out that one annealing iteration tries to put back, at most.
 const RETRY_UNASSIGNED: usize = 32;
+/// Share of the time limit the fleet minimisation may take at most; the annealing over distance gets the rest.
+/// Tuned on 12 Gehring–Homberger 200 and 6 of 600 instances (one thread): 0.2, 0.25 and 0.6 did no better (a
+/// vehicle more or less in all, median gaps within the noise of one seed).
+const FLEET_SHARE: f64 = 0.4;
+/// When vehicles come first, the second chain anneals over distance for this share of the time (and of the
+/// iterations) before it minimises the fleet: the fleet minimisation's own search ignores distance, and on few long
+/// routes (clustered C2) the annealing after it does not repair what it leaves, while annealing first reaches the same
+/// fleet with the best-known distance. The first chain minimises the fleet first, which removes more routes on the
+/// tight type-1 instances. 0.3 tuned on 12 Gehring–Homberger 200 and 6 of 600 instances (0.15 did worse). Measured there with
+/// two threads against both chains minimising the fleet first: median gap +1.38 % / +0.40 % against +2.40 % /
+/// +0.66 %, but 146 / 218 vehicles against 144 / 219 (one seed): a mixed result, kept for the clustered C2 instances.
+/// On one thread only the first chain runs.
+const PRE_SHARE: f64 = 0.3;
 /// Above this many jobs an insertion looks at the routes that hold one of the job's nearest jobs, then at a new
 /// route, and only then at every route.
 const FOCUS_ABOVE: usize = 400;
@@ -43,7 +61,12 @@ pub fn solve(problem: &Problem<'_>, options: &Options) -> Result<Solution, VrpEr
     let started = Instant::now();
     let budget = options.iterations.unwrap_or_else(|| default_iterations(problem.jobs.len()));
     let run = |chain: u64| Chain::new(&ctx, options.seed, chain, budget, started).run();
-    let (a, b) = if problem.jobs.len() < 2 { (run(0), None) } else { rayon_join(|| run(0), || Some(run(1))) };
+    // two chains side by side, or one when the pool has a single thread (two would share its time)
+    let (a, b) = if problem.jobs.len() < 2 || rayon::current_num_threads() < 2 {
+        (run(0), None)
+    } else {
+        rayon_join(|| run(0), || Some(run(1)))
+    };
     let mut best = a;
     if let Some(b) = b
         && b.key(&ctx) < best.key(&ctx)
@@ -89,8 +112,11 @@ struct Ctx<'a> {
     /// The cost is the same both ways (lets an insertion reuse a leg).
     symmetric: bool,
     time_limit: std::time::Duration,
-    /// Initial annealing temperature (final is 1 % of it): 15 × the mean distance to the nearest job, tuned on the
-    /// Solomon instances (3×, 30× and 60× did worse at 50,000 iterations).
+    /// Initial annealing temperature (final is 1 % of it): 40 × the mean distance to the nearest job. Tuned on 12
+    /// Gehring–Homberger 200 instances at 2 s and 6 of 600 at 8 s (one thread), where 40× and 80× beat 5×, 15× and
+    /// 150× (median gap +2.1 % / +0.1 % against +3.6 % / +0.8 % at 15×); a start scaled by the mean leg of the
+    /// solution instead (5×, 15×, 40×) did no better. On 12 Solomon instances at 1 s it is on a par with 15× (median
+    /// +0.21 % against +0.01 %, within the noise of one seed), 15× having been tuned there at 50,000 iterations.
     t0: f64,
     /// Fewest routes any solution can have (total demand over the largest capacity).
     min_routes: usize,
@@ -161,7 +187,7 @@ impl<'a> Ctx<'a> {
             minimize_vehicles: options.minimize_vehicles,
             symmetric: p.cost.symmetric(),
             time_limit: options.time_limit,
-            t0: (nearest * 15.0).max(1e-6),
+            t0: (nearest * 40.0).max(1e-6),
             min_routes,
         })
     }
@@ -288,6 +314,8 @@ struct R {
     latest: Vec<f64>,
     /// Distance from each position to the next (`len + 1` legs).
     edge: Vec<f64>,
+    /// Travel time from each position to the next.
+    leg_time: Vec<f64>,
     /// Parcels on board (u64: a sum of u32 demands cannot wrap).
     load: u64,
     dist: f64,
@@ -305,6 +333,7 @@ impl Clone for R {
         self.earliest.clone_from(&o.earliest);
         self.latest.clone_from(&o.latest);
         self.edge.clone_from(&o.edge);
+        self.leg_time.clone_from(&o.leg_time);
         self.load = o.load;
         self.dist = o.dist;
     }
@@ -315,37 +344,59 @@ impl R {
     fn update(&mut self, ctx: &Ctx<'_>) {
         let t = &ctx.types[self.vtype];
         let k = self.jobs.len();
+        self.edge.clear();
+        self.leg_time.clear();
+        let (mut load, mut prev) = (0_u64, t.depot);
+        for i in 0..=k {
+            let next = if i < k { ctx.jobs[self.jobs[i] as usize].location } else { t.depot };
+            self.edge.push(ctx.dist(t.profile, prev, next));
+            self.leg_time.push(ctx.time(t.profile, prev, next));
+            if i < k {
+                load += u64::from(ctx.jobs[self.jobs[i] as usize].demand);
+            }
+            prev = next;
+        }
+        self.load = load;
+        self.schedule(ctx, 0);
+    }
+
+    /// Put job `j` at index `pos` of the jobs and update the caches: two legs looked up, the schedule redone from
+    /// the stored legs.
+    fn insert(&mut self, ctx: &Ctx<'_>, pos: usize, j: u32) {
+        let t = &ctx.types[self.vtype];
+        let u = ctx.jobs[j as usize].location;
+        let prev = ctx.loc(t, &self.jobs, pos);
+        let next = ctx.loc(t, &self.jobs, pos + 1);
+        self.jobs.insert(pos, j);
+        self.edge[pos] = ctx.dist(t.profile, prev, u);
+        self.edge.insert(pos + 1, ctx.dist(t.profile, u, next));
+        self.leg_time[pos] = ctx.time(t.profile, prev, u);
+        self.leg_time.insert(pos + 1, ctx.time(t.profile, u, next));
+        self.load += u64::from(ctx.jobs[j as usize].demand);
+        self.schedule(ctx, pos);
+    }
+
+    /// Earliest starts from position `from` on (those before are unchanged), every latest start, and the distance,
+    /// from the stored legs.
+    fn schedule(&mut self, ctx: &Ctx<'_>, from: usize) {
+        let t = &ctx.types[self.vtype];
+        let k = self.jobs.len();
         self.earliest.resize(k + 2, 0.0);
         self.latest.resize(k + 2, 0.0);
         self.earliest[0] = t.start;
-        self.edge.clear();
-        let (mut load, mut dist, mut prev, mut depart) = (0_u64, 0.0, t.depot, t.start);
-        for i in 1..=k {
-            let job = &ctx.jobs[self.jobs[i - 1] as usize];
-            let start = (depart + ctx.time(t.profile, prev, job.location)).max(job.window.start);
-            self.earliest[i] = start;
-            let leg = ctx.dist(t.profile, prev, job.location);
-            self.edge.push(leg);
-            dist += leg;
-            load += u64::from(job.demand);
-            depart = start + job.service;
-            prev = job.location;
+        let service = |i: usize| if i == 0 || i > k { 0.0 } else { ctx.jobs[self.jobs[i - 1] as usize].service };
+        for i in from.max(1)..=k + 1 {
+            let arrive = self.earliest[i - 1] + service(i - 1) + self.leg_time[i - 1];
+            self.earliest[i] =
+                if i <= k { arrive.max(ctx.jobs[self.jobs[i - 1] as usize].window.start) } else { arrive };
         }
-        self.earliest[k + 1] = depart + ctx.time(t.profile, prev, t.depot);
-        let leg = ctx.dist(t.profile, prev, t.depot);
-        self.edge.push(leg);
-        dist += leg;
         self.latest[k + 1] = t.end;
-        let mut next = t.depot;
         for i in (1..=k).rev() {
             let job = &ctx.jobs[self.jobs[i - 1] as usize];
-            self.latest[i] =
-                job.window.end.min(self.latest[i + 1] - ctx.time(t.profile, job.location, next) - job.service);
-            next = job.location;
+            self.latest[i] = job.window.end.min(self.latest[i + 1] - self.leg_time[i] - job.service);
         }
-        self.latest[0] = t.end.min(self.latest[1] - ctx.time(t.profile, t.depot, next));
-        self.load = load;
-        self.dist = dist;
+        self.latest[0] = t.end.min(self.latest[1] - self.leg_time[0]);
+        self.dist = self.edge.iter().sum();
     }
 }
 
@@ -423,6 +474,11 @@ struct Chain<'c, 'a> {
     /// How often each job was left out during fleet minimisation.
     absences: Vec<u32>,
     removed: Vec<u32>,
+    /// Index of the chain: odd chains anneal before they minimise the fleet.
+    index: u64,
+    /// Scratch of `recreate`: per route, the stamp of the last insertion that had it as a candidate.
+    seen_for: Vec<u64>,
+    stamp: u64,
 }
 
 impl<'c, 'a> Chain<'c, 'a> {
@@ -434,11 +490,10 @@ impl<'c, 'a> Chain<'c, 'a> {
             started,
             absences: vec![0; ctx.jobs.len()],
             removed: Vec::new(),
+            seen_for: Vec::new(),
+            stamp: 0,
+            index: chain,
         }
-    }
-
-    fn out_of_time(&self) -> bool {
-        self.started.elapsed() >= self.ctx.time_limit
     }
 
     fn run(mut self) -> Sol {
@@ -448,26 +503,30 @@ impl<'c, 'a> Chain<'c, 'a> {
         let mut all: Vec<u32> = (0..n as u32).collect();
         self.sort_removed(&mut all, 1);
         self.recreate(&mut s, &all, true);
-        let (fleet_budget, distance_budget) = if ctx.minimize_vehicles {
-            let f = self.budget * 3 / 10;
-            (f, self.budget - f)
-        } else {
-            (0, self.budget)
-        };
+        let limit = ctx.time_limit;
+        let pre = if ctx.minimize_vehicles && self.index % 2 == 1 { PRE_SHARE } else { 0.0 };
+        let (pre_budget, fleet_budget) =
+            if ctx.minimize_vehicles { ((self.budget as f64 * pre) as u64, self.budget * 3 / 10) } else { (0, 0) };
         let mut done = 0;
-        if fleet_budget > 0 {
-            done = self.minimise_fleet(&mut s, fleet_budget);
+        if pre_budget > 0 {
+            s = self.anneal(s, pre_budget, limit.mul_f64(pre));
+            done += s.iterations;
         }
-        let mut best = self.anneal(s, distance_budget);
+        if fleet_budget > 0 {
+            let until = limit.mul_f64(pre + FLEET_SHARE);
+            done += self.minimise_fleet(&mut s, fleet_budget, until);
+        }
+        let mut best = self.anneal(s, self.budget.saturating_sub(pre_budget + fleet_budget), limit);
         best.iterations += done;
         best
     }
 
     /// Remove routes one at a time and try to fit their jobs elsewhere, guided by how often each job was left out.
-    fn minimise_fleet(&mut self, s: &mut Sol, budget: u64) -> u64 {
+    fn minimise_fleet(&mut self, s: &mut Sol, budget: u64, until: std::time::Duration) -> u64 {
         let ctx = self.ctx;
+        let out_of_time = |c: &Self| c.started.elapsed() >= until;
         let mut it = 0;
-        while it < budget && !self.out_of_time() && s.unassigned.is_empty() && s.routes.len() > ctx.min_routes.max(1) {
+        while it < budget && !out_of_time(self) && s.unassigned.is_empty() && s.routes.len() > ctx.min_routes.max(1) {
             // take out the route with the fewest jobs (ties at random)
             let mut star = s.clone();
             let fewest = star.routes.iter().map(|r| r.jobs.len()).min().unwrap_or(0);
@@ -482,7 +541,7 @@ impl<'c, 'a> Chain<'c, 'a> {
             star.reindex(gone);
             let mut cand = star.clone();
             while it < budget && !star.unassigned.is_empty() {
-                if it % 64 == 0 && self.out_of_time() {
+                if it % 64 == 0 && out_of_time(self) {
                     break;
                 }
                 it += 1;
@@ -511,22 +570,26 @@ impl<'c, 'a> Chain<'c, 'a> {
     }
 
     /// Simulated annealing over ruin and recreate; returns the best solution seen.
-    fn anneal(&mut self, mut current: Sol, budget: u64) -> Sol {
+    fn anneal(&mut self, mut current: Sol, budget: u64, until: std::time::Duration) -> Sol {
         let ctx = self.ctx;
         let allow_new = !ctx.minimize_vehicles || !current.unassigned.is_empty();
         let mut best = current.clone();
         let mut cand = current.clone();
         let (mut cur_cost, mut best_key) = (current.cost(ctx), best.key(ctx));
         let (t0, tf) = (ctx.t0, ctx.t0 / 100.0);
-        let limit = ctx.time_limit.as_secs_f64();
+        let limit = until.as_secs_f64();
+        // the cooling runs over the time left when the annealing starts
+        let from = self.started.elapsed().as_secs_f64();
+        let span = (limit - from).max(1e-9);
+        let mut progress = 0.0_f64;
         for it in 0..budget {
-            let mut progress = it as f64 / budget as f64;
+            progress = progress.max(it as f64 / budget as f64);
             if it % 64 == 0 {
                 let elapsed = self.started.elapsed().as_secs_f64();
                 if elapsed >= limit {
                     break;
                 }
-                progress = progress.max(elapsed / limit);
+                progress = progress.max((elapsed - from) / span);
             }
             let temp = t0 * (tf / t0).powf(progress);
             cand.clone_from(&current);
@@ -663,14 +726,21 @@ impl<'c, 'a> Chain<'c, 'a> {
         let ctx = self.ctx;
         let focus = ctx.jobs.len() > FOCUS_ABOVE;
         let mut candidates: Vec<u32> = Vec::new();
+        // per route, the stamp of the insertion it was last a candidate for: a set without clearing
+        let mut seen_for = std::mem::take(&mut self.seen_for);
         for &j in todo {
             let job = &ctx.jobs[j as usize];
             let mut best: Option<(f64, usize, usize)> = None;
             if focus {
                 candidates.clear();
+                self.stamp += 1;
+                if seen_for.len() < s.routes.len() {
+                    seen_for.resize(s.routes.len(), 0);
+                }
                 for &k in &ctx.neighbours[j as usize] {
                     let r = s.route_of[k as usize];
-                    if r != u32::MAX && !candidates.contains(&r) {
+                    if r != u32::MAX && seen_for[r as usize] != self.stamp {
+                        seen_for[r as usize] = self.stamp;
                         candidates.push(r);
                     }
                 }
@@ -682,15 +752,13 @@ impl<'c, 'a> Chain<'c, 'a> {
             let fresh = if best.is_none() && allow_new { self.best_new_route(s, job) } else { None };
             if best.is_none() && (fresh.is_none() || !focus) {
                 for (ri, r) in s.routes.iter().enumerate() {
-                    if !(focus && candidates.contains(&(ri as u32))) {
+                    if !(focus && seen_for.get(ri).is_some_and(|&m| m == self.stamp)) {
                         self.best_in_route(r, ri, job, &mut best);
                     }
                 }
             }
             if let Some((_, ri, pos)) = best {
-                let r = &mut s.routes[ri];
-                r.jobs.insert(pos, j);
-                r.update(ctx);
+                s.routes[ri].insert(ctx, pos, j);
                 s.route_of[j as usize] = ri as u32;
             } else if let Some((_, vtype)) = fresh {
                 let mut r = R { vtype, jobs: vec![j], ..R::default() };
@@ -702,6 +770,7 @@ impl<'c, 'a> Chain<'c, 'a> {
                 s.unassigned.push(j);
             }
         }
+        self.seen_for = seen_for;
     }
 
     /// The cheapest feasible insertion of `job` into route `r` (index `ri`), if cheaper than `best`.
@@ -714,14 +783,31 @@ impl<'c, 'a> Chain<'c, 'a> {
         let (k, p, u) = (r.jobs.len(), t.profile, job.location);
         let mut prev_loc = t.depot;
         let mut prev_service = 0.0;
-        // legs into the job; on a symmetric cost the leg out of it at one position is the leg into it at the next
-        let (mut d_in, mut t_in) = (ctx.dist(p, prev_loc, u), ctx.time(p, prev_loc, u));
+        // legs into the job, looked up when needed; on a symmetric cost the leg out of it at one position is the
+        // leg into it at the next
+        let (mut d_in, mut t_in, mut have_in) = (0.0, 0.0, false);
         for i in 0..=k {
-            let next_loc = ctx.loc(t, &r.jobs, i + 1);
-            let arrival = r.earliest[i] + prev_service + t_in;
-            if arrival > job.window.end + EPS {
+            if i > 0 {
+                prev_loc = ctx.loc(t, &r.jobs, i);
+                prev_service = ctx.jobs[r.jobs[i - 1] as usize].service;
+            }
+            if r.earliest[i] + prev_service > job.window.end + EPS {
                 break; // later positions only arrive later
             }
+            // service starts once the window opens: a successor due too early rules the position out before any
+            // leg is looked up (travel times are not negative)
+            if job.window.start + job.service > r.latest[i + 1] + EPS {
+                have_in = false;
+                continue;
+            }
+            if !have_in {
+                (d_in, t_in) = (ctx.dist(p, prev_loc, u), ctx.time(p, prev_loc, u));
+            }
+            let arrival = r.earliest[i] + prev_service + t_in;
+            if arrival > job.window.end + EPS {
+                break;
+            }
+            let next_loc = ctx.loc(t, &r.jobs, i + 1);
             let (d_out, t_out) = (ctx.dist(p, u, next_loc), ctx.time(p, u, next_loc));
             if !self.rng.chance(BLINK) {
                 let start = arrival.max(job.window.start);
@@ -732,12 +818,7 @@ impl<'c, 'a> Chain<'c, 'a> {
                     }
                 }
             }
-            if i < k {
-                prev_loc = next_loc;
-                prev_service = ctx.jobs[r.jobs[i] as usize].service;
-                (d_in, t_in) =
-                    if ctx.symmetric { (d_out, t_out) } else { (ctx.dist(p, prev_loc, u), ctx.time(p, prev_loc, u)) };
-            }
+            (d_in, t_in, have_in) = (d_out, t_out, ctx.symmetric);
         }
     }
 
