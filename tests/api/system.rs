@@ -163,7 +163,7 @@ async fn a_fresh_server_is_alive_at_once_and_ready_once_the_index_is_built() {
 async fn small_answers_go_out_plain_and_large_ones_compressed() {
     let app = spawn_app().await;
     let get = |path: &str| app.client.get(app.url(path)).header("accept-encoding", "gzip, br").send();
-    // a reverse lookup fits one TCP segment: not compressed, with its length, and no leftover mark
+    // a reverse lookup arrives in one round trip anyway: not compressed, with its length, and no leftover mark
     let res = get("/v1/reverse?lat=21.0285&lon=105.8542").await.unwrap();
     assert_eq!(res.status(), 200);
     assert!(res.headers().get("content-encoding").is_none(), "{:?}", res.headers());
@@ -171,6 +171,10 @@ async fn small_answers_go_out_plain_and_large_ones_compressed() {
     assert!(len < diachi_server::http::compress::COMPRESS_MIN_BYTES, "{len}");
     let body: serde_json::Value = res.json().await.unwrap();
     assert!(body["ward"]["code"].is_string(), "{body}");
+    // nor is a list of 5 addresses (~2 KB)
+    let res = get("/v1/addresses/nearest?lat=21.0285&lon=105.8542&k=5").await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.headers().get("content-encoding").is_none(), "{:?}", res.headers());
     // an error answer too
     let res = get("/v1/reverse?lat=91&lon=105").await.unwrap();
     assert_eq!(res.status(), 400);

@@ -1,7 +1,13 @@
-//! Which answers are compressed: actix-web's `Compress` compresses every body a client accepts compressed, but a
-//! small JSON answer (a reverse lookup is ~800 bytes) fits one TCP segment either way, and deflating it cost more CPU
-//! than the whole lookup (a third of a `/v1/reverse` request's CPU in the profile, BENCHMARKS.md "Hot path"). So a
-//! body below [`COMPRESS_MIN_BYTES`] goes out as it is, with its `Content-Length`.
+//! Which answers are compressed: actix-web's `Compress` compresses every body a client accepts compressed, but
+//! - an answer under ~8 KiB arrives in one round trip either way (the initial congestion window is 10 segments,
+//!   ~14 KB): compression saves bytes, not time;
+//! - deflating it cost more CPU than the lookup: a third of a `/v1/reverse` request (835 bytes) in the profile
+//!   (BENCHMARKS.md, "Hot path");
+//! - actix deflates a body over 1 KiB on its blocking thread pool: a 2 KB nearest-5 answer went from 9.1k req/s and a
+//!   7 ms p99 plain to 1.9k req/s and a 49 ms p99 compressed, on one core.
+//!
+//! So a body below [`COMPRESS_MIN_BYTES`] goes out as it is, with its `Content-Length`. Larger ones (lists, the
+//! OpenAPI document, plans as GeoJSON) are still compressed for a client that accepts it.
 //!
 //! `Compress` leaves alone a response that already has a `Content-Encoding`: [`mark_small`] (inside it) gives small
 //! bodies `Content-Encoding: identity`, and [`unmark`] (outside it) takes that header off again before it is sent.
@@ -11,8 +17,8 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{CONTENT_ENCODING, HeaderValue};
 use actix_web::middleware::Next;
 
-/// Bodies smaller than this are not compressed: about one TCP segment's payload (MSS 1,460 on Ethernet).
-pub const COMPRESS_MIN_BYTES: u64 = 1_400;
+/// Bodies smaller than this are not compressed (see the module's documentation).
+pub const COMPRESS_MIN_BYTES: u64 = 8_192;
 
 /// Marks a small body of known size as not to be compressed (the middleware just inside `Compress`).
 pub async fn mark_small(
