@@ -213,10 +213,7 @@ pub async fn get(pool: &Pool, geo: &Geography, id: AddressId) -> Result<Option<A
     };
     let ward_code: &str = row.try_get(0)?;
     let geom: postgis::ewkb::Point = row.try_get(5)?;
-    let small = |i: usize| -> Result<u16, WriteError> {
-        let v: i32 = row.try_get(i)?;
-        u16::try_from(v).map_err(|_| WriteError::Db(DbError::BadData(format!("address {id}: column {i} is {v}"))))
-    };
+    let small = |i: usize| small_col(&row, i, id);
     Ok(Some(AddressRecord {
         lon_e7: to_e7(geom.x),
         lat_e7: to_e7(geom.y),

@@ -87,6 +87,11 @@ impl HouseNumber {
         s
     }
 
+    /// A bare number given as an integer (`12`), as older clients send it.
+    pub fn from_int(v: i64) -> Result<Self, HouseNumberError> {
+        u16::try_from(v).ok().and_then(Self::new).ok_or_else(|| HouseNumberError(v.to_string()))
+    }
+
     /// The number and its suffix as stored apart (`38` and `B/2`).
     pub fn from_number_and_suffix(number: u16, suffix: &str) -> Result<Self, HouseNumberError> {
         Self::parse(&format!("{number}{suffix}"))
@@ -163,10 +168,7 @@ impl<'de> Deserialize<'de> for HouseNumber {
             Text(String),
         }
         match Raw::deserialize(d)? {
-            Raw::Int(v) => u16::try_from(v)
-                .ok()
-                .and_then(Self::new)
-                .ok_or_else(|| serde::de::Error::custom(HouseNumberError(v.to_string()))),
+            Raw::Int(v) => Self::from_int(v).map_err(serde::de::Error::custom),
             Raw::Text(t) => Self::parse(&t).map_err(serde::de::Error::custom),
         }
     }

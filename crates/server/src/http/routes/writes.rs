@@ -12,7 +12,7 @@ use crate::http::error::{
 };
 use crate::http::{ApiError, AppState};
 use diachi_db::addresses::{self as writes, AddressInput, AddressPatch};
-use diachi_domain::{AddressId, HouseNumber, HouseNumberError, LonLat, WardCode};
+use diachi_domain::{AddressId, HouseNumber, LonLat, WardCode};
 
 /// Address writes need a key with scope `admin` (or the configuration's `admin_token`), checked before the body
 /// is read: 401 without a key, 403 with a wrong one or one without the scope, 429 over its rate limit.
@@ -72,9 +72,7 @@ impl HouseField {
     /// The house number, or 422 `invalid_house_number` saying what one looks like.
     fn parse(&self) -> Result<HouseNumber, ApiError> {
         let parsed = match self {
-            Self::Int(v) => {
-                u16::try_from(*v).ok().and_then(HouseNumber::new).ok_or_else(|| HouseNumberError(v.to_string()))
-            }
+            Self::Int(v) => HouseNumber::from_int(*v),
             Self::Text(t) => HouseNumber::parse(t),
         };
         parsed.map_err(|e| {
