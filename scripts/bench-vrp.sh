@@ -21,6 +21,10 @@
 #    VRP_SECONDS, or by set: Solomon 1, 200 customers 2, 600 → 8, 1,000 → 15 (issue 18). Routes and the raw results
 #    go to target/vrp-bench/<time>/ (VRP_OUT). VRP_SEED (default 1).
 #
+#    VRP_OBJECTIVE: `vehicles` (default: fewest couriers, then distance; PyVRP through a fixed cost per vehicle larger
+#    than any tour) or `distance` (every vehicle of the fleet may go out, least total distance: diachi with
+#    `minimize_vehicles: false`, PyVRP with no fixed cost).
+#
 # VRP_DIR names the folder holding the sets (default ../shared/vrp: the instances are not in the repository; see that
 # folder's README for their source and licence). Solve times by size: `cargo bench --bench vrp`.
 set -euo pipefail
@@ -39,6 +43,12 @@ sets=("$@")
 solvers=(${VRP_SOLVERS:-diachi diachi1 pyvrp})
 threads=${VRP_THREADS:-$(nproc)}
 seed=${VRP_SEED:-1}
+objective=${VRP_OBJECTIVE:-vehicles}
+case $objective in
+  vehicles) own_flags=() ;;
+  distance) own_flags=(--distance-only) ;;
+  *) echo "VRP_OBJECTIVE is vehicles or distance, not $objective" >&2; exit 2 ;;
+esac
 out=${VRP_OUT:-target/vrp-bench/$(date -u +%Y%m%dT%H%M%SZ)}
 mkdir -p "$out"
 target_dir=${CARGO_TARGET_DIR:-target}
@@ -91,9 +101,9 @@ for set in "${sets[@]}"; do
       routes=$out/$set/$name.$solver.txt
       t0=$(date +%s%N)
       case $solver in
-        diachi) "$runner" "$file" --seconds "$secs" --threads "$threads" --seed "$seed" >"$routes" || true ;;
-        diachi1) "$runner" "$file" --seconds "$secs" --threads 1 --seed "$seed" >"$routes" || true ;;
-        pyvrp) "$venv/bin/python" scripts/vrp_pyvrp.py "$file" "$secs" "$seed" >"$routes" || true ;;
+        diachi) "$runner" "$file" --seconds "$secs" --threads "$threads" --seed "$seed" "${own_flags[@]}" >"$routes" || true ;;
+        diachi1) "$runner" "$file" --seconds "$secs" --threads 1 --seed "$seed" "${own_flags[@]}" >"$routes" || true ;;
+        pyvrp) "$venv/bin/python" scripts/vrp_pyvrp.py "$file" "$secs" "$seed" "$objective" >"$routes" || true ;;
         *) echo "unknown solver $solver" >&2; exit 2 ;;
       esac
       ms=$((($(date +%s%N) - t0) / 1000000))
@@ -104,5 +114,5 @@ for set in "${sets[@]}"; do
     done
   done
 done
-echo "# bench-vrp compare $(date -u +%FT%TZ): sets ${sets[*]}; solvers ${solvers[*]}; diachi threads $threads; seed $seed; per set ${VRP_PER_SET:-all}" | tee "$out/report.md"
+echo "# bench-vrp compare $(date -u +%FT%TZ): sets ${sets[*]}; solvers ${solvers[*]}; objective $objective; diachi threads $threads; seed $seed; per set ${VRP_PER_SET:-all}" | tee "$out/report.md"
 python3 scripts/vrp_report.py "$results" "$VRP_DIR" | tee -a "$out/report.md"
