@@ -3,6 +3,7 @@
 //! aliases. Names are keyed folded and without spaces (`Bến Nghé` → `bennghe`), so spacing, case and diacritics do
 //! not matter; a symmetric-deletion index finds names one edit away.
 
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 use super::text::fold;
@@ -240,8 +241,14 @@ pub struct Gazetteer {
     pub old_wards: Vec<OldWard>,
     keys: Vec<String>,
     entries: Vec<Vec<Entry>>,
-    by_key: HashMap<String, u32>,
-    deletions: HashMap<String, Vec<u32>>,
+    // Fx hashing (keys are short, the maps hot): their keys come from the register, not from callers, whose text is
+    // only looked up, so a caller cannot fill a bucket.
+    by_key: FxHashMap<String, u32>,
+    /// The keys of names with one letter dropped, and the names' own keys (down to one letter shorter than a key
+    /// looked up one edit away can be), each to the names.
+    deletions: FxHashMap<String, Vec<u32>>,
+    /// Length of the longest key: a longer key by two or more letters is no name one edit away.
+    longest: usize,
     /// Old wards that went to each new ward.
     pub sources: Vec<Vec<u32>>,
 }
@@ -261,13 +268,14 @@ pub fn key_of(name: &str) -> String {
 /// written as two words or after a type word: `Bn Hồ` for `Bản Hồ`, `X. Pa Ủủ`).
 pub const FUZZY_MIN_LEN: usize = 4;
 
-fn deletions_of(key: &str) -> impl Iterator<Item = String> + '_ {
-    key.char_indices().map(move |(i, c)| {
-        let mut s = String::with_capacity(key.len());
+fn for_deletions(key: &str, mut f: impl FnMut(&str)) {
+    let mut s = String::with_capacity(key.len());
+    for (i, c) in key.char_indices() {
+        s.clear();
         s.push_str(&key[..i]);
         s.push_str(&key[i + c.len_utf8()..]);
-        s
-    })
+        f(&s);
+    }
 }
 
 /// Optimal string alignment distance, stopping early above `max`.
@@ -277,10 +285,26 @@ pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
+    // three rows on the stack for the keys of names (a few dozen letters); longer ones get them on the heap
+    const ON_STACK: usize = 48;
+    if b.len() < ON_STACK {
+        let mut rows = [[0usize; ON_STACK]; 3];
+        let [r0, r1, r2] = &mut rows;
+        edit_distance_in(a, b, max, [&mut r0[..], &mut r1[..], &mut r2[..]])
+    } else {
+        let mut rows = vec![vec![0usize; b.len() + 1]; 3];
+        let [r0, r1, r2] = &mut rows[..] else { return None };
+        edit_distance_in(a, b, max, [r0, r1, r2])
+    }
+}
+
+/// The optimal-string-alignment distance of `a` and `b` if at most `max`, in three rows of at least `b.len() + 1`.
+fn edit_distance_in(a: &[u8], b: &[u8], max: usize, [prev2, prev, cur]: [&mut [usize]; 3]) -> Option<usize> {
     let n = b.len();
-    let mut prev2 = vec![0usize; n + 1];
-    let mut prev: Vec<usize> = (0..=n).collect();
-    let mut cur = vec![0usize; n + 1];
+    let (mut prev2, mut prev, mut cur) = (prev2, prev, cur);
+    for (j, v) in prev[..=n].iter_mut().enumerate() {
+        *v = j;
+    }
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -296,10 +320,28 @@ pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
         if row_min > max {
             return None;
         }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+        (prev2, prev, cur) = (prev, cur, prev2);
     }
     (prev[n] <= max).then_some(prev[n])
+}
+
+/// The letters and digits a key holds, one bit each: two keys `d` edits apart differ in at most `2 d` of them, and
+/// each side has at most `d` the other lacks (an edit removes at most one and adds at most one).
+#[must_use]
+pub fn letter_mask(key: &str) -> u64 {
+    key.bytes().fold(0, |m, c| {
+        m | match c {
+            b'a'..=b'z' => 1 << (c - b'a'),
+            b'0'..=b'9' => 1 << (26 + c - b'0'),
+            _ => 1 << 63,
+        }
+    })
+}
+
+/// Whether keys with these masks can be at most `max` edits apart (a cheap test before `edit_distance_within`).
+#[must_use]
+pub fn masks_within(a: u64, b: u64, max: usize) -> bool {
+    (a & !b).count_ones() as usize <= max && (b & !a).count_ones() as usize <= max
 }
 
 impl Gazetteer {
@@ -312,8 +354,9 @@ impl Gazetteer {
             old_wards: Vec::new(),
             keys: Vec::new(),
             entries: Vec::new(),
-            by_key: HashMap::new(),
-            deletions: HashMap::new(),
+            by_key: FxHashMap::default(),
+            deletions: FxHashMap::default(),
+            longest: 0,
             sources: vec![Vec::new(); geo.wards.len()],
         };
         let province_by_code: HashMap<&str, u8> =
@@ -400,11 +443,14 @@ impl Gazetteer {
                 g.add(alias, unit, kind, true);
             }
         }
+        g.longest = g.keys.iter().map(String::len).max().unwrap_or(0);
         for (id, key) in g.keys.iter().enumerate() {
+            // a name under its own key too, so that one look-up of a string finds both kinds (`lookup_fuzzy`)
+            if key.len() + 1 >= FUZZY_MIN_LEN {
+                g.deletions.entry(key.clone()).or_default().push(id as u32);
+            }
             if key.len() >= FUZZY_MIN_LEN {
-                for d in deletions_of(key) {
-                    g.deletions.entry(d).or_default().push(id as u32);
-                }
+                for_deletions(key, |d| g.deletions.entry(d.to_owned()).or_default().push(id as u32));
             }
         }
         g
@@ -440,7 +486,7 @@ impl Gazetteer {
 
     /// Names one edit (insertion, deletion, substitution or swap of neighbours) from `key`, with their keys.
     pub fn lookup_fuzzy(&self, key: &str, mut f: impl FnMut(&str, &[Entry])) {
-        if key.len() < FUZZY_MIN_LEN || !key.is_ascii() {
+        if key.len() < FUZZY_MIN_LEN || key.len() > self.longest + 1 || !key.is_ascii() {
             return;
         }
         let mut seen: Vec<u32> = Vec::new();
@@ -454,18 +500,15 @@ impl Gazetteer {
                 f(k, &self.entries[id as usize]);
             }
         };
-        // the key with one letter dropped is a name (an extra letter was typed)
-        for d in deletions_of(key) {
-            if let Some(&id) = self.by_key.get(&d) {
-                consider(id, &mut seen);
-            }
-            // both with one letter dropped agree (a wrong letter, or two letters swapped)
-            if let Some(ids) = self.deletions.get(&d) {
+        // the key with one letter dropped is a name (an extra letter was typed), or both with one letter dropped agree
+        // (a wrong letter, or two letters swapped): `deletions` holds the names and their deletions
+        for_deletions(key, |d| {
+            if let Some(ids) = self.deletions.get(d) {
                 for &id in ids {
                     consider(id, &mut seen);
                 }
             }
-        }
+        });
         // a name with one letter dropped is the key (a letter was left out)
         if let Some(ids) = self.deletions.get(key) {
             for &id in ids {
@@ -498,6 +541,15 @@ mod tests {
         assert_eq!(edit_distance_within("bennghe", "bnnghe", 1), Some(1));
         assert_eq!(edit_distance_within("bennghe", "bxnnghx", 1), None);
         assert_eq!(edit_distance_within("abc", "abcdef", 2), None);
+        let long = "a".repeat(60);
+        assert_eq!(edit_distance_within(&long, &format!("{long}b"), 1), Some(1));
+        assert_eq!(edit_distance_within(&long, &"b".repeat(60), 2), None);
+        for (a, b) in [("bennghe", "benngeh"), ("bennghe", "bnnghe"), ("lythuongkiet", "lythuongkit"), ("tay", "tayy")]
+        {
+            let d = edit_distance_within(a, b, 2).unwrap();
+            assert!(masks_within(letter_mask(a), letter_mask(b), d), "{a} {b}");
+        }
+        assert!(!masks_within(letter_mask("bennghe"), letter_mask("xyz"), 2));
     }
 
     #[test]

@@ -2,9 +2,9 @@
 //! by (ward, street, alley, house, apartment), with each ward's street names keyed like the gazetteer's.
 
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
-use super::gazetteer::{edit_distance_within, key_of};
+use super::gazetteer::{edit_distance_within, key_of, letter_mask, masks_within};
 use diachi_domain::{AddressId, HouseNumber};
 use diachi_geo::dataset::{AddressSet, NO_WARD};
 use diachi_geo::index::NationalIndex;
@@ -12,8 +12,8 @@ use diachi_geo::index::NationalIndex;
 /// The street-level lookup tables over the immutable address set (live changes are searched separately).
 #[derive(Debug, Default)]
 pub struct Streets {
-    /// Per ward: (street key, street id), sorted by key.
-    by_ward: Vec<Vec<(Box<str>, u32)>>,
+    /// Per ward: (street key, street id, the key's `letter_mask`), sorted by key.
+    by_ward: Vec<Vec<(Box<str>, u32, u64)>>,
     /// Address ids sorted by (ward, street, alley, house, apartment).
     order: Vec<u32>,
     /// (ward, street id) → range in `order`.
@@ -59,9 +59,9 @@ impl Streets {
         let mut order: Vec<u32> =
             (0..set.len() as u32).into_par_iter().filter(|&i| set.ward[i as usize] != NO_WARD).collect();
         order.par_sort_by_key(|&id| sort_key(set, id));
-        let mut ranges = HashMap::new();
-        let mut by_ward: Vec<Vec<(Box<str>, u32)>> = vec![Vec::new(); wards];
-        let mut keys: HashMap<u32, Box<str>> = HashMap::new();
+        let mut ranges = HashMap::default();
+        let mut by_ward: Vec<Vec<(Box<str>, u32, u64)>> = vec![Vec::new(); wards];
+        let mut keys: HashMap<u32, Box<str>> = HashMap::default();
         let mut start = 0usize;
         for run in order.chunk_by(|&a, &b| {
             let (ka, kb) = (sort_key(set, a), sort_key(set, b));
@@ -77,13 +77,14 @@ impl Streets {
                 })
                 .clone();
             if let Some(list) = by_ward.get_mut(usize::from(ward)) {
-                list.push((key, street));
+                let mask = letter_mask(&key);
+                list.push((key, street, mask));
             }
         }
-        let mut wards_with: HashMap<Box<str>, u32> = HashMap::new();
+        let mut wards_with: HashMap<Box<str>, u32> = HashMap::default();
         for list in &mut by_ward {
             list.sort();
-            for (i, (k, _)) in list.iter().enumerate() {
+            for (i, (k, ..)) in list.iter().enumerate() {
                 if i == 0 || list[i - 1].0 != *k {
                     *wards_with.entry(k.clone()).or_default() += 1;
                 }
@@ -107,7 +108,7 @@ impl Streets {
     pub fn heap_bytes(&self) -> usize {
         self.order.len() * 4
             + self.ranges.len() * 24
-            + self.by_ward.iter().map(|l| l.iter().map(|(k, _)| k.len() + 24).sum::<usize>()).sum::<usize>()
+            + self.by_ward.iter().map(|l| l.iter().map(|(k, ..)| k.len() + 32).sum::<usize>()).sum::<usize>()
             + self.wards_with.keys().map(|k| k.len() + 28).sum::<usize>()
     }
 
@@ -116,15 +117,19 @@ impl Streets {
     #[must_use]
     pub fn find(&self, ward: u16, key: &str) -> Vec<(u32, usize)> {
         let Some(list) = self.by_ward.get(usize::from(ward)) else { return Vec::new() };
-        let i = list.partition_point(|(k, _)| &**k < key);
+        let i = list.partition_point(|(k, ..)| &**k < key);
         let exact: Vec<(u32, usize)> =
-            list[i..].iter().take_while(|(k, _)| &**k == key).map(|&(_, id)| (id, 0)).collect();
+            list[i..].iter().take_while(|(k, ..)| &**k == key).map(|&(_, id, _)| (id, 0)).collect();
         if !exact.is_empty() || key.len() < 5 {
             return exact;
         }
         let max = if key.len() >= 10 { 2 } else { 1 };
         let mut best: Vec<(u32, usize)> = Vec::new();
-        for (k, id) in list {
+        let mask = letter_mask(key);
+        for (k, id, m) in list {
+            if !masks_within(*m, mask, max) {
+                continue;
+            }
             if let Some(d) = edit_distance_within(k, key, max) {
                 match best.first() {
                     Some(&(_, b)) if d > b => {}
