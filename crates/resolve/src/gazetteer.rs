@@ -245,8 +245,9 @@ pub struct Gazetteer {
     // only looked up, so a caller cannot fill a bucket.
     by_key: FxHashMap<String, u32>,
     /// The keys of names with one letter dropped, and the names' own keys (down to one letter shorter than a key
-    /// looked up one edit away can be), each to the names.
-    deletions: FxHashMap<String, Vec<u32>>,
+    /// looked up one edit away can be), each to the names; keyed by [`StrHash`] of the string, not the string: a
+    /// collision only adds a name that the edit distance then rules out, and every deletion's hash comes in O(1).
+    deletions: FxHashMap<u64, Vec<u32>>,
     /// Length of the longest key: a longer key by two or more letters is no name one edit away.
     longest: usize,
     /// Old wards that went to each new ward.
@@ -268,13 +269,35 @@ pub fn key_of(name: &str) -> String {
 /// written as two words or after a type word: `Bn Hồ` for `Bản Hồ`, `X. Pa Ủủ`).
 pub const FUZZY_MIN_LEN: usize = 4;
 
-fn for_deletions(key: &str, mut f: impl FnMut(&str)) {
-    let mut s = String::with_capacity(key.len());
-    for (i, c) in key.char_indices() {
-        s.clear();
-        s.push_str(&key[..i]);
-        s.push_str(&key[i + c.len_utf8()..]);
-        f(&s);
+/// Polynomial hashes (mod 2^64) of a byte string and of each of its deletions of one byte, each in O(1) after an
+/// O(n) pass: `H(s) = Σ s[i]·B^(n-1-i)`, and dropping byte `i` gives `H(s[..i])·B^(n-1-i) + H(s[i+1..])`.
+pub(crate) struct StrHash;
+
+impl StrHash {
+    const B: u64 = 0x100_0000_01b3;
+
+    pub(crate) fn of(s: &[u8]) -> u64 {
+        s.iter().fold(0u64, |h, &c| h.wrapping_mul(Self::B).wrapping_add(u64::from(c)))
+    }
+
+    /// Calls `f` with the hash of `s` with byte `i` dropped, for every `i` (`s` up to 64 bytes; longer: none).
+    fn deletions(s: &[u8], mut f: impl FnMut(u64)) {
+        const MAX: usize = 64;
+        let n = s.len();
+        if n > MAX {
+            return;
+        }
+        // suffix[i] = H(s[i..]), pow[m] = B^m
+        let (mut suffix, mut pow) = ([0u64; MAX + 1], [1u64; MAX + 1]);
+        for i in (0..n).rev() {
+            pow[n - i] = pow[n - i - 1].wrapping_mul(Self::B);
+            suffix[i] = u64::from(s[i]).wrapping_mul(pow[n - i - 1]).wrapping_add(suffix[i + 1]);
+        }
+        let mut prefix = 0u64;
+        for i in 0..n {
+            f(prefix.wrapping_mul(pow[n - 1 - i]).wrapping_add(suffix[i + 1]));
+            prefix = prefix.wrapping_mul(Self::B).wrapping_add(u64::from(s[i]));
+        }
     }
 }
 
@@ -447,10 +470,10 @@ impl Gazetteer {
         for (id, key) in g.keys.iter().enumerate() {
             // a name under its own key too, so that one look-up of a string finds both kinds (`lookup_fuzzy`)
             if key.len() + 1 >= FUZZY_MIN_LEN {
-                g.deletions.entry(key.clone()).or_default().push(id as u32);
+                g.deletions.entry(StrHash::of(key.as_bytes())).or_default().push(id as u32);
             }
             if key.len() >= FUZZY_MIN_LEN {
-                for_deletions(key, |d| g.deletions.entry(d.to_owned()).or_default().push(id as u32));
+                StrHash::deletions(key.as_bytes(), |d| g.deletions.entry(d).or_default().push(id as u32));
             }
         }
         g
@@ -502,15 +525,15 @@ impl Gazetteer {
         };
         // the key with one letter dropped is a name (an extra letter was typed), or both with one letter dropped agree
         // (a wrong letter, or two letters swapped): `deletions` holds the names and their deletions
-        for_deletions(key, |d| {
-            if let Some(ids) = self.deletions.get(d) {
+        StrHash::deletions(key.as_bytes(), |d| {
+            if let Some(ids) = self.deletions.get(&d) {
                 for &id in ids {
                     consider(id, &mut seen);
                 }
             }
         });
         // a name with one letter dropped is the key (a letter was left out)
-        if let Some(ids) = self.deletions.get(key) {
+        if let Some(ids) = self.deletions.get(&StrHash::of(key.as_bytes())) {
             for &id in ids {
                 consider(id, &mut seen);
             }
@@ -533,6 +556,17 @@ impl Gazetteer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deletions_hash_is_the_hash_of_the_string_without_that_letter() {
+        for s in ["", "a", "bennghe", "lythuongkiet", &"xyz".repeat(21)] {
+            let mut got = Vec::new();
+            StrHash::deletions(s.as_bytes(), |h| got.push(h));
+            let want: Vec<u64> =
+                (0..s.len()).map(|i| StrHash::of(format!("{}{}", &s[..i], &s[i + 1..]).as_bytes())).collect();
+            assert_eq!(got, want, "{s}");
+        }
+    }
 
     #[test]
     fn edit_distance_counts_swaps_as_one() {

@@ -4,7 +4,7 @@
 use rayon::prelude::*;
 use rustc_hash::FxHashMap as HashMap;
 
-use super::gazetteer::{edit_distance_within, key_of, letter_mask, masks_within};
+use super::gazetteer::{StrHash, edit_distance_within, key_of, letter_mask, masks_within};
 use diachi_domain::{AddressId, HouseNumber};
 use diachi_geo::dataset::{AddressSet, NO_WARD};
 use diachi_geo::index::NationalIndex;
@@ -14,6 +14,8 @@ use diachi_geo::index::NationalIndex;
 pub struct Streets {
     /// Per ward: (street key, street id, the key's `letter_mask`), sorted by key.
     by_ward: Vec<Vec<(Box<str>, u32, u64)>>,
+    /// (ward, `StrHash` of a street key) → the range of `by_ward[ward]` with that key (checked: hashes may collide).
+    exact: HashMap<(u16, u64), (u32, u32)>,
     /// Address ids sorted by (ward, street, alley, house, apartment).
     order: Vec<u32>,
     /// (ward, street id) → range in `order`.
@@ -82,15 +84,17 @@ impl Streets {
             }
         }
         let mut wards_with: HashMap<Box<str>, u32> = HashMap::default();
-        for list in &mut by_ward {
+        let mut exact = HashMap::default();
+        for (ward, list) in by_ward.iter_mut().enumerate() {
             list.sort();
-            for (i, (k, ..)) in list.iter().enumerate() {
-                if i == 0 || list[i - 1].0 != *k {
-                    *wards_with.entry(k.clone()).or_default() += 1;
-                }
+            let mut start = 0;
+            for run in list.chunk_by(|a, b| a.0 == b.0) {
+                *wards_with.entry(run[0].0.clone()).or_default() += 1;
+                exact.insert((ward as u16, StrHash::of(run[0].0.as_bytes())), (start, start + run.len() as u32));
+                start += run.len() as u32;
             }
         }
-        Streets { by_ward, order, ranges, wards_with }
+        Streets { by_ward, exact, order, ranges, wards_with }
     }
 
     /// How much finding a street of this key in a ward says about the ward: 1 for a name that only one ward has,
@@ -108,6 +112,7 @@ impl Streets {
     pub fn heap_bytes(&self) -> usize {
         self.order.len() * 4
             + self.ranges.len() * 24
+            + self.exact.len() * 24
             + self.by_ward.iter().map(|l| l.iter().map(|(k, ..)| k.len() + 32).sum::<usize>()).sum::<usize>()
             + self.wards_with.keys().map(|k| k.len() + 28).sum::<usize>()
     }
@@ -117,9 +122,10 @@ impl Streets {
     #[must_use]
     pub fn find(&self, ward: u16, key: &str) -> Vec<(u32, usize)> {
         let Some(list) = self.by_ward.get(usize::from(ward)) else { return Vec::new() };
-        let i = list.partition_point(|(k, ..)| &**k < key);
+        let run =
+            self.exact.get(&(ward, StrHash::of(key.as_bytes()))).and_then(|&(a, b)| list.get(a as usize..b as usize));
         let exact: Vec<(u32, usize)> =
-            list[i..].iter().take_while(|(k, ..)| &**k == key).map(|&(_, id, _)| (id, 0)).collect();
+            run.unwrap_or_default().iter().filter(|(k, ..)| &**k == key).map(|&(_, id, _)| (id, 0)).collect();
         if !exact.is_empty() || key.len() < 5 {
             return exact;
         }

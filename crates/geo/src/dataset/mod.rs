@@ -4,6 +4,7 @@
 pub mod output;
 
 use serde::Serialize;
+use std::fmt::Write as _;
 
 use crate::geography::Geography;
 use diachi_domain::{AddressId, DigitalAddress, GridCell, HouseNumber, LonLat, WardIdx, digital_address::FULL_LEVEL};
@@ -337,14 +338,15 @@ impl<'a> AddressView<'a> {
         let alley = (r.alley != 0).then(|| format!("{} {}", alley_word(province.code.as_u32()), r.alley));
         let apartment = (r.apartment != 0).then_some(r.apartment);
         let mut formatted = String::with_capacity(96);
+        // writing to a String cannot fail
         if let Some(a) = apartment {
-            formatted.push_str(&format!("Căn {a}, "));
+            let _ = write!(formatted, "Căn {a}, ");
         }
-        formatted.push_str(&format!("Số {}", r.house));
+        let _ = write!(formatted, "Số {}", r.house);
         if let Some(a) = &alley {
-            formatted.push_str(&format!(", {a}"));
+            let _ = write!(formatted, ", {a}");
         }
-        formatted.push_str(&format!(", {}, {}, {}", r.street, ward.full_name(), province.name));
+        let _ = write!(formatted, ", {}, {}, {}", r.street, ward.full_name(), province.name);
         Some(AddressView {
             id,
             ward_index: r.ward,
