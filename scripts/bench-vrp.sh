@@ -17,7 +17,11 @@
 #
 #    Solvers (VRP_SOLVERS, default "diachi diachi1 pyvrp"): `diachi` = vrp::solve on VRP_THREADS threads (default: the
 #    machine's cores), `diachi1` = the same held to one thread, `pyvrp` = PyVRP from PyPI (one core; vehicles first
-#    through a fixed cost per vehicle) in a venv made under target/venv-pyvrp (VRP_VENV). Seconds per instance:
+#    through a fixed cost per vehicle) in a venv made under target/venv-pyvrp (VRP_VENV), `vrpcli` = vrp-cli, the
+#    command line of the vrp-core crate (reinterpretcat/vrp, reads Solomon files itself; its default: fewest tours,
+#    then distance; on all cores), cargo-installed the first time into ~/.cache/diachi/vrp-cli-<version> (VRP_CLI
+#    names another binary); `vrpcli1` = the same on one thread (`--parallelism 1,1`). vrp-cli is measured with the
+#    vehicles objective only (the distance objective needs its own JSON format). Seconds per instance:
 #    VRP_SECONDS, or by set: Solomon 1, 200 customers 2, 600 → 8, 1,000 → 15 (issue 18). Routes and the raw results
 #    go to target/vrp-bench/<time>/ (VRP_OUT). VRP_SEED (default 1).
 #
@@ -56,6 +60,14 @@ target_dir=${CARGO_TARGET_DIR:-target}
 cargo build --release -p diachi-vrp --example solomon
 cp "$target_dir/release/examples/solomon" "$out/diachi-solomon" # a rebuild during the run does not change the solver
 runner=$out/diachi-solomon
+
+if [[ " ${solvers[*]} " == *" vrpcli"* ]]; then
+  vrpcli_version=1.25.0
+  vrpcli=${VRP_CLI:-${XDG_CACHE_HOME:-$HOME/.cache}/diachi/vrp-cli-$vrpcli_version/bin/vrp-cli}
+  if [[ ! -x $vrpcli ]]; then
+    cargo install "vrp-cli@$vrpcli_version" --locked --quiet --root "$(dirname "$(dirname "$vrpcli")")"
+  fi
+fi
 
 if [[ " ${solvers[*]} " == *" pyvrp "* ]]; then
   venv=${VRP_VENV:-target/venv-pyvrp}
@@ -103,6 +115,10 @@ for set in "${sets[@]}"; do
       case $solver in
         diachi) "$runner" "$file" --seconds "$secs" --threads "$threads" --seed "$seed" "${own_flags[@]}" >"$routes" || true ;;
         diachi1) "$runner" "$file" --seconds "$secs" --threads 1 --seed "$seed" "${own_flags[@]}" >"$routes" || true ;;
+        vrpcli | vrpcli1)
+          [[ $objective == vehicles ]] || continue
+          par=(); [[ $solver == vrpcli1 ]] && par=(--parallelism 1,1)
+          "$vrpcli" solve solomon "$file" --max-time "$secs" "${par[@]}" --out-result "$routes" >/dev/null 2>&1 || true ;;
         pyvrp) "$venv/bin/python" scripts/vrp_pyvrp.py "$file" "$secs" "$seed" "$objective" >"$routes" || true ;;
         *) echo "unknown solver $solver" >&2; exit 2 ;;
       esac
