@@ -58,9 +58,9 @@ def main(path, vrp_dir):
         print(f"\n{s}, summary (gaps against the reference where the set has one, and against PyVRP of the same run):\n")
         print(
             "| solver | feasible (both checks) | vehicles in all | reference vehicles | median gap | mean gap | worst gap "
-            "| median vs PyVRP | mean wall ms |"
+            "| median vs PyVRP | vs PyVRP, vehicles then distance: better / same / worse | mean wall ms |"
         )
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for v in solvers:
             rs = [res[(s, i, v)] for i in insts if (s, i, v) in res]
             feas = [r for r in rs if r[4] == "ok" and r[5] == "ok"]
@@ -68,6 +68,7 @@ def main(path, vrp_dir):
             with_ref = [r for r in rs if (s, r[1].lower()) in refs]
             refveh = sum(refs[(s, r[1].lower())][0] for r in with_ref)
             gaps, vs_pyvrp = [], []
+            lex = [0, 0, 0]  # better, same, worse than PyVRP on (vehicles, distance), where both are feasible
             for r in feas:
                 ref = refs.get((s, r[1].lower()))
                 if ref:
@@ -75,6 +76,8 @@ def main(path, vrp_dir):
                 pv = res.get((s, r[1], "pyvrp"))
                 if v != "pyvrp" and pv and pv[4] == "ok" and pv[5] == "ok":
                     vs_pyvrp.append((float(r[7]) - float(pv[7])) / float(pv[7]) * 100)
+                    mine, theirs = (int(r[6]), round(float(r[7]), 2)), (int(pv[6]), round(float(pv[7]), 2))
+                    lex[0 if mine < theirs else 1 if mine == theirs else 2] += 1
 
             def fmt(x):
                 return f"{x:+.2f} %"
@@ -84,10 +87,11 @@ def main(path, vrp_dir):
             mean = fmt(statistics.fmean(gaps)) if gaps else "–"
             worst = fmt(max(gaps)) if gaps else "–"
             vp = fmt(statistics.median(vs_pyvrp)) if vs_pyvrp else "–"
+            lx = " / ".join(map(str, lex)) if v != "pyvrp" else "–"
             wall = statistics.fmean(float(r[3]) for r in rs) if rs else 0
             print(
                 f"| {v} | {len(feas)}/{len(rs)} | {veh} | {refveh if with_ref else '–'} "
-                f"({len(with_ref)} instances) | {med} | {mean} | {worst} | {vp} | {wall:.0f} |"
+                f"({len(with_ref)} instances) | {med} | {mean} | {worst} | {vp} | {lx} | {wall:.0f} |"
             )
 
 
