@@ -96,7 +96,9 @@ fn main() {
         .collect();
     let n_offices = offices.len();
     let request = PlanRequest { shipments: inputs, post_offices: offices, seed: Some(1), date: None };
-    let settings = Settings::default();
+    // a national day lists more couriers than one key may plan for by default (10,000 couriers, 10^9 shipments ×
+    // couriers): the operator raises them for the national post (`delivery_max_couriers`, `delivery_max_plan_size`)
+    let settings = Settings { max_couriers: 100_000, max_plan_size: 100_000_000_000, ..Settings::default() };
     let batch = request.check(&settings).unwrap();
     eprintln!("request: {} shipments, {n_offices} post offices: {:.1} s", lines.len(), t.elapsed().as_secs_f64());
 
