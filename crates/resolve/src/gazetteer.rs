@@ -304,12 +304,12 @@ impl StrHash {
 /// Optimal string alignment distance, stopping early above `max`.
 #[must_use]
 pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    // three rows on the stack for the keys of names (a few dozen letters); longer ones get them on the heap
+    const ON_STACK: usize = 48;
     let (a, b) = (a.as_bytes(), b.as_bytes());
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
-    // three rows on the stack for the keys of names (a few dozen letters); longer ones get them on the heap
-    const ON_STACK: usize = 48;
     if b.len() < ON_STACK {
         let mut rows = [[0usize; ON_STACK]; 3];
         let [r0, r1, r2] = &mut rows;
@@ -466,16 +466,7 @@ impl Gazetteer {
                 g.add(alias, unit, kind, true);
             }
         }
-        g.longest = g.keys.iter().map(String::len).max().unwrap_or(0);
-        for (id, key) in g.keys.iter().enumerate() {
-            // a name under its own key too, so that one look-up of a string finds both kinds (`lookup_fuzzy`)
-            if key.len() + 1 >= FUZZY_MIN_LEN {
-                g.deletions.entry(StrHash::of(key.as_bytes())).or_default().push(id as u32);
-            }
-            if key.len() >= FUZZY_MIN_LEN {
-                StrHash::deletions(key.as_bytes(), |d| g.deletions.entry(d).or_default().push(id as u32));
-            }
-        }
+        g.index_deletions();
         g
     }
 
@@ -505,6 +496,20 @@ impl Gazetteer {
     #[must_use]
     pub fn lookup(&self, key: &str) -> &[Entry] {
         self.by_key.get(key).map_or(&[], |&id| self.entries[id as usize].as_slice())
+    }
+
+    /// Fills `deletions` and `longest` from `keys`.
+    fn index_deletions(&mut self) {
+        self.longest = self.keys.iter().map(String::len).max().unwrap_or(0);
+        for (id, key) in self.keys.iter().enumerate() {
+            // a name under its own key too, so that one look-up of a string finds both kinds (`lookup_fuzzy`)
+            if key.len() + 1 >= FUZZY_MIN_LEN {
+                self.deletions.entry(StrHash::of(key.as_bytes())).or_default().push(id as u32);
+            }
+            if key.len() >= FUZZY_MIN_LEN {
+                StrHash::deletions(key.as_bytes(), |d| self.deletions.entry(d).or_default().push(id as u32));
+            }
+        }
     }
 
     /// Names one edit (insertion, deletion, substitution or swap of neighbours) from `key`, with their keys.

@@ -14,7 +14,8 @@ use diachi_geo::index::NationalIndex;
 pub struct Streets {
     /// Per ward: (street key, street id, the key's `letter_mask`), sorted by key.
     by_ward: Vec<Vec<(Box<str>, u32, u64)>>,
-    /// (ward, `StrHash` of a street key) → the range of `by_ward[ward]` with that key (checked: hashes may collide).
+    /// (ward, `StrHash` of a street key) → the range of `by_ward[ward]` with that key (checked: of two keys with the
+    /// same hash it holds one, and the other is found by a binary search).
     exact: HashMap<(u16, u64), (u32, u32)>,
     /// Address ids sorted by (ward, street, alley, house, apartment).
     order: Vec<u32>,
@@ -117,15 +118,27 @@ impl Streets {
             + self.wards_with.keys().map(|k| k.len() + 28).sum::<usize>()
     }
 
+    /// The streets of `ward` keyed exactly `key`.
+    fn named(&self, ward: u16, key: &str) -> &[(Box<str>, u32, u64)] {
+        let Some(list) = self.by_ward.get(usize::from(ward)) else { return &[] };
+        let Some(&(a, b)) = self.exact.get(&(ward, StrHash::of(key.as_bytes()))) else { return &[] };
+        match list.get(a as usize..b as usize) {
+            Some(run) if run.first().is_some_and(|(k, ..)| &**k == key) => run,
+            // another key of the same hash (the table keeps one of the two): search by the name itself
+            _ => {
+                let i = list.partition_point(|(k, ..)| &**k < key);
+                let n = list[i..].iter().take_while(|(k, ..)| &**k == key).count();
+                &list[i..i + n]
+            }
+        }
+    }
+
     /// Streets of `ward` whose key is `key` or (for keys of 5+ letters) one or two edits from it: (street id,
     /// edits). Exact matches only if there is one.
     #[must_use]
     pub fn find(&self, ward: u16, key: &str) -> Vec<(u32, usize)> {
         let Some(list) = self.by_ward.get(usize::from(ward)) else { return Vec::new() };
-        let run =
-            self.exact.get(&(ward, StrHash::of(key.as_bytes()))).and_then(|&(a, b)| list.get(a as usize..b as usize));
-        let exact: Vec<(u32, usize)> =
-            run.unwrap_or_default().iter().filter(|(k, ..)| &**k == key).map(|&(_, id, _)| (id, 0)).collect();
+        let exact: Vec<(u32, usize)> = self.named(ward, key).iter().map(|&(_, id, _)| (id, 0)).collect();
         if !exact.is_empty() || key.len() < 5 {
             return exact;
         }
@@ -193,6 +206,31 @@ impl Streets {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn two_street_keys_of_the_same_hash_are_both_found() {
+        // Thue–Morse strings of 2,048 letters and their complements have the same polynomial hash mod 2^64
+        let tm: String = (0..2048u32).map(|i| if i.count_ones() % 2 == 0 { 'a' } else { 'b' }).collect();
+        let other: String = tm.chars().map(|c| if c == 'a' { 'b' } else { 'a' }).collect();
+        assert_eq!(StrHash::of(tm.as_bytes()), StrHash::of(other.as_bytes()));
+        let mut a = AddressSet { street_names: vec![tm.clone().into(), other.clone().into()], ..AddressSet::default() };
+        for street in [0u32, 1] {
+            a.lon_e7.push(1_060_000_000);
+            a.lat_e7.push(210_000_000);
+            a.ward.push(0);
+            a.street.push(street);
+            a.house.push(HouseNumber::ONE);
+            a.alley.push(0);
+            a.apartment.push(0);
+            a.da_unit.push(1);
+        }
+        let s = Streets::build(&a, 1);
+        for (name, id) in [(&tm, 0), (&other, 1)] {
+            let found: Vec<u32> = s.named(0, &street_key(name)).iter().map(|e| e.1).collect();
+            assert_eq!(found, vec![id]);
+            assert_eq!(s.find(0, &street_key(name)), vec![(id, 0)]);
+        }
+    }
 
     #[test]
     fn a_street_name_that_many_wards_have_says_less_about_the_ward() {
