@@ -207,23 +207,29 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    #[test]
-    fn two_street_keys_of_the_same_hash_are_both_found() {
-        // Thue–Morse strings of 2,048 letters and their complements have the same polynomial hash mod 2^64
-        let tm: String = (0..2048u32).map(|i| if i.count_ones() % 2 == 0 { 'a' } else { 'b' }).collect();
-        let other: String = tm.chars().map(|c| if c == 'a' { 'b' } else { 'a' }).collect();
-        assert_eq!(StrHash::of(tm.as_bytes()), StrHash::of(other.as_bytes()));
-        let mut a = AddressSet { street_names: vec![tm.clone().into(), other.clone().into()], ..AddressSet::default() };
-        for street in [0u32, 1] {
+    /// An address set of house 1 at one point for each (ward, street).
+    fn addresses(street_names: Vec<Box<str>>, at: &[(u16, u32)]) -> AddressSet {
+        let mut a = AddressSet { street_names, ..AddressSet::default() };
+        for &(ward, street) in at {
             a.lon_e7.push(1_060_000_000);
             a.lat_e7.push(210_000_000);
-            a.ward.push(0);
+            a.ward.push(ward);
             a.street.push(street);
             a.house.push(HouseNumber::ONE);
             a.alley.push(0);
             a.apartment.push(0);
             a.da_unit.push(1);
         }
+        a
+    }
+
+    #[test]
+    fn two_street_keys_of_the_same_hash_are_both_found() {
+        // Thue–Morse strings of 2,048 letters and their complements have the same polynomial hash mod 2^64
+        let tm: String = (0..2048u32).map(|i| if i.count_ones() % 2 == 0 { 'a' } else { 'b' }).collect();
+        let other: String = tm.chars().map(|c| if c == 'a' { 'b' } else { 'a' }).collect();
+        assert_eq!(StrHash::of(tm.as_bytes()), StrHash::of(other.as_bytes()));
+        let a = addresses(vec![tm.clone().into(), other.clone().into()], &[(0, 0), (0, 1)]);
         let s = Streets::build(&a, 1);
         for (name, id) in [(&tm, 0), (&other, 1)] {
             let found: Vec<u32> = s.named(0, &street_key(name)).iter().map(|e| e.1).collect();
@@ -234,20 +240,7 @@ mod tests {
 
     #[test]
     fn a_street_name_that_many_wards_have_says_less_about_the_ward() {
-        let mut a = AddressSet {
-            street_names: vec!["Lê Lợi".into(), "Phố Hai Bà Trưng".into()],
-            ..AddressSet::default()
-        };
-        for (ward, street) in [(0u16, 0u32), (1, 0), (2, 0), (3, 1), (3, 1)] {
-            a.lon_e7.push(1_060_000_000);
-            a.lat_e7.push(210_000_000);
-            a.ward.push(ward);
-            a.street.push(street);
-            a.house.push(HouseNumber::ONE);
-            a.alley.push(0);
-            a.apartment.push(0);
-            a.da_unit.push(1);
-        }
+        let a = addresses(vec!["Lê Lợi".into(), "Phố Hai Bà Trưng".into()], &[(0, 0), (1, 0), (2, 0), (3, 1), (3, 1)]);
         let s = Streets::build(&a, 10);
         let (rare, common) = (s.specificity(&street_key("Hai Bà Trưng")), s.specificity(&street_key("Lê Lợi")));
         assert!((rare - 1.0).abs() < 1e-12, "{rare}");
