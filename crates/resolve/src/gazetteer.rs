@@ -310,6 +310,9 @@ pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
+    if max <= 1 {
+        return within_one(a, b).filter(|&d| d <= max);
+    }
     if b.len() < ON_STACK {
         let mut rows = [[0usize; ON_STACK]; 3];
         let [r0, r1, r2] = &mut rows;
@@ -319,6 +322,21 @@ pub fn edit_distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
         let [r0, r1, r2] = &mut rows[..] else { return None };
         edit_distance_in(a, b, max, [r0, r1, r2])
     }
+}
+
+/// The optimal-string-alignment distance of `a` and `b` if at most 1, in one pass without a table: after their
+/// common start, the rest agrees but for one letter changed, dropped, added, or two neighbours swapped.
+fn within_one(a: &[u8], b: &[u8]) -> Option<usize> {
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (ra, rb) = (&a[p..], &b[p..]);
+    let one = match (ra.len(), rb.len()) {
+        (0, 0) => return Some(0),
+        (x, y) if x == y => ra[1..] == rb[1..] || (x >= 2 && ra[0] == rb[1] && ra[1] == rb[0] && ra[2..] == rb[2..]),
+        (x, y) if x == y + 1 => ra[1..] == *rb,
+        (x, y) if x + 1 == y => *ra == rb[1..],
+        _ => false,
+    };
+    one.then_some(1)
 }
 
 /// The optimal-string-alignment distance of `a` and `b` if at most `max`, in three rows of at least `b.len() + 1`.
@@ -530,7 +548,12 @@ impl Gazetteer {
         };
         // the key with one letter dropped is a name (an extra letter was typed), or both with one letter dropped agree
         // (a wrong letter, or two letters swapped): `deletions` holds the names and their deletions
+        // dropping either of two equal neighbours gives the same string: it is looked up once
+        let mut last = None;
         StrHash::deletions(key.as_bytes(), |d| {
+            if last.replace(d) == Some(d) {
+                return;
+            }
             if let Some(ids) = self.deletions.get(&d) {
                 for &id in ids {
                     consider(id, &mut seen);
@@ -589,6 +612,25 @@ mod tests {
             assert!(masks_within(letter_mask(a), letter_mask(b), d), "{a} {b}");
         }
         assert!(!masks_within(letter_mask("bennghe"), letter_mask("xyz"), 2));
+    }
+
+    #[test]
+    fn the_one_edit_shortcut_agrees_with_the_full_table_on_every_pair_of_short_strings() {
+        let mut all = vec![String::new()];
+        for len in 1..=4 {
+            let prev: Vec<String> = all.iter().filter(|s| s.len() == len - 1).cloned().collect();
+            all.extend(prev.iter().flat_map(|s| ["a", "b", "c"].map(|c| format!("{s}{c}"))));
+        }
+        for a in &all {
+            for b in &all {
+                let (x, y) = (a.as_bytes(), b.as_bytes());
+                let mut rows = [[0usize; 8]; 3];
+                let [r0, r1, r2] = &mut rows;
+                let full = if x.len().abs_diff(y.len()) > 1 { None } else { edit_distance_in(x, y, 1, [r0, r1, r2]) };
+                assert_eq!(edit_distance_within(a, b, 1), full, "{a:?} {b:?}");
+                assert_eq!(edit_distance_within(a, b, 0), full.filter(|&d| d == 0), "{a:?} {b:?}");
+            }
+        }
     }
 
     #[test]

@@ -76,9 +76,8 @@ pub(super) fn resolve(r: &Resolver, ix: &NationalIndex, raw: &str, hint: Option<
     }
     let input = Input::new(raw);
     let matches = matches::find_matches(r, ix, &input);
-    let all = readings::readings(r, ix, &input, &matches);
-    let tried = score::worth_trying(&all);
+    let tried = readings::readings(r, ix, &input, &matches);
     let parts: Vec<street::StreetPart> = tried.iter().map(|reading| street::street_part_of(&input, reading)).collect();
-    let scored = score::score(r, ix, &input, tried, &parts, hint);
-    assemble::assemble(r, ix, &input, tried, &parts, &scored)
+    let scored = score::score(r, ix, &input, &tried, &parts, hint);
+    assemble::assemble(r, ix, &input, &tried, &parts, &scored)
 }

@@ -79,7 +79,8 @@ fn bare_name<'a>(r: &'a Resolver, ix: &'a NationalIndex, unit: Unit) -> &'a str 
 pub(super) fn find_matches(r: &Resolver, ix: &NationalIndex, input: &Input) -> Vec<Match> {
     let tokens = &input.tokens;
     let n = tokens.len();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(64);
+    let mut found = Vec::new();
     // spans looked up one edit away only if they are in the ward's place: four-letter ones, and those that name a
     // unit exactly (which the province written may rule out)
     let mut later: Vec<Span> = Vec::new();
@@ -94,7 +95,7 @@ pub(super) fn find_matches(r: &Resolver, ix: &NationalIndex, input: &Input) -> V
             }
             push_key(&mut key, &tokens[j], j == i);
             let span = Span { i, j, prefix, dash_before };
-            let mut found = names_of(r, tokens, &key, span);
+            names_of(r, tokens, &key, span, &mut found);
             prefer_written(r, ix, input, i, j, &mut found);
             match fuzzy_allowed(tokens, &key, span) {
                 Fuzzy::Now if found.is_empty() => lookup_fuzzy(r, tokens, &key, span, &mut found),
@@ -215,9 +216,10 @@ fn fuzzy_allowed(tokens: &[Token], key: &str, span: Span) -> Fuzzy {
     }
 }
 
-/// The names keyed `key` on words `span`, exactly.
-fn names_of(r: &Resolver, tokens: &[Token], key: &str, span: Span) -> Vec<Match> {
-    r.gazetteer.lookup(key).iter().filter_map(|e| match_on(tokens, key, span, e, false)).collect()
+/// The names keyed `key` on words `span`, exactly, in `found` (emptied first).
+fn names_of(r: &Resolver, tokens: &[Token], key: &str, span: Span, found: &mut Vec<Match>) {
+    found.clear();
+    found.extend(r.gazetteer.lookup(key).iter().filter_map(|e| match_on(tokens, key, span, e, false)));
 }
 
 /// The name `e` on words `span`, scored; none when its type word (written or missing) rules it out.
@@ -282,11 +284,33 @@ fn prefer_written(r: &Resolver, ix: &NationalIndex, input: &Input, i: usize, j: 
     if found.iter().filter(|m| !m.fuzzy).count() > 1
         && let Some(written) = input.text.get(input.tokens[i].start..input.tokens[j].end)
     {
-        let written = written.to_lowercase();
         for m in found.iter_mut().filter(|m| !m.fuzzy) {
-            if bare_name(r, ix, m.unit).to_lowercase() == written {
+            if same_ignoring_case(bare_name(r, ix, m.unit), written) {
                 m.score += 0.05;
             }
+        }
+    }
+}
+
+/// Whether `a` and `b` are the same in lower case, without building either: letters are lowered only where they
+/// differ.
+pub(super) fn same_ignoring_case(a: &str, b: &str) -> bool {
+    let (mut x, mut y) = (a.chars(), b.chars());
+    loop {
+        match (x.next(), y.next()) {
+            (None, None) => return true,
+            (Some(c), Some(d)) if c == d => {}
+            (Some(c), Some(d)) => {
+                let (mut lc, mut ld) = (c.to_lowercase(), d.to_lowercase());
+                if lc.len() != 1 || ld.len() != 1 {
+                    // a letter lowered to several (`İ`): the strings as a whole
+                    return a.chars().flat_map(char::to_lowercase).eq(b.chars().flat_map(char::to_lowercase));
+                }
+                if lc.next() != ld.next() {
+                    return false;
+                }
+            }
+            _ => return false,
         }
     }
 }

@@ -10,6 +10,10 @@ use diachi_geo::index::NationalIndex;
 const PER_LEVEL: usize = 12;
 /// Ward names kept before readings are combined.
 const MAX_WARD_MATCHES: usize = 160;
+/// Readings tried against the streets and addresses (a common ward name without its province has dozens).
+const MAX_READINGS: usize = 64;
+/// Readings this far below the best are not tried.
+const MAX_BEHIND: f64 = 4.0;
 
 /// A consistent choice of ward, district and province names.
 #[derive(Debug, Clone, Copy)]
@@ -45,13 +49,10 @@ pub(super) fn province_of(r: &Resolver, ix: &NationalIndex, unit: Unit) -> Optio
     }
 }
 
-/// Whether two units can be named in one address: the same province of today and, where both are of the old
-/// form, one inside the other.
-fn compatible(r: &Resolver, ix: &NationalIndex, a: Unit, b: Unit) -> bool {
+/// Whether two units of the same province of today can be named in one address: where both are of the old form,
+/// one inside the other.
+fn nested(r: &Resolver, a: Unit, b: Unit) -> bool {
     let g = &r.gazetteer;
-    if province_of(r, ix, a) != province_of(r, ix, b) {
-        return false;
-    }
     match (a, b) {
         (Unit::OldWard(o), Unit::District(d)) | (Unit::District(d), Unit::OldWard(o)) => {
             g.old_wards.get(o as usize).is_some_and(|o| o.district == d)
@@ -79,46 +80,64 @@ fn top(mut v: Vec<Match>, n: usize) -> Vec<Match> {
     v
 }
 
-/// Every consistent reading of the matches (each level named at most once, names not overlapping), best first.
+/// The consistent readings of the matches worth trying (each level named at most once, names not overlapping), best
+/// first: at most [`MAX_READINGS`], none more than [`MAX_BEHIND`] below the best.
 pub(super) fn readings(r: &Resolver, ix: &NationalIndex, input: &Input, matches: &[Match]) -> Vec<Reading> {
     let of = |l: Level, n| top(matches.iter().filter(|m| m.unit.level() == l).copied().collect(), n);
     // common ward names (`Tân Lập`, `Phường 1`) match dozens of wards: keep them all, the district and province
     // decide
     let (wards, districts, provinces) =
         (of(Level::Ward, MAX_WARD_MATCHES), of(Level::District, PER_LEVEL), of(Level::Province, PER_LEVEL));
-    let mut out = Vec::new();
     let structure = Structure::new(input, &provinces);
-    let opt = |v: &[Match]| v.iter().copied().map(Some).chain(std::iter::once(None)).collect::<Vec<_>>();
-    let (wo, dopt, po) = (opt(&wards), opt(&districts), opt(&provinces));
+    let cands = |v: &[Match]| candidates(r, ix, v);
+    let (wo, dopt, po) = (cands(&wards), cands(&districts), cands(&provinces));
     let long = long_names(r, ix, input, matches);
-    let tails: Vec<bool> = wo.iter().map(|w| w.as_ref().is_some_and(|w| is_tail(r, ix, &long, w))).collect();
-    for (&w, &tail) in wo.iter().zip(&tails) {
-        for &d in &dopt {
-            if let (Some(w), Some(d)) = (&w, &d)
-                && (w.overlaps(d) || !compatible(r, ix, w.unit, d.unit))
-            {
+    let tails: Vec<bool> = wo.iter().map(|(w, _)| w.as_ref().is_some_and(|w| is_tail(r, ix, &long, w))).collect();
+    // which ward and which district go with each province (the inner loop's tests, made once per pair)
+    let with_p = |v: &[Candidate]| v.iter().flat_map(|x| po.iter().map(|p| fits(r, x, p))).collect::<Vec<_>>();
+    let (wp, dp) = (with_p(&wo), with_p(&dopt));
+    // (score, ward, district, province) by index: a few bytes each, as there can be thousands
+    let mut all: Vec<(f64, [u16; 3])> = Vec::new();
+    for (wi, (w, wp)) in wo.iter().zip(wp.chunks(po.len())).enumerate() {
+        for (di, (d, dp)) in dopt.iter().zip(dp.chunks(po.len())).enumerate() {
+            if !fits(r, w, d) {
                 continue;
             }
-            for &p in &po {
-                if w.is_none() && d.is_none() && p.is_none() {
+            let (w, d) = (w.0, d.0);
+            for (pi, ((p, _), (&wp, &dp))) in po.iter().zip(wp.iter().zip(dp)).enumerate() {
+                if (w.is_none() && d.is_none() && p.is_none()) || !wp || !dp {
                     continue;
                 }
-                let clash = |x: &Option<Match>| {
-                    x.as_ref().zip(p.as_ref()).is_some_and(|(x, p)| x.overlaps(p) || !compatible(r, ix, x.unit, p.unit))
-                };
-                if clash(&w) || clash(&d) {
-                    continue;
-                }
-                let mut score = reading_score(w, d, p) - structure.penalty(w.as_ref(), d.as_ref(), p.as_ref());
-                if tail {
+                let mut score = reading_score(w, d, *p) - structure.penalty(w.as_ref(), d.as_ref(), p.as_ref());
+                if tails[wi] {
                     score -= TAIL_PENALTY;
                 }
-                out.push(Reading { ward: w, district: d, province: p, score });
+                all.push((score, [wi, di, pi].map(|i| i as u16)));
             }
         }
     }
-    out.sort_by(|a, b| b.score.total_cmp(&a.score));
-    out
+    let best = all.iter().map(|a| a.0).fold(f64::NEG_INFINITY, f64::max);
+    all.retain(|a| a.0 >= best - MAX_BEHIND);
+    all.sort_by(|a, b| b.0.total_cmp(&a.0));
+    all.truncate(MAX_READINGS);
+    let at = |v: &[Candidate], i: u16| v.get(usize::from(i)).and_then(|c| c.0);
+    all.iter()
+        .map(|&(score, [w, d, p])| Reading { ward: at(&wo, w), district: at(&dopt, d), province: at(&po, p), score })
+        .collect()
+}
+
+/// A name for one level (or none) and its province of today.
+type Candidate = (Option<Match>, Option<u8>);
+
+/// The matches `v`, each with its province (looked up once), and the choice of naming none.
+fn candidates(r: &Resolver, ix: &NationalIndex, v: &[Match]) -> Vec<Candidate> {
+    v.iter().map(|m| (Some(*m), province_of(r, ix, m.unit))).chain(std::iter::once((None, None))).collect()
+}
+
+/// Whether two candidates can be named in one address: not overlapping, in the same province of today and, where
+/// both are of the old form, one inside the other.
+fn fits(r: &Resolver, (x, px): &Candidate, (y, py): &Candidate) -> bool {
+    x.as_ref().zip(y.as_ref()).is_none_or(|(x, y)| px == py && !x.overlaps(y) && nested(r, x.unit, y.unit))
 }
 
 /// The score of a consistent reading: its names' scores, the ward's counted more, less for the doubtful forms.

@@ -10,11 +10,6 @@ use crate::streets::StreetNumber;
 use diachi_domain::LonLat;
 use diachi_geo::index::NationalIndex;
 
-/// Readings tried against the streets and addresses (a common ward name without its province has dozens).
-const MAX_READINGS: usize = 64;
-/// Readings this far below the best are not tried.
-const MAX_BEHIND: f64 = 4.0;
-
 /// What the official default among the new wards of a split old ward gets.
 const DEFAULT_BONUS: f64 = 0.05;
 /// Taken from a reading of a name as an old ward when the same words also name a ward of today and nothing else in the
@@ -37,13 +32,6 @@ pub(super) struct Scored {
     pub slash: bool,
     /// Whether the caller's coordinates are in the ward (none without coordinates).
     pub hint_in_ward: Option<bool>,
-}
-
-/// The readings worth trying: the first ones, while they are near the best.
-pub(super) fn worth_trying(all: &[Reading]) -> &[Reading] {
-    let best_score = all.first().map_or(0.0, |x| x.score);
-    let n = all.iter().take(MAX_READINGS).take_while(|r| r.score >= best_score - MAX_BEHIND).count();
-    &all[..n]
 }
 
 /// Every tried reading (with its street part, `parts[i]` for `tried[i]`) on each new ward it can mean, best first.
