@@ -52,13 +52,24 @@ pub(super) fn score(
         .filter(|m| matches!(m.unit, Unit::NewWard(_)) && !m.fuzzy)
         .map(|m| (m.start, m.end))
         .collect();
-    for (ri, (reading, part)) in tried.iter().zip(parts).enumerate() {
+    // readings that leave the same words to the street share its keys
+    let mut keys: Vec<(&[usize], Vec<String>)> = Vec::new();
+    let which: Vec<usize> = parts
+        .iter()
+        .map(|part| {
+            keys.iter().position(|(words, _)| *words == part.street.as_slice()).unwrap_or_else(|| {
+                keys.push((&part.street, street_tokens_keys(&input.tokens, &part.street)));
+                keys.len() - 1
+            })
+        })
+        .collect();
+    for (ri, ((reading, part), &k)) in tried.iter().zip(parts).zip(&which).enumerate() {
         let trial = Trial {
             index: ri,
             reading,
             penalty: if old_reading_of_todays_name(reading, &todays) { OLD_READING_OF_TODAYS_NAME } else { 0.0 },
             part,
-            keys: street_tokens_keys(&input.tokens, &part.street),
+            keys: &keys[k].1,
             weak: reading.matches().all(|m| m.fuzzy && m.prefix.is_none()),
         };
         let wards = new_wards(r, reading);
@@ -122,7 +133,7 @@ struct Trial<'a> {
     penalty: f64,
     part: &'a StreetPart,
     /// The street's keys to look up, in order.
-    keys: Vec<String>,
+    keys: &'a [String],
     /// Its one name is misspelt and without its type word: it counts only backed by a street or the coordinates.
     weak: bool,
 }
