@@ -494,16 +494,12 @@ impl Gazetteer {
             return;
         }
         let needs_prefix = !alias && (key.len() <= 2 || key.bytes().all(|b| b.is_ascii_digit()));
-        let id = match self.by_key.get(&key) {
-            Some(&id) => id,
-            None => {
-                self.keys.push(key.clone());
-                self.entries.push(Vec::new());
-                let id = (self.keys.len() - 1) as u32;
-                self.by_key.insert(key, id);
-                id
-            }
-        };
+        let next = self.keys.len() as u32;
+        let id = *self.by_key.entry(key).or_insert_with_key(|key| {
+            self.keys.push(key.clone());
+            self.entries.push(Vec::new());
+            next
+        });
         let list = &mut self.entries[id as usize];
         if !list.iter().any(|e| e.unit == unit) {
             list.push(Entry { unit, kind, needs_prefix, alias });

@@ -5,12 +5,6 @@
 /// marks (decomposed input), which are dropped.
 #[must_use]
 pub fn fold_char(c: char) -> Option<char> {
-    if c.is_ascii() {
-        return Some(c.to_ascii_lowercase());
-    }
-    if ('\u{300}'..='\u{36f}').contains(&c) {
-        return None;
-    }
     const GROUPS: [(&str, char); 7] = [
         ("àáảãạăằắẳẵặâầấẩẫậÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬäåāÄÅĀ", 'a'),
         ("èéẻẽẹêềếểễệÈÉẺẼẸÊỀẾỂỄỆëēËĒ", 'e'),
@@ -20,6 +14,12 @@ pub fn fold_char(c: char) -> Option<char> {
         ("ỳýỷỹỵỲÝỶỸỴ", 'y'),
         ("đĐ", 'd'),
     ];
+    if c.is_ascii() {
+        return Some(c.to_ascii_lowercase());
+    }
+    if ('\u{300}'..='\u{36f}').contains(&c) {
+        return None;
+    }
     for (set, base) in GROUPS {
         if set.contains(c) {
             return Some(base);

@@ -79,6 +79,7 @@ pub struct Component {
 
 /// The verdict, in the terms of Google's Address Validation API.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+#[allow(clippy::struct_excessive_bools, reason = "the flags of the published verdict, one JSON field each")]
 pub struct Verdict {
     /// The finest component the input has.
     pub input_granularity: Granularity,

@@ -390,7 +390,7 @@ impl Geography {
             let w = &self.wards[usize::from(b.data)];
             if let Some(q) = w.area.nearest_boundary_point(x, y) {
                 let d = haversine_m(x, y, q[0], q[1]);
-                if d <= max_m && best.is_none_or(|(bi, bd)| d < bd || (d == bd && b.data < bi)) {
+                if d <= max_m && best.is_none_or(|(bi, bd)| d.total_cmp(&bd).then(b.data.cmp(&bi)).is_lt()) {
                     best = Some((b.data, d));
                 }
             }
@@ -425,10 +425,10 @@ fn zone_centroid(wards: &[Ward], members: &[WardIdx]) -> LonLat {
             sa += a;
         }
     }
-    if sa > 0.0 {
-        if let Ok(p) = LonLat::new(sx / sa, sy / sa) {
-            return p;
-        }
+    if sa > 0.0
+        && let Ok(p) = LonLat::new(sx / sa, sy / sa)
+    {
+        return p;
     }
     wards[usize::from(members[0])].label
 }

@@ -53,10 +53,10 @@ impl PostcodeTable {
                 WardCode::parse(rec.get(ward_col).unwrap_or("")).map_err(|e| err(format!("line {line}: {e}")))?;
             let code =
                 Postcode::parse(rec.get(post_col).unwrap_or("")).map_err(|e| err(format!("line {line}: {e}")))?;
-            if let Some(prev) = table.insert(ward, code) {
-                if prev != code {
-                    return Err(err(format!("line {line}: ward {ward} listed with {prev} and {code}")));
-                }
+            if let Some(prev) = table.insert(ward, code)
+                && prev != code
+            {
+                return Err(err(format!("line {line}: ward {ward} listed with {prev} and {code}")));
             }
         }
         if table.is_empty() {

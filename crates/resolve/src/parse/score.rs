@@ -147,7 +147,7 @@ fn on_ward(r: &Resolver, ix: &NationalIndex, t: &Trial, w: u16, default: bool, n
     if default {
         score += DEFAULT_BONUS;
     }
-    let (street, ids, specificity, slash) = find_street(r, ix, w, &t.keys, t.part);
+    let (street, ids, specificity, slash) = find_street(r, ix, w, t.keys, t.part);
     if let Some((_, dist)) = street {
         // a street name that many wards have says little about which ward this is
         score += (1.5 - 0.3 * dist as f64) * specificity;
